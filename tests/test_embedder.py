@@ -1,0 +1,298 @@
+import pickle
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.utils import estimator_checks
+
+from llmiso import LLMEmbedder, ModelNotAvailableError
+from llmiso._prompts import format_windows
+
+RNG = np.random.default_rng(0)
+
+
+def test_import_llmiso_stays_light():
+    code = (
+        "import sys, llmiso, llmiso.metrics; "
+        "print(sorted(m for m in ('torch', 'transformers', 'sktime') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_prompts_are_mean_scaled_llmtime_text():
+    X = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-2.0, 2.0, -2.0]])
+    prompts = format_windows(X, decimals=2, separator=", ", scaling="mean_abs")
+    assert prompts == ["0.50, 1.00, 1.50", "0.00, 0.00, 0.00", "-1.00, 1.00, -1.00"]
+    raw = format_windows(X[:1], decimals=1, separator="|", scaling=None)
+    assert raw == ["1.0|2.0|3.0"]
+
+
+def test_level_does_not_change_the_prompt(tiny_llama):
+    X = RNG.random((3, 6)) + 1
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(X)
+    np.testing.assert_array_equal(emb.transform(X), emb.transform(1000 * X))
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "first"])
+@pytest.mark.parametrize("which", ["llama", "bert"])
+def test_shapes_and_dtype(tiny_llama, tiny_bert, pooling, which):
+    model = tiny_llama if which == "llama" else tiny_bert
+    X = RNG.random((7, 5))
+    emb = LLMEmbedder(model, layer=[0, -1], pooling=pooling, dtype="float32").fit(X)
+    Z = emb.transform(X)
+    assert Z.shape == (7, 2 * 16) and Z.dtype == np.float32
+    assert emb.layers_ == [0, 2]
+    assert np.isfinite(Z).all()
+
+
+def test_layer_list_is_the_concatenation(tiny_llama):
+    X = RNG.random((9, 5))
+    both = LLMEmbedder(tiny_llama, layer=[1, -1], dtype="float32").fit_transform(X)
+    first = LLMEmbedder(tiny_llama, layer=1, dtype="float32").fit_transform(X)
+    last = LLMEmbedder(tiny_llama, layer=-1, dtype="float32").fit_transform(X)
+    np.testing.assert_allclose(both, np.hstack([first, last]), rtol=1e-6, atol=1e-6)
+
+
+def test_batching_and_padding_do_not_change_embeddings(tiny_llama):
+    # Windows of very different token lengths share a batch: right padding must not leak.
+    X = np.vstack([RNG.random((4, 6)), 1e6 * RNG.random((4, 6)) * np.array([1, 1, 1, 1, 1, 1e-9])])
+    for pooling in ("last", "mean"):
+        one = LLMEmbedder(tiny_llama, pooling=pooling, batch_size=1, dtype="float32")
+        many = clone(one).set_params(batch_size=8)
+        np.testing.assert_allclose(
+            one.fit_transform(X), many.fit_transform(X), rtol=1e-5, atol=1e-5
+        )
+
+
+def test_text_mode(tiny_llama, tiny_bert):
+    texts = ["the cat sat", "on the mat", "a"]
+    for model in (tiny_llama, tiny_bert):
+        emb = LLMEmbedder(model, dtype="float32").fit(texts)
+        assert emb.input_type_ == "text"
+        Z = emb.transform(pd.Series(texts))
+        assert Z.shape == (3, 16)
+        np.testing.assert_allclose(Z[1], emb.transform(["on the mat"])[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="single string"):
+        emb.transform("the cat")
+    with pytest.raises(ValueError, match="fitted on text input"):
+        emb.transform(RNG.random((2, 3)))
+    with pytest.raises(ValueError, match="must all be strings"):
+        LLMEmbedder(tiny_llama, input_type="text").fit(["a", 3])
+    with pytest.raises(ValueError, match="0 texts"):
+        LLMEmbedder(tiny_llama, input_type="text").fit([])
+
+
+def test_feature_names_and_pandas_output(tiny_llama):
+    X = pd.DataFrame(RNG.random((4, 3)), columns=["t-3", "t-2", "t-1"])
+    emb = LLMEmbedder(tiny_llama, layer=[0, 2], dtype="float32").set_output(transform="pandas")
+    out = emb.fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns[:2]) == ["layer0_0", "layer0_1"]
+    assert out.columns[-1] == "layer2_15"
+    assert list(emb.feature_names_in_) == ["t-3", "t-2", "t-1"]
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.array([[1.0, np.nan]]), "NaN"),
+        (np.array([[1.0, np.inf]]), "infinity"),
+        (np.empty((0, 3)), "0 sample"),
+        ([[1.0, 2.0], [1.0]], "rectangular"),
+        (np.array([["a", "b"], ["c", "d"]]), "rectangular"),
+    ],
+)
+def test_bad_numeric_input(tiny_llama, X, match):
+    with pytest.raises(ValueError, match=match):
+        LLMEmbedder(tiny_llama).fit(X)
+
+
+def test_wrong_number_of_columns(tiny_llama):
+    emb = LLMEmbedder(tiny_llama).fit(RNG.random((3, 4)))
+    with pytest.raises(ValueError, match="4 features"):
+        emb.transform(RNG.random((3, 5)))
+
+
+def test_bad_layer(tiny_llama):
+    with pytest.raises(ValueError, match="layer 3 does not exist"):
+        LLMEmbedder(tiny_llama, layer=3).fit(RNG.random((2, 3)))
+    with pytest.raises(ValueError, match="layer -4 does not exist"):
+        LLMEmbedder(tiny_llama, layer=[0, -4]).fit(RNG.random((2, 3)))
+
+
+def test_too_long_windows_keep_the_most_recent_values(tiny_llama):
+    X = RNG.random((2, 50))
+    # Each value is 4 characters + separator: 50 values are far over 40 tokens.
+    emb = LLMEmbedder(tiny_llama, max_length=40, dtype="float32").fit(X)
+    with pytest.warns(UserWarning, match="lost their oldest values"):
+        Z = emb.transform(X)
+    # The truncated prompt is the scaled tail of the window, so the tail alone, written
+    # with the same scale, gives the same embedding as long as it fits too.
+    assert np.isfinite(Z).all()
+    short = LLMEmbedder(tiny_llama, max_length=40, dtype="float32", scaling=None)
+    tail = short.fit(X[:, -7:]).transform(X[:, -7:])
+    with pytest.warns(UserWarning):
+        trunc = short.fit(X).transform(X)
+    np.testing.assert_allclose(trunc, tail, rtol=1e-5, atol=1e-5)
+
+
+def test_texts_too_long_are_cut_from_the_left(tiny_llama):
+    emb = LLMEmbedder(tiny_llama, max_length=10, dtype="float32").fit(["x"])
+    with pytest.warns(UserWarning, match="lost their first tokens"):
+        emb.transform(["abcdefghijklmnopqrstuvwxyz"])
+
+
+@pytest.mark.timeout(60)
+def test_model_not_available_offline_fails_fast():
+    start = time.perf_counter()
+    with pytest.raises(ModelNotAvailableError, match="not available offline"):
+        LLMEmbedder("no-such-org/no-such-model").fit(RNG.random((2, 3)))
+    assert time.perf_counter() - start < 30
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(ModelNotAvailableError, match="no config.json"):
+        LLMEmbedder(str(tmp_path)).fit(RNG.random((2, 3)))
+
+
+def test_unfitted_transform_raises(tiny_llama):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LLMEmbedder(tiny_llama).transform(RNG.random((2, 3)))
+
+
+def test_init_does_nothing_and_clone_shares_loaded_weights(tiny_llama):
+    from llmiso import _models
+
+    emb = LLMEmbedder("not/loaded/yet")  # no loading, no validation in __init__
+    assert emb.get_params()["model"] == "not/loaded/yet"
+    a = LLMEmbedder(tiny_llama, dtype="float32").fit(RNG.random((2, 3)))
+    b = clone(a).fit(RNG.random((2, 3)))
+    assert a._load() is b._load()
+    assert len([k for k in _models._CACHE if k[0] == tiny_llama and k[1] == "torch.float32"]) == 1
+
+
+def test_pickle_holds_no_weights(tiny_llama):
+    X = RNG.random((3, 4))
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(X)
+    blob = pickle.dumps(emb)
+    assert b"torch" not in blob and len(blob) < 2000
+    np.testing.assert_array_equal(pickle.loads(blob).transform(X), emb.transform(X))
+
+
+def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
+    X = RNG.random((6, 4))
+    emb = LLMEmbedder(tiny_llama, dtype="float32", cache_dir=tmp_path).fit(X)
+    first = emb.transform(X)
+    calls = []
+    original = LLMEmbedder._forward
+    monkeypatch.setattr(
+        LLMEmbedder, "_forward", lambda self, loaded, ids: calls.append(len(ids)) or original(self, loaded, ids)
+    )
+    again = clone(emb).fit(X).transform(X[[4, 1, 2]])
+    np.testing.assert_array_equal(again, first[[4, 1, 2]])
+    assert calls == []  # every row came from the cache
+    mixed = emb.transform(np.vstack([X[:2], RNG.random((1, 4))]))
+    assert calls == [1]  # only the new row ran through the model
+    np.testing.assert_array_equal(mixed[:2], first[:2])
+    # Other settings are other keys.
+    other = clone(emb).set_params(layer=0).fit(X).transform(X)
+    assert calls[-1] == 6 and not np.allclose(other, first)
+
+
+# -- sklearn's own checks ------------------------------------------------------------
+
+TEXT_CHECKS = [
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
+]
+
+
+@pytest.mark.parametrize("check", TEXT_CHECKS)
+def test_text_mode_passes_applicable_sklearn_checks(tiny_llama, check):
+    estimator = LLMEmbedder(tiny_llama, input_type="text", dtype="float32")
+    assert estimator.__sklearn_tags__().input_tags.string
+    getattr(estimator_checks, check)("LLMEmbedder", estimator)
+
+
+def test_text_mode_behaves_like_a_transformer(tiny_llama):
+    """The data-dependent checks, rewritten for text input."""
+    texts = [f"series {i} goes up by {i * 3}" for i in range(10)]
+    est = LLMEmbedder(tiny_llama, input_type="text", dtype="float32")
+    # fit returns self, fit is idempotent, fit_transform == fit + transform
+    assert est.fit(texts) is est
+    Z = est.transform(texts)
+    np.testing.assert_allclose(clone(est).fit_transform(texts), Z, rtol=1e-6)
+    np.testing.assert_allclose(est.fit(texts).transform(texts), Z, rtol=1e-6)
+    # subset and order invariance
+    np.testing.assert_allclose(est.transform(texts[3:6]), Z[3:6], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(est.transform(texts[::-1]), Z[::-1], rtol=1e-5, atol=1e-6)
+    # pickling, and params unchanged by fit
+    params = est.get_params()
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(texts), Z)
+    assert est.get_params() == params
+    assert len(est.get_feature_names_out()) == Z.shape[1]
+
+
+# -- the real default model ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    return LLMEmbedder(layer=-1).fit(np.zeros((1, 24)))
+
+
+def test_default_model_embeddings(smollm2, airline_windows):
+    X = airline_windows[:8]
+    Z = smollm2.transform(X)
+    assert Z.shape == (8, 576) and Z.dtype == np.float32
+    np.testing.assert_array_equal(Z, smollm2.transform(X))  # deterministic
+    cos = Z @ Z.T / np.outer(np.linalg.norm(Z, axis=1), np.linalg.norm(Z, axis=1))
+    assert (cos[~np.eye(8, dtype=bool)] < 0.99999).all()  # different windows differ
+    # ...but the raw space is anisotropic, as the paper says.
+    assert cos[~np.eye(8, dtype=bool)].mean() > 0.5
+
+
+def test_default_model_layers_concatenate(smollm2, airline_windows):
+    X = airline_windows[:6]
+    both = clone(smollm2).set_params(layer=[6, -1]).fit(X).transform(X)
+    six = clone(smollm2).set_params(layer=6).fit(X).transform(X)
+    np.testing.assert_array_equal(both, np.hstack([six, smollm2.transform(X)]))
+
+
+def test_default_model_cache_hit(smollm2, airline_windows, tmp_path):
+    X = airline_windows[:5]
+    cached = clone(smollm2).set_params(cache_dir=tmp_path).fit(X)
+    first = cached.transform(X)
+    again = clone(cached).fit(X).transform(X)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, smollm2.transform(X))
+
+
+def test_default_model_loads_from_converted_cache_quickly(smollm2):
+    """A fresh process reads the converted safetensors, not the GGUF."""
+    code = (
+        "import time; t = time.perf_counter(); from llmiso._models import load_model; "
+        "m = load_model('smollm2-135m'); print(m.n_layers, m.hidden_size, time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    n_layers, hidden, seconds = out.stdout.split()
+    assert (n_layers, hidden) == ("30", "576")
+    assert "converting" not in out.stderr
