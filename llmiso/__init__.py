@@ -6,11 +6,13 @@ runs or the sktime forecaster is used.
 """
 
 from ._models import ModelNotAvailableError
+from .centerer import IsotropyCenterer
 from .embedder import LLMEmbedder
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "IsotropyCenterer",
     "LLMEmbedder",
     "ModelNotAvailableError",
     "__version__",

@@ -3,7 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import TINY_LLAMA
-from llmiso import LLMEmbedder
+from llmiso import IsotropyCenterer, LLMEmbedder
 
 
 # batch_size=1: sklearn's subset-invariance checks compare at rtol=1e-7, and a float32
@@ -13,4 +13,12 @@ from llmiso import LLMEmbedder
     [LLMEmbedder(TINY_LLAMA, dtype="float32", input_type="numeric", batch_size=1)]
 )
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks(
+    [IsotropyCenterer(method=m, random_state=0) for m in ("center", "abtt", "whiten", "cluster", "none")]
+    + [IsotropyCenterer("cluster", n_components=1, random_state=0)]
+)
+def test_isotropy_centerer_sklearn_compatible(estimator, check):
     check(estimator)
