@@ -8,12 +8,16 @@ runs or the sktime forecaster is used.
 from ._models import ModelNotAvailableError
 from .centerer import IsotropyCenterer
 from .embedder import LLMEmbedder
+from .scaling import MeanScaledRegressor
+from .softmax_head import SoftmaxHeadForecaster
 
 __version__ = "0.1.0"
 
 __all__ = [
     "IsotropyCenterer",
     "LLMEmbedder",
+    "MeanScaledRegressor",
+    "SoftmaxHeadForecaster",
     "ModelNotAvailableError",
     "__version__",
 ]

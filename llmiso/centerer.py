@@ -104,7 +104,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
     >>> print(f"{average_cosine(test):.2f} -> {average_cosine(centerer.transform(test)):.2f}")
     0.99 -> 0.01
     >>> round(centerer.score(test), 2)
-    0.77
+    0.82
     """
 
     _parameter_constraints = {

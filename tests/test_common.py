@@ -3,7 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import TINY_LLAMA
-from llmiso import IsotropyCenterer, LLMEmbedder
+from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxHeadForecaster
 
 
 # batch_size=1: sklearn's subset-invariance checks compare at rtol=1e-7, and a float32
@@ -21,4 +21,15 @@ def test_sklearn_compatible(estimator, check):
     + [IsotropyCenterer("cluster", n_components=1, random_state=0)]
 )
 def test_isotropy_centerer_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks(
+    [
+        SoftmaxHeadForecaster(),
+        SoftmaxHeadForecaster(point="mean", label_smoothing=0.2, n_bins=20),
+        MeanScaledRegressor(),
+    ]
+)
+def test_regressors_sklearn_compatible(estimator, check):
     check(estimator)

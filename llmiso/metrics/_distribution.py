@@ -98,7 +98,7 @@ def negative_log_likelihood(y_true, y_proba, *, bin_edges, tail_scale):
     ----------
     y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
     y_proba : array-like of shape y_true.shape + (n_bins,)
-        Bin probabilities, e.g. from ``SoftmaxHeadForecaster.predict_proba``.
+        Bin probabilities, e.g. from ``SoftmaxHeadForecaster.predict_bin_proba``.
     bin_edges : array-like of shape (n_bins + 1,)
         Edges with ``-inf`` and ``inf`` at the ends (``bin_edges_``).
     tail_scale : array-like of shape (2,)

@@ -1,0 +1,78 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmiso import IsotropyCenterer
+from llmiso.metrics import isoscore
+
+RNG = np.random.default_rng(0)
+
+
+def _embeddings(n, d=40):
+    """Anisotropic points: a common offset and a few dominant directions."""
+    return RNG.normal(size=(n, d)) * np.r_[25, 15, 10, np.ones(d - 3)] + 100
+
+
+TRAIN, TEST = _embeddings(400), _embeddings(100)
+
+
+def test_center_uses_the_training_mean_only():
+    centerer = IsotropyCenterer("center").fit(TRAIN)
+    np.testing.assert_allclose(centerer.transform(TEST), TEST - TRAIN.mean(axis=0))
+    np.testing.assert_allclose(centerer.inverse_transform(centerer.transform(TEST)), TEST)
+
+
+def test_abtt_removes_the_top_directions():
+    centerer = IsotropyCenterer("abtt", n_components=3).fit(TRAIN)
+    out = centerer.transform(TEST)
+    assert np.abs(out @ centerer.components_.T).max() < 1e-8
+    assert isoscore(out) > isoscore(TEST - TRAIN.mean(axis=0))
+    assert IsotropyCenterer("abtt").fit(RNG.normal(size=(50, 576))).n_components_ == 6
+    assert not hasattr(centerer, "inverse_transform")
+
+
+def test_whitening_gives_identity_covariance_on_training_data():
+    centerer = IsotropyCenterer("whiten").fit(TRAIN)
+    out = centerer.transform(TRAIN)
+    np.testing.assert_allclose(np.cov(out.T), np.eye(40), atol=2e-3)  # eps * top variance
+    np.testing.assert_allclose(centerer.inverse_transform(centerer.transform(TEST)), TEST, rtol=1e-6)
+    reduced = IsotropyCenterer("whiten", n_components=5).fit(TRAIN)
+    assert reduced.transform(TEST).shape == (100, 5)
+    assert list(reduced.get_feature_names_out()) == [f"whitened{i}" for i in range(5)]
+
+
+def test_cluster_centers_each_cluster():
+    blobs = np.vstack([c + RNG.normal(size=(100, 10)) for c in 50 * RNG.normal(size=(3, 10))])
+    centerer = IsotropyCenterer("cluster", n_clusters=3, random_state=0).fit(blobs)
+    out = centerer.transform(blobs)
+    labels = centerer.kmeans_.predict(blobs)
+    for c in range(3):
+        np.testing.assert_allclose(out[labels == c].mean(axis=0), 0, atol=1e-8)
+    with_top = IsotropyCenterer("cluster", n_clusters=3, n_components=1, random_state=0).fit(blobs)
+    assert with_top.cluster_components_.shape == (3, 1, 10)
+    assert not hasattr(centerer, "inverse_transform")
+
+
+def test_none_passes_through_and_cluster_caps_clusters():
+    np.testing.assert_array_equal(IsotropyCenterer("none").fit(TRAIN).transform(TEST), TEST)
+    tiny = IsotropyCenterer("cluster", n_clusters=5).fit(TRAIN[:2])
+    assert tiny.n_clusters_ == 2
+
+
+def test_score_is_the_isotropy_of_the_output():
+    for method in ("none", "center", "whiten"):
+        centerer = IsotropyCenterer(method).fit(TRAIN)
+        assert centerer.score(TEST) == pytest.approx(isoscore(centerer.transform(TEST)))
+    cos = IsotropyCenterer("none", metric="average_cosine").fit(TRAIN)
+    assert cos.score(TEST) < -0.9  # negated: greater is more isotropic
+
+
+def test_pandas_output_keeps_names():
+    df = pd.DataFrame(TRAIN[:, :3], columns=["a", "b", "c"])
+    out = IsotropyCenterer().set_output(transform="pandas").fit_transform(df)
+    assert list(out.columns) == ["a", "b", "c"]
+
+
+def test_float32_stays_float32():
+    out = IsotropyCenterer("abtt").fit(TRAIN.astype(np.float32)).transform(TEST.astype(np.float32))
+    assert out.dtype == np.float32

@@ -1,0 +1,182 @@
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+
+from llmiso import IsotropyCenterer, MeanScaledRegressor, SoftmaxHeadForecaster
+from llmiso import _bins
+from llmiso.metrics import negative_log_likelihood
+
+RNG = np.random.default_rng(0)
+
+
+def _linear(n, noise=0.3):
+    X = RNG.normal(size=(n, 3))
+    return X, X @ [1.0, -2.0, 0.5] + RNG.normal(scale=noise, size=n)
+
+
+def test_linear_data_points_and_intervals():
+    X, y = _linear(3000)
+    head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4).fit(X[:2000], y[:2000])
+    pred = head.predict(X[2000:])
+    mae = np.abs(pred - y[2000:]).mean()
+    assert mae < 0.3  # noise MAE is 0.24
+    q = head.predict_quantiles(X[2000:], [0.1, 0.9])
+    coverage = np.mean((y[2000:] > q[:, 0]) & (y[2000:] < q[:, 1]))
+    assert 0.72 < coverage < 0.88
+    mean_head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4, point="mean").fit(X[:2000], y[:2000])
+    assert np.abs(mean_head.predict(X[2000:]) - y[2000:]).mean() < 0.3
+
+
+def test_bimodal_target_puts_mass_on_both_modes():
+    X = RNG.normal(size=(2000, 2))
+    y = np.where(RNG.random(2000) < 0.5, -3.0, 3.0) + X[:, 0] * 0.1 + RNG.normal(scale=0.2, size=2000)
+    head = SoftmaxHeadForecaster(n_bins=40, alpha=1e-3).fit(X, y)
+    proba = head.predict_bin_proba(X[:50])
+    centers = head.bin_centers_
+    low, mid, high = centers < -1.5, np.abs(centers) < 1, centers > 1.5
+    assert (proba[:, low].sum(axis=1) > 0.35).all() and (proba[:, high].sum(axis=1) > 0.35).all()
+    assert (proba[:, mid].sum(axis=1) < 0.05).all()  # a Gaussian head would peak here
+    q = head.predict_quantiles(X[:50], [0.25, 0.75])
+    assert (q[:, 0] < -2).all() and (q[:, 1] > 2).all()
+
+
+def test_quantiles_exact_monotone_and_never_clamped():
+    X, y = _linear(500)
+    head = SoftmaxHeadForecaster(n_bins=30).fit(X, y)
+    levels = [1e-9, 0.001, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1 - 1e-9]
+    q = head.predict_quantiles(X[:20], levels)
+    assert q.shape == (20, len(levels))
+    assert (np.diff(q, axis=1) > 0).all()
+    assert (q[:, 0] < y.min()).all() and (q[:, -1] > y.max()).all()
+    # exactness: the CDF at each quantile is its level
+    proba = head.predict_bin_proba(X[:20])
+    for j, level in enumerate([0.1, 0.5, 0.9]):
+        x = head.predict_quantiles(X[:20], [level])[:, 0]
+        np.testing.assert_allclose(_cdf(proba, x, head), level, rtol=1e-9)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        head.predict_quantiles(X[:2], [0.0, 0.5])
+
+
+def _cdf(proba, x, head):
+    """The binned CDF, written out piece by piece."""
+    edges, (left, right) = head.bin_edges_, head.tail_scale_
+    out = []
+    for p, v in zip(proba, x):
+        k = np.searchsorted(edges, v, side="right") - 1
+        if k == 0:
+            out.append(p[0] * np.exp((v - edges[1]) / left))
+        elif k == len(p) - 1:
+            out.append(1 - p[-1] * np.exp(-(v - edges[-2]) / right))
+        else:
+            out.append(p[:k].sum() + p[k] * (v - edges[k]) / (edges[k + 1] - edges[k]))
+    return np.array(out)
+
+
+def test_density_integrates_to_one_and_nll_is_proper():
+    X, y = _linear(1000)
+    head = SoftmaxHeadForecaster(n_bins=30, alpha=1e-3).fit(X[:800], y[:800])
+    proba = head.predict_bin_proba(X[800:803])
+    grid = np.linspace(-100, 100, 400001)
+    for p in proba:
+        dens = np.exp(_bins.log_pdf(np.broadcast_to(p, (len(grid), len(p))), grid, head.bin_edges_, head.tail_scale_))
+        assert np.trapezoid(dens, grid) == pytest.approx(1.0, abs=1e-3)
+    kw = dict(bin_edges=head.bin_edges_, tail_scale=head.tail_scale_)
+    good = negative_log_likelihood(y[800:], head.predict_bin_proba(X[800:]), **kw)
+    shuffled = negative_log_likelihood(y[800:], head.predict_bin_proba(X[800:])[::-1], **kw)
+    assert good < shuffled
+    assert good == pytest.approx(np.log(0.3 * np.sqrt(2 * np.pi * np.e)), abs=0.3)  # noise entropy
+
+
+def test_multi_output_shapes_and_shared_bins():
+    X, y = _linear(400)
+    Y = np.column_stack([y, 2 * y, -y])
+    head = SoftmaxHeadForecaster(n_bins=25, alpha=1e-3).fit(X, Y)
+    assert head.predict(X[:7]).shape == (7, 3)
+    assert head.predict_quantiles(X[:7], [0.1, 0.5, 0.9]).shape == (7, 3, 3)
+    assert head.predict_bin_proba(X[:7]).shape == (7, 3, 25)
+    assert head.coef_.shape == (3, 25, 3)
+    pred = head.predict(X[300:])
+    for j, factor in enumerate([1, 2, -1]):
+        assert np.corrcoef(pred[:, j], factor * y[300:])[0, 1] > 0.9
+
+
+def test_constant_target():
+    X = RNG.normal(size=(50, 3))
+    head = SoftmaxHeadForecaster().fit(X, np.full(50, 7.0))
+    np.testing.assert_allclose(head.predict(X), 7.0, atol=0.01)
+
+
+def test_outliers_do_not_stretch_the_bins():
+    X, y = _linear(1000)
+    y_out = y.copy()
+    y_out[:5] = 1e6
+    head = SoftmaxHeadForecaster(n_bins=50, alpha=1e-3).fit(X, y_out)
+    assert head.bin_edges_[-2] < 50  # robust scale: the outliers live in the edge bin
+    assert np.abs(head.predict(X[500:]) - y[500:]).mean() < 0.6
+
+
+def test_single_training_row():
+    head = SoftmaxHeadForecaster().fit([[1.0, 2.0]], [3.0])
+    np.testing.assert_allclose(head.predict([[1.0, 2.0], [0.0, 0.0]]), 3.0, atol=0.01)
+
+
+@pytest.mark.parametrize("bad", ["X_nan", "X_inf", "y_nan", "y_inf"])
+def test_nan_and_inf_are_rejected(bad):
+    X, y = _linear(20)
+    if bad.startswith("X"):
+        X[3, 1] = np.nan if bad.endswith("nan") else np.inf
+    else:
+        y[3] = np.nan if bad.endswith("nan") else np.inf
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        SoftmaxHeadForecaster().fit(X, y)
+
+
+def test_bad_bin_range():
+    with pytest.raises(ValueError, match="low < high"):
+        SoftmaxHeadForecaster(bin_range=(2, 1)).fit(*_linear(10))
+
+
+def test_label_smoothing_spreads_to_neighbours():
+    head = SoftmaxHeadForecaster(n_bins=10, label_smoothing=0.2)
+    T = head._target_distribution(np.array([[0], [4], [9]]))
+    np.testing.assert_allclose(T.sum(axis=2), 1.0)
+    np.testing.assert_allclose(T[1, 0, 3:6], [0.1, 0.8, 0.1])
+    np.testing.assert_allclose(T[0, 0, :2], [0.8, 0.2])
+
+
+# -- per-window scaling ---------------------------------------------------------------
+
+
+def _trend_windows(n=140, window=12):
+    t = np.arange(n, dtype=float)
+    series = 50 + 2.0 * t + 10 * np.sin(2 * np.pi * t / 12) + RNG.normal(scale=1.0, size=n)
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], window)
+    return X, series[window:]
+
+
+def test_mean_scaling_lets_the_head_forecast_a_trend():
+    X, y = _trend_windows()
+    train, test = slice(0, 90), slice(90, None)
+    assert y[test].min() > y[train].max() - 25  # the test period is mostly new levels
+    plain = make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3)).fit(X[train], y[train])
+    scaled = MeanScaledRegressor(
+        make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3))
+    ).fit(X[train], y[train])
+    plain_mae = np.abs(plain.predict(X[test]) - y[test]).mean()
+    scaled_mae = np.abs(scaled.predict(X[test]) - y[test]).mean()
+    assert scaled_mae < 0.3 * plain_mae
+    q = scaled.predict_quantiles(X[test], [0.1, 0.5, 0.9])
+    assert q.shape == (len(y[test]), 3) and (np.diff(q, axis=1) > 0).all()
+    np.testing.assert_allclose(q[:, 1], scaled.predict(X[test]))
+
+
+def test_mean_scaling_multi_output_and_zero_rows():
+    X, y = _trend_windows()
+    Y = np.column_stack([y[:-2], y[1:-1], y[2:]])
+    model = MeanScaledRegressor(SoftmaxHeadForecaster(n_bins=30)).fit(X[:-2], Y)
+    assert model.predict(X[:4]).shape == (4, 3)
+    assert model.predict_quantiles(X[:4], [0.5]).shape == (4, 3, 1)
+    zero = MeanScaledRegressor(LinearRegression()).fit(np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0])
+    assert np.isfinite(zero.predict(np.zeros((1, 12)))).all()
+    assert not hasattr(MeanScaledRegressor(LinearRegression()), "predict_quantiles")
