@@ -8,6 +8,7 @@ runs or the sktime forecaster is used.
 from ._models import ModelNotAvailableError
 from .centerer import IsotropyCenterer
 from .embedder import LLMEmbedder
+from .profile import isotropy_profile, plot_isotropy_profile
 from .scaling import MeanScaledRegressor
 from .softmax_head import SoftmaxHeadForecaster
 
@@ -20,4 +21,6 @@ __all__ = [
     "SoftmaxHeadForecaster",
     "ModelNotAvailableError",
     "__version__",
+    "isotropy_profile",
+    "plot_isotropy_profile",
 ]

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 
 
@@ -246,12 +247,27 @@ def cluster_cosine(X, *, k="auto", sample_size=2000, random_state=None, return_k
     >>> k, abs(score) < 0.05
     (3, True)
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     X = _sample_rows(_check_points(X), sample_size, random_state)
     X = X - X.mean(axis=0)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    with warnings.catch_warnings():
+        # Fewer distinct points than k (e.g. repeated tokens) is expected, not a fault.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels, best_k = _choose_clusters(X, k, seed)
+    per_cluster = [
+        _mean_pairwise_cosine(members - members.mean(axis=0))
+        for members in (X[labels == c] for c in np.unique(labels))
+        if len(members) >= 2
+    ]
+    score = float(np.mean(per_cluster)) if per_cluster else 0.0
+    return (score, best_k) if return_k else score
+
+
+def _choose_clusters(X, k, seed):
+    """K-means labels and k: given, or by best silhouette over 2..16 (1 below 0.1)."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     if k == "auto":
         best_k, best_score, labels = 1, -np.inf, np.zeros(len(X), dtype=int)
         for candidate in range(2, min(16, len(X) - 1) + 1):
@@ -266,13 +282,7 @@ def cluster_cosine(X, *, k="auto", sample_size=2000, random_state=None, return_k
     else:
         best_k = int(k)
         labels = KMeans(best_k, n_init="auto", random_state=seed).fit(X).labels_
-    per_cluster = [
-        _mean_pairwise_cosine(members - members.mean(axis=0))
-        for members in (X[labels == c] for c in np.unique(labels))
-        if len(members) >= 2
-    ]
-    score = float(np.mean(per_cluster)) if per_cluster else 0.0
-    return (score, best_k) if return_k else score
+    return labels, best_k
 
 
 def isotropy_summary(X, *, random_state=None):
