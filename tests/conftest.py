@@ -1,9 +1,7 @@
 import numpy as np
 import pytest
 
-import tiny_models
-
-TINY_LLAMA, TINY_BERT = tiny_models.build()
+TINY_LLAMA, TINY_BERT = "tiny-random-llama", "tiny-random-bert"
 
 
 @pytest.fixture(scope="session")

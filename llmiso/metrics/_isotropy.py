@@ -3,7 +3,6 @@
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 
@@ -105,8 +104,26 @@ def partition_isotropy(X):
     X = _check_points(X)
     gram = (X.T @ X).astype(np.float64)
     _, directions = np.linalg.eigh(gram)
-    log_z = logsumexp((X @ directions.astype(X.dtype)).astype(np.float64), axis=0)
+    log_z = _column_logsumexp(X, directions.astype(X.dtype))
     return float(np.exp(log_z.min() - log_z.max()))
+
+
+def _column_logsumexp(X, C, chunk=8192):
+    """``log sum_i exp(X @ C)[i, j]`` for every column j, streaming over row chunks.
+
+    Keeps memory at one (chunk, d) block and the exponentials in X's precision, with
+    a running maximum per column so nothing overflows.
+    """
+    peak = np.full(C.shape[1], -np.inf)
+    total = np.zeros(C.shape[1])
+    for start in range(0, len(X), chunk):
+        P = X[start : start + chunk] @ C
+        new_peak = np.maximum(peak, P.max(axis=0))
+        total = total * np.exp(peak - new_peak) + np.exp(P - new_peak.astype(P.dtype)).sum(
+            axis=0, dtype=np.float64
+        )
+        peak = new_peak
+    return peak + np.log(total)
 
 
 def isoscore(X):

@@ -1,0 +1,91 @@
+"""LLMEmbedder against a plain transformers loop, and load times of the default model.
+
+    python benchmarks/bench_embedder.py [--windows 256] [--quick]
+
+Both embed the same prompts (the same text, so the same tokens) in one run:
+- plain: AutoModelForCausalLM in float32, batches of 32 in input order, padded to
+  the longest prompt of each batch, last layer, last token;
+- llmiso: LLMEmbedder's defaults (dtype="auto", length-sorted batches of 32, the
+  base model without its LM head).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _data import real_windows  # noqa: E402
+
+
+def plain_loop(folder, prompts, batch_size=32):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    out = []
+    start = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(prompts), batch_size):
+            batch = tokenizer(prompts[i : i + batch_size], return_tensors="pt", padding=True)
+            states = model(**batch, output_hidden_states=True).hidden_states[-1]
+            last = batch["attention_mask"].sum(dim=1) - 1
+            out.append(states[torch.arange(len(last)), last].numpy())
+    return np.vstack(out), time.perf_counter() - start
+
+
+def load_seconds(code, env=None):
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if run.returncode:
+        raise RuntimeError(run.stderr)
+    return float(run.stdout.split()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--windows", type=int, default=256)
+    parser.add_argument("--quick", action="store_true", help="16 windows, no cold load")
+    args = parser.parse_args()
+    n = 16 if args.quick else args.windows
+
+    from llmiso import LLMEmbedder
+    from llmiso._models import load_model, resolve_model_path
+    from llmiso._prompts import format_windows
+
+    X = real_windows(n)
+    embedder = LLMEmbedder().fit(X)  # loads (and if needed converts) the model
+    loaded = load_model("smollm2-135m")
+    prompts = format_windows(X, decimals=2, separator=", ", scaling="mean_abs")
+    tokens = sum(len(ids) for ids in loaded.tokenizer(prompts)["input_ids"])
+
+    embedder.transform(X[:4])  # warm-up: first-call allocations
+    start = time.perf_counter()
+    ours = embedder.transform(X)
+    ours_s = time.perf_counter() - start
+    plain, plain_s = plain_loop(resolve_model_path("smollm2-135m"), prompts)
+    cos = np.sum(ours * plain, axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(plain, axis=1)
+
+    print(f"windows: {n} x 24 values, {tokens} tokens, dtype of llmiso: {loaded.dtype}")
+    print(f"plain loop (fp32, input order): {plain_s:7.2f} s  {tokens / plain_s:8.0f} tokens/s")
+    print(f"LLMEmbedder                   : {ours_s:7.2f} s  {tokens / ours_s:8.0f} tokens/s")
+    print(f"speed-up                      : {plain_s / ours_s:7.2f}x")
+    print(f"cosine(llmiso, plain) per window: min {cos.min():.4f}, mean {cos.mean():.4f}")
+
+    warm = (
+        "import time; t = time.perf_counter(); from llmiso._models import load_model; "
+        "load_model('smollm2-135m'); print(time.perf_counter() - t)"
+    )
+    print(f"warm load (converted cache, fresh process): {load_seconds(warm):.2f} s")
+    if not args.quick:
+        with tempfile.TemporaryDirectory() as home:
+            env = dict(os.environ, LLMISO_HOME=home)
+            print(f"cold load (GGUF conversion, fresh process): {load_seconds(warm, env):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

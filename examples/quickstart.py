@@ -1,0 +1,52 @@
+"""Pipeline + GridSearchCV on the airline series: MAE and isotropy, side by side.
+
+    python examples/quickstart.py
+
+Embeddings are computed once (cache_dir) and shared by every fold and candidate.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sktime.datasets import load_airline
+
+from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxHeadForecaster
+from llmiso.metrics import isotropy_scorer, make_isotropy_scorer
+
+y = load_airline().to_numpy(dtype=float)
+X = np.lib.stride_tricks.sliding_window_view(y[:-1], 24)
+target = y[24:]
+
+model = MeanScaledRegressor(
+    make_pipeline(
+        LLMEmbedder(layer=-1, cache_dir="llmiso-output/embedding-cache"),
+        IsotropyCenterer(),
+        SoftmaxHeadForecaster(),
+    )
+)
+search = GridSearchCV(
+    model,
+    {
+        "regressor__isotropycenterer__method": ["none", "center", "abtt", "whiten"],
+        "regressor__softmaxheadforecaster__alpha": [0.1, 10.0],
+    },
+    scoring={
+        "mae": "neg_mean_absolute_error",
+        "isoscore": isotropy_scorer,
+        "cluster_cosine": make_isotropy_scorer("cluster_cosine", random_state=0),
+    },
+    refit="mae",
+    cv=TimeSeriesSplit(n_splits=3, test_size=12),
+).fit(X, target)
+
+results = pd.DataFrame(search.cv_results_)
+columns = {
+    "param_regressor__isotropycenterer__method": "method",
+    "param_regressor__softmaxheadforecaster__alpha": "alpha",
+    "mean_test_mae": "-MAE",
+    "mean_test_isoscore": "IsoScore",
+    "mean_test_cluster_cosine": "-cluster cosine",
+}
+print(results[list(columns)].rename(columns=columns).round(3).to_string(index=False))
+print("best:", search.best_params_)
