@@ -12,6 +12,10 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 from .metrics._scorers import MEASURES, make_isotropy_scorer
 
 
+# Relative variance below which a principal direction is numerically empty.
+_NULL_VARIANCE = 1e-9
+
+
 def _top_directions(Xc, n_components):
     """Top principal directions (rows) of centered ``Xc`` and their variances."""
     U, S, Vt = np.linalg.svd(Xc, full_matrices=False)
@@ -52,9 +56,11 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
 "effective_dimension"}, default="isoscore"
         Isotropy measure returned by :meth:`score` (negated for the cosine
         measures, so that greater is more isotropic).
-    eps : float, default=1e-6
+    eps : float, default=1e-4
         Whitening adds ``eps`` times the largest variance to every variance, so
-        near-empty directions are not blown up.
+        low-variance directions are shrunk rather than blown up. Directions with
+        no training variance at all (below 1e-9 of the largest; there are many
+        when rows are fewer than features) are dropped.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means for ``"cluster"``.
 
@@ -63,7 +69,8 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
     mean_ : ndarray of shape (n_features,)
         Training mean.
     components_ : ndarray of shape (n_components_, n_features)
-        Principal directions removed (``"abtt"``) or kept (``"whiten"``).
+        Principal directions removed (``"abtt"``) or kept (``"whiten"``; only
+        those with training variance).
     explained_variance_ : ndarray of shape (n_components_,)
         Training variance along ``components_``.
     n_components_ : int
@@ -123,7 +130,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         n_components="auto",
         n_clusters=3,
         metric="isoscore",
-        eps=1e-6,
+        eps=1e-4,
         random_state=None,
     ):
         self.method = method
@@ -154,6 +161,8 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         if self.method in ("abtt", "whiten"):
             self.n_components_ = min(self._wanted_components(n_features), n_samples, n_features)
             self.components_, self.explained_variance_ = _top_directions(Xc, self.n_components_)
+            if self.method == "whiten":
+                self._drop_null_directions()
         elif self.method == "cluster":
             self._fit_clusters(X)
         return self
@@ -216,6 +225,15 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         if self.method == "whiten":
             return (Xc @ self.components_.T) / self._whitening_scale()
         return Xc
+
+    def _drop_null_directions(self):
+        """Keep directions with variance; with fewer rows than features the rest are
+        numerical noise, which whitening would blow up on new data."""
+        variance = self.explained_variance_
+        keep = variance > _NULL_VARIANCE * variance.max(initial=0.0)
+        keep[0] = True  # one direction at least, so the output shape is defined
+        self.components_, self.explained_variance_ = self.components_[keep], variance[keep]
+        self.n_components_ = int(keep.sum())
 
     def _whitening_scale(self):
         variance = self.explained_variance_

@@ -1,128 +1,186 @@
-"""The ``llmiso`` command.
+"""The ``llmiso`` command: forecast a CSV, profile its isotropy, or run the demo.
 
-    llmiso demo [--output-dir DIR] [--layer L] [--quiet]
+    llmiso forecast DATA.csv --horizon H [--output forecast.csv] [--plot forecast.png]
+    llmiso isotropy DATA.csv [--plot isotropy_profile.png]
+    llmiso demo [--output-dir llmiso-output]
 """
 
 import argparse
 import sys
-import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+QUANTILES = (0.1, 0.5, 0.9)
+# Below these, the embeddings the head sees use too few directions to be trusted.
+MIN_EFFECTIVE_DIMENSION = 3.0
+MAX_AVERAGE_COSINE = 0.5
 
-def _say(quiet, *parts):
+
+def _print(quiet, *parts):
     if not quiet:
         print(*parts, flush=True)
 
 
-def demo(output_dir="llmiso-output", layer=-1, test_size=24, quiet=False):
-    """The whole story on sktime's airline series, with the embedded default model.
+def _panel(frame):
+    """A one-column frame, or a panel (series name, time) for several columns."""
+    if frame.shape[1] == 1:
+        return frame
+    long = frame.stack().swaplevel().sort_index(level=0, sort_remaining=False)
+    long.index.names = ["series", "time"]
+    return long.to_frame("value").sort_index()
 
-    Embeds every 24-month window once, measures the isotropy of the embeddings
-    before and after centering (learned on the training windows), forecasts the
-    last ``test_size`` months one step ahead with and without centering, against
-    seasonal naive, and saves the isotropy profile and a forecast chart as PNG.
-    """
-    import pandas as pd
-    from sklearn.base import clone
-    from sklearn.pipeline import make_pipeline
-    from sktime.datasets import load_airline
 
-    from . import (
-        IsotropyCenterer,
-        LLMEmbedder,
-        MeanScaledRegressor,
-        SoftmaxHeadForecaster,
-        isotropy_profile,
-        plot_isotropy_profile,
-    )
-    from .metrics import average_cosine, cluster_cosine, isoscore
+def _windows(frame, window_length):
+    return np.vstack([
+        np.lib.stride_tricks.sliding_window_view(frame[c].to_numpy(float), window_length)
+        for c in frame.columns
+    ])
 
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    series = load_airline()
-    y = series.to_numpy(dtype=float)
-    window, season = 24, 12
-    X = np.lib.stride_tricks.sliding_window_view(y[:-1], window)
-    target = y[window:]
-    train, test = slice(0, len(X) - test_size), slice(len(X) - test_size, None)
-    _say(quiet, f"airline: {len(y)} months; {len(X)} windows of {window} values; "
-         f"the last {test_size} one-step forecasts are held out")
 
-    embedder = LLMEmbedder(layer=layer, cache_dir=out / "embedding-cache", verbose=not quiet)
-    start = time.perf_counter()
-    embedder.fit(X)
-    Z = embedder.transform(X)
-    _say(quiet, f"embedded with smollm2-135m, layer {embedder.layers_[0]}: shape {Z.shape}, "
-         f"{time.perf_counter() - start:.1f} s (model load included)")
+def embedding_isotropy(forecaster, frame):
+    """Isotropy of the training windows' embeddings, as the head saw them."""
+    from .metrics import average_cosine, effective_dimension, isoscore
+    from .metrics._scorers import features_reaching_final_step
 
-    centered = IsotropyCenterer("center").fit(Z[train]).transform(Z[test])
-    iso = pd.DataFrame(
-        {
-            "raw": [isoscore(Z[test]), average_cosine(Z[test]), cluster_cosine(Z[test], random_state=0)],
-            "centered (train mean)": [isoscore(centered), average_cosine(centered),
-                                      cluster_cosine(centered, random_state=0)],
-        },
-        index=["IsoScore (1 = isotropic)", "average cosine (0 = isotropic)",
-               "cluster cosine (0 = isotropic)"],
-    )
-    _say(quiet, "\nIsotropy of the held-out embeddings:\n" + iso.round(3).to_string())
-
-    history = y[: window + len(X) - test_size]
-    scale = np.mean(np.abs(history[season:] - history[:-season]))  # in-sample seasonal naive
-    truth = target[test]
-    rows, fans = {}, {}
-    for method in ("none", "center"):
-        model = MeanScaledRegressor(
-            make_pipeline(clone(embedder), IsotropyCenterer(method), SoftmaxHeadForecaster())
-        ).fit(X[train], target[train])
-        q = model.predict_quantiles(X[test], [0.1, 0.5, 0.9])
-        fans[method] = q
-        rows[f"LLM, {'centered' if method == 'center' else 'uncentered'}"] = {
-            "MASE": np.mean(np.abs(q[:, 1] - truth)) / scale,
-            "80% coverage": np.mean((truth >= q[:, 0]) & (truth <= q[:, 2])),
+    windows = _windows(frame, forecaster.window_length)
+    features = features_reaching_final_step(forecaster.regressor_, windows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few windows: said in the docs
+        return {
+            "isoscore": isoscore(features),
+            "average_cosine": average_cosine(features),
+            "effective_dimension": effective_dimension(features),
         }
-    naive = y[window + len(X) - test_size - season: len(y) - season]
-    rows["seasonal naive"] = {"MASE": np.mean(np.abs(naive - truth)) / scale, "80% coverage": np.nan}
-    table = pd.DataFrame(rows).T
-    _say(quiet, f"\nOne-step forecasts of the last {test_size} months:\n" + table.round(3).to_string())
 
-    profile = isotropy_profile(embedder, X)
-    profile.to_csv(out / "isotropy_profile.csv")
-    plot_isotropy_profile(profile, out / "isotropy_profile.png",
-                          title="SmolLM2-135M on airline windows: isotropy per layer")
-    _plot_forecasts(series, test_size, fans["center"], out / "forecast.png")
-    table.to_csv(out / "forecast_scores.csv")
-    _say(quiet, f"\nSaved {out / 'isotropy_profile.png'}, {out / 'forecast.png'} and CSV tables.")
+
+def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
+             value_columns=None, window_length=24, layer=-1, centering="center",
+             model="smollm2-135m", quiet=False):
+    """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart."""
+    from ._csv import read_series
+    from .forecasting import LLMForecaster
+
+    frame = read_series(path, time_column=time_column, value_columns=value_columns,
+                        min_length=window_length + horizon)
+    _print(quiet, f"{path}: {frame.shape[1]} series of {len(frame)} values; "
+           f"forecasting {horizon} steps from windows of {window_length}")
+    forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
+                               centering=centering, verbose=not quiet)
+    forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
+    quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
+    table = quantiles.copy()
+    table.columns = [f"q{level:g}" for _, level in quantiles.columns]
+    table = table.rename(columns={"q0.5": "median"})
+    table.index.names = ["series", "time"][-table.index.nlevels :]
+    table.to_csv(output)
+    _print(quiet, f"wrote {output}")
+
+    iso = embedding_isotropy(forecaster, frame)
+    _print(quiet, "isotropy of the embeddings the head used: "
+           + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
+    if iso["effective_dimension"] < MIN_EFFECTIVE_DIMENSION or iso["average_cosine"] > MAX_AVERAGE_COSINE:
+        print("warning: the embeddings are strongly anisotropic (few directions carry their "
+              "variance); treat this forecast with caution, or try --centering whiten or "
+              "another --layer (see `llmiso isotropy`).", file=sys.stderr)
+    if plot:
+        _fan_chart(frame, table, plot)
+        _print(quiet, f"wrote {plot}")
     return table
 
 
-def _plot_forecasts(series, test_size, quantiles, path):
+def _fan_chart(frame, table, path):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 4), layout="constrained")
     ax = fig.subplots()
-    index = series.index.to_timestamp() if hasattr(series.index, "to_timestamp") else series.index
-    ax.plot(index, series.to_numpy(), color="black", lw=1, label="airline passengers")
-    when = index[-test_size:]
-    ax.fill_between(when, quantiles[:, 0], quantiles[:, 2], alpha=0.3, label="10%-90%")
-    ax.plot(when, quantiles[:, 1], color="C0", label="median, one step ahead")
-    ax.set_title("SmolLM2 embeddings, centered, softmax head")
+    for i, column in enumerate(frame.columns):
+        history = frame[column]
+        rows = table.xs(column, level=0) if table.index.nlevels > 1 else table
+        x_hist = history.index.to_timestamp() if hasattr(history.index, "to_timestamp") else history.index
+        x_fut = rows.index.to_timestamp() if hasattr(rows.index, "to_timestamp") else rows.index
+        ax.plot(x_hist, history.to_numpy(), color=f"C{i}", lw=1, label=str(column))
+        ax.fill_between(x_fut, rows["q0.1"], rows["q0.9"], color=f"C{i}", alpha=0.25)
+        ax.plot(x_fut, rows["median"], color=f"C{i}", ls="--")
+    ax.set_title("LLMForecaster: median and 10%-90% band")
     ax.legend()
     fig.savefig(path, dpi=110)
 
 
+def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
+             window_length=24, model="smollm2-135m", quiet=False):
+    """Print and plot the per-layer isotropy profile of the CSV's windows."""
+    from ._csv import read_series
+    from .embedder import LLMEmbedder
+    from .profile import isotropy_profile, plot_isotropy_profile
+
+    frame = read_series(path, time_column=time_column, value_columns=value_columns,
+                        min_length=window_length + 2)
+    windows = _windows(frame, window_length)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows)
+    _print(quiet, profile.round(3).to_string())
+    if plot:
+        plot_isotropy_profile(profile, plot, title=f"{Path(path).name}: isotropy per layer")
+        _print(quiet, f"wrote {plot}")
+    return profile
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="llmiso", description="Forecast with LLM embeddings.")
+    parser = argparse.ArgumentParser(
+        prog="llmiso", description="Forecast with LLM embeddings, and measure their isotropy."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    run_demo = commands.add_parser("demo", help="the whole story on sktime's airline series")
-    run_demo.add_argument("--output-dir", default="llmiso-output")
-    run_demo.add_argument("--layer", type=int, default=-1)
-    run_demo.add_argument("--quiet", action="store_true")
+
+    def data_options(sub):
+        sub.add_argument("data", help="CSV with a time column and one or more value columns")
+        sub.add_argument("--time-column", help="name of the time column (default: detected)")
+        sub.add_argument("--value-column", action="append", dest="value_columns",
+                         help="a value column (repeat for several; default: all numeric)")
+        sub.add_argument("--window-length", type=int, default=24)
+        sub.add_argument("--model", default="smollm2-135m",
+                         help="model name or local folder (default: the embedded SmolLM2)")
+        sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
+
+    sub = commands.add_parser("forecast", help="forecast the series of a CSV file")
+    data_options(sub)
+    sub.add_argument("--horizon", type=int, required=True, help="steps ahead")
+    sub.add_argument("--output", default="forecast.csv")
+    sub.add_argument("--plot", default="forecast.png")
+    sub.add_argument("--layer", type=int, default=-1)
+    sub.add_argument("--centering", default="center",
+                     choices=["center", "abtt", "whiten", "cluster", "none"])
+
+    sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")
+    data_options(sub)
+    sub.add_argument("--plot", default="isotropy_profile.png")
+
+    sub = commands.add_parser("demo", help="backtest on sktime's airline series, with plots")
+    sub.add_argument("--output-dir", default="llmiso-output")
+    sub.add_argument("--quiet", action="store_true")
+
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo(args.output_dir, layer=args.layer, quiet=args.quiet)
+    from ._csv import DataError
+    from ._models import ModelNotAvailableError
+
+    try:
+        if args.command == "forecast":
+            forecast(args.data, args.horizon, output=args.output, plot=args.plot,
+                     time_column=args.time_column, value_columns=args.value_columns,
+                     window_length=args.window_length, layer=args.layer,
+                     centering=args.centering, model=args.model, quiet=args.quiet)
+        elif args.command == "isotropy":
+            isotropy(args.data, plot=args.plot, time_column=args.time_column,
+                     value_columns=args.value_columns, window_length=args.window_length,
+                     model=args.model, quiet=args.quiet)
+        else:
+            from .demo import run_demo
+
+            run_demo(args.output_dir, quiet=args.quiet)
+    except (DataError, ModelNotAvailableError) as error:
+        parser.exit(2, f"llmiso: error: {error}\n")
     return 0
 
 

@@ -22,11 +22,12 @@ class LLMForecaster(BaseForecaster):
     - ``"direct"`` (default): one softmax head per horizon step, trained on the
       targets that many steps after each training window (a multi-output head).
       The last window is embedded once, so the whole horizon costs one forward
-      pass, and every step's quantiles are exact. Needs ``fh`` in ``fit``.
+      pass, and every step's quantiles are exact. Needs ``fh`` in ``fit``, and
+      predicts for that ``fh``.
     - ``"recursive"``: one head for the next step; each step's median is appended
       to the window and the new window is embedded again. Quantiles of steps after
       the first are those of the next-step distribution along the median path, so
-      they understate the uncertainty.
+      they understate the uncertainty. Any ``fh``, given in ``fit`` or later.
 
     Panel and hierarchical ``y`` are fitted as one global model: the windows of
     every series train one head, and each series is forecast from its own last
@@ -42,7 +43,10 @@ class LLMForecaster(BaseForecaster):
         Hidden state(s) to read; see :class:`LLMEmbedder`.
     pooling : {"last", "mean", "first"}, default="last"
     centering : {"center", "abtt", "whiten", "cluster", "none"}, default="center"
-        :class:`IsotropyCenterer` method.
+        :class:`IsotropyCenterer` method. Plain centering changes the head's fit
+        little (its bias absorbs a common offset); whitening changes it most, and
+        was better on some series and worse on others in our backtests
+        (docs/benchmarks.md): tune it.
     n_bins : int, default=100
     alpha : float, default=1.0
         L2 penalty of the softmax head.
@@ -54,6 +58,8 @@ class LLMForecaster(BaseForecaster):
     cache_dir : str or None, default=None
         On-disk embedding cache (see :class:`LLMEmbedder`); speeds up refits in
         backtests and tuning.
+    verbose : bool, default=False
+        Progress bar while embedding.
 
     Attributes
     ----------
@@ -91,6 +97,10 @@ class LLMForecaster(BaseForecaster):
         "property:randomness": "deterministic",
     }
 
+    # The forecaster keeps the last window of each series itself (_update), so sktime
+    # need not store every value seen.
+    _config = {"remember_data": False}
+
     def __init__(
         self,
         window_length=24,
@@ -106,6 +116,7 @@ class LLMForecaster(BaseForecaster):
         dtype="auto",
         device="auto",
         cache_dir=None,
+        verbose=False,
     ):
         self.window_length = window_length
         self.model = model
@@ -120,10 +131,10 @@ class LLMForecaster(BaseForecaster):
         self.dtype = dtype
         self.device = device
         self.cache_dir = cache_dir
+        self.verbose = verbose
         super().__init__()
-        # The forecaster keeps the last window of each series itself (_update), so
-        # sktime need not store every value seen.
-        self.set_config(remember_data=False)
+        if strategy == "recursive":  # one next-step head serves any horizon
+            self.set_tags(**{"requires-fh-in-fit": False})
 
     # -- building blocks ---------------------------------------------------------------
 
@@ -145,6 +156,7 @@ class LLMForecaster(BaseForecaster):
             dtype=self.dtype,
             device=self.device,
             cache_dir=self.cache_dir,
+            verbose=self.verbose,
         )
         head = SoftmaxHeadForecaster(n_bins=self.n_bins, alpha=self.alpha)
         return MeanScaledRegressor(
@@ -160,20 +172,15 @@ class LLMForecaster(BaseForecaster):
         return [(None, y.iloc[:, 0].to_numpy(dtype=float))]
 
     def _steps(self, fh):
-        steps = fh.to_relative(self.cutoff).to_numpy()
-        if np.any(steps < 1):
-            raise ValueError(
-                "LLMForecaster forecasts out of sample only: every step of fh must lie "
-                f"after the end of the training series, got relative steps {steps.tolist()}."
-            )
-        return steps.astype(int)
+        """Steps ahead of the cutoff (sktime rejects in-sample fh: capability:insample)."""
+        return fh.to_relative(self.cutoff).to_numpy().astype(int)
 
     # -- sktime interface ----------------------------------------------------------------
 
     def _fit(self, y, X=None, fh=None):
         if self.strategy not in ("direct", "recursive"):
             raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}.")
-        self.horizon_ = int(self._steps(fh).max()) if self.strategy == "direct" else 1
+        self.horizon_ = 1 if self.strategy == "recursive" else int(self._steps(fh).max())
         windows, targets = [], []
         for key, values in self._series(y):
             needed = self.window_length + self.horizon_
@@ -226,12 +233,7 @@ class LLMForecaster(BaseForecaster):
         return out
 
     def _quantiles(self, fh, levels):
-        steps = self._steps(fh)
-        if self.strategy == "direct" and steps.max() > self.horizon_:
-            raise ValueError(
-                f"The direct heads were trained for {self.horizon_} steps ahead; fh "
-                f"asks for {steps.max()}. Fit again with the longer fh."
-            )
+        steps = self._steps(fh)  # direct: sktime guarantees fh is the one of fit
         return self._paths(levels, int(steps.max()))[:, steps - 1, :]
 
     def _frame(self, fh, values, columns):

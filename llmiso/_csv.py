@@ -1,0 +1,101 @@
+"""Reading series from a CSV file for the command line, with errors a user can act on."""
+
+from pathlib import Path
+
+import pandas as pd
+
+
+class DataError(ValueError):
+    """The input file cannot be used as given; the message says why and what to do."""
+
+
+def read_series(path, *, time_column=None, value_columns=None, min_length=2):
+    """Read a CSV with a time column and value columns into a regular-frequency frame.
+
+    Returns a DataFrame indexed by a PeriodIndex (or a RangeIndex when the file has
+    no time column), one float column per series.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    try:
+        frame = pd.read_csv(path)
+    except Exception as error:  # pandas raises many types for malformed files
+        raise DataError(f"{path}: not a readable CSV file ({error}).") from error
+    if frame.empty:
+        raise DataError(f"{path}: the file has no rows.")
+
+    if time_column is not None and time_column not in frame.columns:
+        raise DataError(
+            f"{path}: no column {time_column!r}; the columns are {list(frame.columns)}."
+        )
+    if time_column is None:
+        time_column = _detect_time_column(frame)
+    if value_columns:
+        missing = [c for c in value_columns if c not in frame.columns]
+        if missing:
+            raise DataError(
+                f"{path}: no column(s) {missing}; the columns are {list(frame.columns)}."
+            )
+    else:
+        value_columns = [
+            c for c in frame.columns
+            if c != time_column and pd.api.types.is_numeric_dtype(frame[c])
+        ]
+        if not value_columns:
+            raise DataError(
+                f"{path}: no numeric value column found; name one with --value-column."
+            )
+
+    values = frame[value_columns].apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = values.isna() & frame[value_columns].notna()
+    if bad.any().any():
+        column = bad.any().idxmax()
+        row = int(bad[column].to_numpy().argmax())
+        raise DataError(
+            f"{path}: column {column!r} has a non-numeric value "
+            f"{frame[column].iloc[row]!r} on data row {row + 1}."
+        )
+    if values.isna().any().any():
+        column = values.isna().any().idxmax()
+        raise DataError(
+            f"{path}: column {column!r} has missing values; fill or drop them first."
+        )
+    if time_column is not None:
+        values.index = _regular_index(path, frame[time_column], time_column)
+    if len(values) < min_length:
+        raise DataError(
+            f"{path}: {len(values)} rows, but at least {min_length} are needed "
+            "(a window plus the horizon); use a longer series or a shorter window."
+        )
+    return values
+
+
+def _detect_time_column(frame):
+    """The first non-numeric column that parses as dates, or None."""
+    for column in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        parsed = pd.to_datetime(frame[column], errors="coerce", format="mixed")
+        if parsed.notna().all():
+            return column
+    return None
+
+
+def _regular_index(path, column, name):
+    try:
+        times = pd.to_datetime(column, format="mixed")
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            f"{path}: cannot read the dates in column {name!r} ({error}); write them "
+            "as YYYY-MM-DD or YYYY-MM."
+        ) from error
+    if not times.is_monotonic_increasing or times.duplicated().any():
+        raise DataError(f"{path}: the dates in column {name!r} must increase strictly.")
+    freq = pd.infer_freq(times) if len(times) >= 3 else None
+    if freq is None:
+        raise DataError(
+            f"{path}: the dates in column {name!r} are not evenly spaced, so no "
+            "frequency could be inferred; resample the series to a regular frequency."
+        )
+    return pd.DatetimeIndex(times, freq=freq).to_period()
