@@ -133,6 +133,7 @@ class LLMForecaster(BaseForecaster):
         self.cache_dir = cache_dir
         self.verbose = verbose
         super().__init__()
+        self._y = self._X = None  # sktime's data memory, empty as with remember_data
         if strategy == "recursive":  # one next-step head serves any horizon
             self.set_tags(**{"requires-fh-in-fit": False})
 

@@ -36,6 +36,9 @@ def features_reaching_final_step(estimator, X):
 
 
 class _IsotropyScorer:
+    """``scorer(estimator, X, y=None)``: the isotropy of the features that reach the
+    final step of ``estimator``; greater is more isotropic (see make_isotropy_scorer)."""
+
     def __init__(self, metric, kwargs):
         self.metric = metric
         self.kwargs = kwargs

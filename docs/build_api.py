@@ -1,0 +1,51 @@
+"""Write docs/api.md, the API reference, from the docstrings.
+
+    python docs/build_api.py        # tests/test_docs.py checks that it is current
+"""
+
+import inspect
+from pathlib import Path
+
+import llmiso
+import llmiso.forecasting
+import llmiso.metrics
+
+SECTIONS = [
+    ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
+                            "MeanScaledRegressor"]),
+    ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
+    ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
+    ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
+    ("Errors", llmiso, ["ModelNotAvailableError"]),
+]
+PUBLIC_METHODS = ["fit", "transform", "predict", "predict_quantiles", "predict_bin_proba",
+                  "inverse_transform", "score", "get_feature_names_out"]
+
+
+def render():
+    lines = ["# API reference", "", "Generated from the docstrings by `docs/build_api.py`.", ""]
+    for title, module, names in SECTIONS:
+        lines += [f"## {title}", ""]
+        for name in names:
+            obj = getattr(module, name)
+            if not callable(obj) or isinstance(obj, type) and issubclass(obj, Exception):
+                text = inspect.getdoc(obj) if isinstance(obj, type) else repr(obj)
+                lines += [f"### `{module.__name__}.{name}`", "", "```text", text, "```", ""]
+                continue
+            signature = str(inspect.signature(obj))
+            lines += [f"### `{module.__name__}.{name}{signature}`", "", "```text",
+                      inspect.getdoc(obj) or "", "```", ""]
+            if inspect.isclass(obj):
+                for method in PUBLIC_METHODS:
+                    # available_if wraps some methods in a descriptor; .fn is the method
+                    function = getattr(vars(obj).get(method), "fn", vars(obj).get(method))
+                    if function is not None and inspect.getdoc(function):
+                        lines += [f"#### `{name}.{method}{inspect.signature(function)}`", "",
+                                  "```text", inspect.getdoc(function), "```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = Path(__file__).with_name("api.md")
+    path.write_text(render())
+    print(f"wrote {path}")

@@ -1,0 +1,32 @@
+"""The examples (short versions) and the README's code run as written, offline."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("script", ["quickstart.py", "layer_study.py", "sktime_benchmark.py"])
+def test_example_runs(script, tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), "--quick"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip()
+
+
+def test_readme_code_runs(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["median"].shape == (12,)
+    assert namespace["bands"].shape == (12, 3)
+    assert namespace["intervals"].shape == (12, 2)
