@@ -41,7 +41,7 @@ def _windows(frame, window_length):
 
 def embedding_isotropy(forecaster, frame):
     """Isotropy of the training windows' embeddings, as the head saw them."""
-    from .metrics import average_cosine, effective_dimension, isoscore
+    from .metrics import average_cosine, cluster_cosine, effective_dimension, isoscore
     from .metrics._scorers import features_reaching_final_step
 
     windows = _windows(frame, forecaster.window_length)
@@ -52,6 +52,7 @@ def embedding_isotropy(forecaster, frame):
             "isoscore": isoscore(features),
             "average_cosine": average_cosine(features),
             "effective_dimension": effective_dimension(features),
+            "cluster_cosine": cluster_cosine(features, random_state=0),
         }
 
 

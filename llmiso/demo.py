@@ -10,8 +10,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 HORIZON, SEASON, WINDOW, ORIGINS = 12, 12, 24, 2
 
 
@@ -57,10 +55,8 @@ def _run(output_dir, quiet):
     from sktime.split import ExpandingWindowSplitter
     from tqdm.auto import tqdm
 
-    from .cli import embedding_isotropy
+    from .cli import _windows, embedding_isotropy
     from .embedder import LLMEmbedder
-    from .metrics import cluster_cosine
-    from .metrics._scorers import features_reaching_final_step
     from .profile import isotropy_profile, plot_isotropy_profile
 
     out = Path(output_dir)
@@ -89,12 +85,7 @@ def _run(output_dir, quiet):
         }
         if name.startswith("LLM"):
             fitted = model.clone().fit(y.iloc[: len(y) - HORIZON], fh=cv.fh)
-            train = y.iloc[: len(y) - HORIZON].to_frame()
-            iso = embedding_isotropy(fitted, train)
-            windows = np.lib.stride_tricks.sliding_window_view(train.iloc[:, 0].to_numpy(float), WINDOW)
-            features = features_reaching_final_step(fitted.regressor_, windows)
-            iso["cluster_cosine"] = cluster_cosine(features, random_state=0)
-            isotropy[name] = iso
+            isotropy[name] = embedding_isotropy(fitted, y.iloc[: len(y) - HORIZON].to_frame())
             last_fold[name] = fitted.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     table = pd.DataFrame(scores).T
     naive = table.loc["seasonal naive", "MASE"]
@@ -106,7 +97,7 @@ def _run(output_dir, quiet):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions
-        windows = np.lib.stride_tricks.sliding_window_view(y.to_numpy(float), WINDOW)
+        windows = _windows(y.to_frame(), WINDOW)
         profile = isotropy_profile(LLMEmbedder(cache_dir=out / "embedding-cache"), windows)
     plot_isotropy_profile(profile, out / "isotropy_profile.png",
                           title="SmolLM2-135M, airline windows: isotropy per layer")

@@ -93,11 +93,15 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         self.regressor_ = clone(regressor).fit(X / scale[:, None], y_scaled)
         return self
 
-    def features_for_inner(self, X):
-        """``(X / s, regressor_)``: what the inner model is given for ``X``."""
+    def _scaled(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X / mean_abs_scale(X)[:, None], self.regressor_
+        scale = mean_abs_scale(X)
+        return X / scale[:, None], scale
+
+    def features_for_inner(self, X):
+        """``(X / s, regressor_)``: what the inner model is given for ``X``."""
+        return self._scaled(X)[0], self.regressor_
 
     def predict(self, X):
         """Predictions of the inner model, back in the units of ``X``.
@@ -128,9 +132,8 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         return self._unscale(X, "predict_quantiles", quantiles=quantiles)
 
     def _unscale(self, X, method, **kwargs):
-        X_scaled, inner = self.features_for_inner(X)
-        scale = mean_abs_scale(validate_data(self, X, reset=False, dtype=np.float64))
-        X_final, final = final_step(inner, X_scaled)
+        X_scaled, scale = self._scaled(X)
+        X_final, final = final_step(self.regressor_, X_scaled)
         out = np.asarray(getattr(final, method)(X_final, **kwargs))
         return out * scale.reshape((-1,) + (1,) * (out.ndim - 1))
 

@@ -2,7 +2,6 @@ import pickle
 import subprocess
 import sys
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
