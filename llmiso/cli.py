@@ -121,7 +121,8 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
     windows = _windows(frame, window_length)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows)
+        profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows,
+                                   verbose=not quiet)
     _print(quiet, profile.round(3).to_string())
     if plot:
         plot_isotropy_profile(profile, plot, title=f"{Path(path).name}: isotropy per layer")

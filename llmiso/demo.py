@@ -98,7 +98,10 @@ def _run(output_dir, quiet):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions
         windows = _windows(y.to_frame(), WINDOW)
-        profile = isotropy_profile(LLMEmbedder(cache_dir=out / "embedding-cache"), windows)
+        profile = isotropy_profile(
+            LLMEmbedder(cache_dir=out / "embedding-cache", verbose=not quiet), windows,
+            verbose=not quiet,
+        )
     plot_isotropy_profile(profile, out / "isotropy_profile.png",
                           title="SmolLM2-135M, airline windows: isotropy per layer")
     _plot_backtest(y, last_fold, out / "forecast.png")

@@ -11,7 +11,7 @@ from .metrics import _isotropy
 _SHIFT_SENSITIVE = ("average_cosine", "partition")
 
 
-def isotropy_profile(embedder, X, *, random_state=0):
+def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     """Every isotropy measure at every layer, before and after centering.
 
     ``X`` is embedded once, reading all hidden states of the model from one forward
@@ -27,6 +27,9 @@ def isotropy_profile(embedder, X, *, random_state=0):
     X : array-like of shape (n_samples, window_length), or list of str
     random_state : int, default=0
         Seeds the cluster measure.
+    verbose : bool, default=False
+        Progress bar over the layers (the embedder's own ``verbose`` shows one
+        while embedding).
 
     Returns
     -------
@@ -39,6 +42,7 @@ def isotropy_profile(embedder, X, *, random_state=0):
     plot_isotropy_profile : Draws it.
     """
     import pandas as pd
+    from tqdm.auto import tqdm
 
     n_layers = clone(embedder).set_params(layer=0).fit(X).n_model_layers_
     layers = list(range(n_layers + 1))
@@ -52,7 +56,9 @@ def isotropy_profile(embedder, X, *, random_state=0):
             stacklevel=2,
         )
     rows = []
-    for layer, E in zip(layers, per_layer):
+    progress = tqdm(zip(layers, per_layer), total=len(layers), desc="Isotropy per layer",
+                    disable=not verbose)
+    for layer, E in progress:
         E = E.astype(np.float64)
         centered = E - E.mean(axis=0)
         cluster, k = _isotropy.cluster_cosine(E, random_state=random_state, return_k=True)

@@ -295,3 +295,38 @@ def test_default_model_loads_from_converted_cache_quickly(smollm2):
     n_layers, hidden, seconds = out.stdout.split()
     assert (n_layers, hidden) == ("30", "576")
     assert "converting" not in out.stderr
+
+
+def test_hub_id_from_the_local_hugging_face_cache(tmp_path, monkeypatch):
+    """A hub id resolves offline when its snapshot is in the HF cache layout."""
+    import shutil
+
+    from llmiso._models import resolve_model_path
+
+    source = resolve_model_path("tiny-random-llama")
+    repo = tmp_path / "hub" / "models--someone--tiny-llama"
+    snapshot = repo / "snapshots" / ("0" * 40)
+    shutil.copytree(source, snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    X = RNG.random((3, 4))
+    Z = LLMEmbedder("someone/tiny-llama", dtype="float32").fit(X).transform(X)
+    np.testing.assert_allclose(Z, LLMEmbedder("tiny-random-llama", dtype="float32").fit(X).transform(X), rtol=1e-6)
+
+
+def test_two_processes_converting_at_once(tmp_path):
+    """Both get a complete model; no half-written folder is left behind."""
+    code = (
+        "import numpy as np; from llmiso import LLMEmbedder; "
+        "print(LLMEmbedder().fit(np.ones((1, 3))).transform(np.ones((1, 3))).shape)"
+    )
+    env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path)}
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err
+        assert out.strip() == "(1, 576)"
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["smollm2-135m"]
