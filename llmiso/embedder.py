@@ -17,6 +17,9 @@ from sklearn.utils.validation import (
 from ._models import DEFAULT_MODEL, load_model
 from ._prompts import format_windows
 
+# Prompts tokenized and embedded at a time (each chunk is length-sorted into batches).
+_CHUNK = 4096
+
 
 class LLMEmbedder(TransformerMixin, BaseEstimator):
     """Embed numeric windows (or texts) with a pretrained language model.
@@ -288,14 +291,22 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             for i in set(range(len(prompts))) - set(todo):
                 out[i] = found[keys[i]]
         if todo:
-            ids = self._tokenize(
-                loaded,
-                [prompts[i] for i in todo],
-                None if values is None else values[todo],
-            )
-            out[todo] = self._forward(loaded, ids)
-            if cache is not None:
-                cache.put_many((keys[i], out[i]) for i in todo)
+            from tqdm.auto import tqdm
+
+            progress = tqdm(total=len(todo), desc="Embedding", unit="window",
+                            disable=not self.verbose)
+            # Tokenize and embed a chunk at a time: memory stays bounded for any n.
+            for start in range(0, len(todo), _CHUNK):
+                part = todo[start : start + _CHUNK]
+                ids = self._tokenize(
+                    loaded,
+                    [prompts[i] for i in part],
+                    None if values is None else values[part],
+                )
+                out[part] = self._forward(loaded, ids, progress)
+                if cache is not None:
+                    cache.put_many((keys[i], out[i]) for i in part)
+            progress.close()
         return out
 
     def _cache_key(self, loaded, prompt):
@@ -345,7 +356,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             )
         return ids
 
-    def _forward(self, loaded, ids):
+    def _forward(self, loaded, ids, progress):
         """Run the model on token ids in length-sorted batches; pooled float32 states."""
         import torch
 
@@ -355,10 +366,6 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         out = np.empty((len(ids), loaded.hidden_size * len(self.layers_)), np.float32)
         size = self.batch_size
         batches = [order[i : i + size] for i in range(0, len(order), size)]
-        if self.verbose:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(batches, desc="Embedding", unit="batch")
         pad = loaded.tokenizer.pad_token_id
         with torch.inference_mode():
             for batch in batches:
@@ -377,6 +384,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 mask = mask.to(loaded.device)
                 pooled = [_pool(states[L], mask, self.pooling) for L in self.layers_]
                 out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
+                progress.update(len(batch))
         return out
 
 

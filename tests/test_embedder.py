@@ -126,6 +126,17 @@ def test_bad_layer(tiny_llama):
         LLMEmbedder(tiny_llama, layer=[0, -4]).fit(RNG.random((2, 3)))
 
 
+def test_many_rows_are_embedded_in_chunks(tiny_llama, monkeypatch):
+    import llmiso.embedder
+
+    monkeypatch.setattr(llmiso.embedder, "_CHUNK", 7)
+    X = RNG.random((30, 4))
+    chunked = LLMEmbedder(tiny_llama, dtype="float32", verbose=True).fit(X).transform(X)
+    monkeypatch.setattr(llmiso.embedder, "_CHUNK", 4096)
+    whole = LLMEmbedder(tiny_llama, dtype="float32").fit(X).transform(X)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
+
+
 def test_too_long_windows_keep_the_most_recent_values(tiny_llama):
     X = RNG.random((2, 50))
     # Each value is 4 characters + separator: 50 values are far over 40 tokens.
@@ -194,7 +205,9 @@ def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     calls = []
     original = LLMEmbedder._forward
     monkeypatch.setattr(
-        LLMEmbedder, "_forward", lambda self, loaded, ids: calls.append(len(ids)) or original(self, loaded, ids)
+        LLMEmbedder,
+        "_forward",
+        lambda self, loaded, ids, progress: calls.append(len(ids)) or original(self, loaded, ids, progress),
     )
     again = clone(emb).fit(X).transform(X[[4, 1, 2]])
     np.testing.assert_array_equal(again, first[[4, 1, 2]])
