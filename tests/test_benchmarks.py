@@ -1,0 +1,30 @@
+"""Smoke test: every benchmark script runs in its --quick mode and prints its numbers."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "script, expect",
+    [
+        ("bench_embedder.py", "speed-up"),
+        ("bench_metrics.py", "isoscore"),
+        ("bench_softmax_head.py", "12 outputs"),
+        ("bench_gridsearch.py", "same scores with and without the cache: True"),
+        ("bench_accuracy.py", "geomean_rel_MASE"),
+        ("bench_memory.py", "peak RSS"),
+    ],
+)
+def test_benchmark_quick_mode(script, expect, tmp_path):
+    args = ["--output", str(tmp_path)] if script == "bench_accuracy.py" else []
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", *args],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert expect in run.stdout
