@@ -11,7 +11,9 @@ trained on. Last, the rank correlation between isotropy and relative error acros
 the LLM configurations: the paper's question, reported whatever its sign.
 
 A series on which seasonal naive scores a MASE of 0 (a perfectly repeating
-stretch) has no finite ratio; it is left out of the geometric means, and said so.
+stretch: PBS's test years are all zeros, its last 30 months are 0) has no finite
+ratio; it is left out of the geometric means, and said so; its WQL, which divides
+by the sum of the actual values, is undefined there too.
 """
 
 import argparse
@@ -92,7 +94,8 @@ def score_fold(forecaster, train, test, sp):
         return fitted, {**scores, "WQL": np.nan, "coverage80": np.nan}
     return fitted, {
         **scores,
-        "WQL": weighted_quantile_loss(truth, q, LEVELS),
+        # WQL divides by sum |y|: undefined on an all-zero stretch (PBS ends in zeros).
+        "WQL": weighted_quantile_loss(truth, q, LEVELS) if np.abs(truth).sum() else np.nan,
         "coverage80": np.mean((truth >= q[:, 0]) & (truth <= q[:, -1])),
     }
 

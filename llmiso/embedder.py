@@ -287,9 +287,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             cache = EmbeddingCache(self.cache_dir)
             keys = [self._cache_key(loaded, p) for p in prompts]
             found = cache.get_many(keys)
-            todo = [i for i in todo if keys[i] not in found]
-            for i in set(range(len(prompts))) - set(todo):
-                out[i] = found[keys[i]]
+            for i, key in enumerate(keys):
+                if key in found:
+                    out[i] = found[key]
+            todo = [i for i, key in enumerate(keys) if key not in found]
         if todo:
             from tqdm.auto import tqdm
 
