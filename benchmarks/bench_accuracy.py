@@ -66,11 +66,12 @@ def forecasters(quick, cache_dir, window):
         for method in methods
     }
 
-    def baselines(sp):
+    def baselines(sp, positive):
         out = {"seasonal naive": NaiveForecaster(strategy="last", sp=sp)}
         if not quick:
-            out["Theta"] = ThetaForecaster(sp=sp)
-            out["AutoETS"] = AutoETS(auto=True, sp=sp, n_jobs=1)
+            # Multiplicative seasonality needs positive values (uschange has negatives).
+            out["Theta"] = ThetaForecaster(sp=sp, deseasonalize=positive)
+            out["AutoETS"] = AutoETS(auto=True, sp=sp, additive_only=not positive, n_jobs=1)
         return out
 
     return llms, baselines
@@ -105,6 +106,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny model, one series")
     parser.add_argument("--origins", type=int, default=2)
     parser.add_argument("--output", default="benchmarks/results")
+    parser.add_argument("--series", nargs="*", help="run only these (the report reads all "
+                        "series already in --output)")
     args = parser.parse_args()
     from tqdm.auto import tqdm
 
@@ -113,14 +116,16 @@ def main():
     warnings.filterwarnings("ignore")  # statsmodels' and sktime's chatter
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    rows, iso_rows = [], []
     start = time.perf_counter()
     for name, (y, sp, horizon) in datasets(args.quick).items():
+        if args.series and name not in args.series:
+            continue
+        rows, iso_rows = [], []
         y = y.astype(float)
         first_cut = len(y) - args.origins * horizon
         window = min(24, (first_cut - horizon) // 2)
         llms, baselines = forecasters(args.quick, out / "embedding-cache" / name, window)
-        models = {**llms, **baselines(sp)}
+        models = {**llms, **baselines(sp, positive=bool((y > 0).all()))}
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []
             for k in range(args.origins):
@@ -131,10 +136,10 @@ def main():
             if label.startswith("LLM"):
                 iso = embedding_isotropy(fitted, y.iloc[:cut].to_frame())
                 iso_rows.append({"series": name, "model": label, **iso})
-    scores = pd.DataFrame(rows)
-    isotropy = pd.DataFrame(iso_rows)
-    scores.to_csv(out / "accuracy_scores.csv", index=False)
-    isotropy.to_csv(out / "accuracy_isotropy.csv", index=False)
+        pd.DataFrame(rows).to_csv(out / f"scores_{name}.csv", index=False)
+        pd.DataFrame(iso_rows).to_csv(out / f"isotropy_{name}.csv", index=False)
+    scores = pd.concat(pd.read_csv(f) for f in sorted(out.glob("scores_*.csv")))
+    isotropy = pd.concat(pd.read_csv(f) for f in sorted(out.glob("isotropy_*.csv")))
     report(scores, isotropy)
     print(f"\n({time.perf_counter() - start:.0f} s; tables in {out}/)")
 
