@@ -27,9 +27,9 @@ def _panel(frame):
     """A one-column frame, or a panel (series name, time) for several columns."""
     if frame.shape[1] == 1:
         return frame
-    long = frame.stack().swaplevel().sort_index(level=0, sort_remaining=False)
+    long = frame.stack().swaplevel().sort_index()
     long.index.names = ["series", "time"]
-    return long.to_frame("value").sort_index()
+    return long.to_frame("value")
 
 
 def _windows(frame, window_length):
