@@ -35,15 +35,13 @@ def _models(cache_dir, verbose):
 def run_demo(output_dir="llmiso-output", quiet=False):
     """Run the backtest, print the tables, save CSVs and PNGs in ``output_dir``."""
     with warnings.catch_warnings():
+        # Hide sktime's notices about future defaults and statsmodels' optimiser
+        # chatter, which would bury the tables; llmiso's own warnings still show.
+        # Some still get through: sktime's _SuppressWarningPattern re-inserts a
+        # "default" FutureWarning filter ahead of ours when it exits (sktime 1.2.0).
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", module="statsmodels")
         return _run(output_dir, quiet)
-
-
-def _quiet_library_notices():
-    """Hide sktime's notices about future defaults and statsmodels' optimiser chatter,
-    which would bury the tables; llmiso's own warnings still show. Called again
-    before each model, since libraries imported lazily put their filters first."""
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", module="statsmodels")
 
 
 def _run(output_dir, quiet):
@@ -71,10 +69,8 @@ def _run(output_dir, quiet):
         f"origins; LLM: SmolLM2-135M, last layer, windows of {WINDOW}")
     start = time.perf_counter()
     scores, isotropy, last_fold = {}, {}, {}
-    _quiet_library_notices()
     models = _models(out / "embedding-cache", verbose=not quiet)
     for name, model in tqdm(models.items(), desc="Backtest", disable=quiet):
-        _quiet_library_notices()
         result = evaluate(
             model, cv, y, return_data=True, error_score="raise",
             scoring=[MeanAbsoluteScaledError(sp=SEASON), EmpiricalCoverage(coverage=0.8)],

@@ -84,3 +84,20 @@ def test_unavailable_model_is_a_clear_error(monthly_csv):
         capture_output=True, text=True,
     )
     assert run.returncode == 2 and "not available offline" in run.stderr
+
+
+def test_demo_writes_its_tables_and_plots(tmp_path):
+    from llmiso.demo import run_demo
+
+    table, isotropy, profile = run_demo(tmp_path, quiet=True)
+    assert list(table.index) == [
+        "LLM, uncentered", "LLM, centered", "LLM, whitened", "seasonal naive", "Theta"
+    ]
+    assert table["MASE"].notna().all() and table.loc["seasonal naive", "MASE / seasonal naive"] == 1
+    # Centering changes the average cosine, not IsoScore; whitening raises IsoScore.
+    assert isotropy.loc["LLM, uncentered", "average_cosine"] > 0.9
+    assert abs(isotropy.loc["LLM, centered", "average_cosine"]) < 0.05
+    assert isotropy.loc["LLM, whitened", "isoscore"] > isotropy.loc["LLM, centered", "isoscore"]
+    assert list(profile.index) == list(range(31))
+    for name in ("scores.csv", "isotropy.csv", "isotropy_profile.csv", "isotropy_profile.png", "forecast.png"):
+        assert (tmp_path / name).stat().st_size > 0
