@@ -8,13 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._prompts import mean_abs_scale
-
-
-def final_step(estimator, X):
-    """``(X as the last step of a Pipeline sees it, that step)``; other estimators as they are."""
-    if isinstance(estimator, Pipeline):
-        return (estimator[:-1].transform(X) if len(estimator) > 1 else X), estimator[-1]
-    return X, estimator
+from .metrics._scorers import final_step
 
 
 def _final_step_has(method):

@@ -14,6 +14,13 @@ MEASURES = {
 }
 
 
+def final_step(estimator, X):
+    """``(X as the last step of a Pipeline sees it, that step)``; other estimators as they are."""
+    if isinstance(estimator, Pipeline):
+        return (estimator[:-1].transform(X) if len(estimator) > 1 else X), estimator[-1]
+    return X, estimator
+
+
 def features_reaching_final_step(estimator, X):
     """What the last step of ``estimator`` sees when it is given ``X``.
 
@@ -29,7 +36,7 @@ def features_reaching_final_step(estimator, X):
         final = estimator.steps[-1][1]
         if final in (None, "passthrough") or not hasattr(final, "predict"):
             return estimator.transform(X)
-        return estimator[:-1].transform(X) if len(estimator) > 1 else X
+        return final_step(estimator, X)[0]
     if hasattr(estimator, "transform"):
         return estimator.transform(X)
     return X
