@@ -42,10 +42,7 @@ def _windows(frame, window_length):
 def embedding_isotropy(forecaster, frame):
     """Isotropy of the training windows' embeddings, as the head saw them."""
     from .metrics import average_cosine, cluster_cosine, effective_dimension, isoscore
-    from .metrics._scorers import features_reaching_final_step
-
-    windows = _windows(frame, forecaster.window_length)
-    features = features_reaching_final_step(forecaster.regressor_, windows)
+    features = forecaster.head_features(frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # few windows: said in the docs
         return {

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._models import DEFAULT_MODEL, load_model
-from ._prompts import format_windows
+from ._prompts import format_windows, mean_abs_scale
 
 # Prompts tokenized and embedded at a time (each chunk is length-sorted into batches).
 _CHUNK = 4096
@@ -229,6 +229,86 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             values = None
         return self._embed(prompts, values)
 
+    def embed_series(self, series, window_length, *, stride=None):
+        """Embed every window of a series, reading one state per value (causal models).
+
+        A causal model reads left to right, so its state after a value already
+        embeds the window that ends there. Instead of writing each overlapping
+        window as its own prompt, the series is cut into chunks of
+        ``window_length + stride - 1`` values, each written once, and the state
+        after each of a chunk's last ``stride`` values is read: about
+        ``window_length / 2`` times fewer tokens with the default stride. Row ``i``
+        embeds the window that ends at value ``i + window_length - 1``, seen with
+        between ``window_length`` and ``window_length + stride - 1`` values of
+        context. Chunks are aligned to the end of the series, so the last row has
+        the longest context.
+
+        Each chunk is scaled by the mean absolute value of its first
+        ``window_length`` values, which precede every state read from it, so no
+        row's features depend on values after its window. With ``stride=1`` every
+        chunk is one window and this equals :meth:`transform` on the windows.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_values,)
+            One series, oldest value first.
+        window_length : int
+            Values in the shortest context; the first row ends at this value.
+        stride : int, default=None
+            States read per chunk; None uses ``window_length``.
+
+        Returns
+        -------
+        X_emb : ndarray of shape (n_values - window_length + 1, hidden_size_ * len(layers_))
+            float32 embeddings, one per window.
+        scales : ndarray of shape (n_values - window_length + 1,)
+            The scale each row's chunk was divided by (1 without scaling): divide
+            targets by it to put them in the units the model read.
+        """
+        check_is_fitted(self)
+        loaded = self._load()
+        if self.input_type_ != "numeric":
+            raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
+        if not loaded.is_causal:
+            raise ValueError(
+                f"embed_series needs a causal (left-to-right) model; {self.model!r} reads "
+                "both ways, so a state would see values after its window. Use transform "
+                "on the windows instead."
+            )
+        if self.pooling != "last":
+            raise ValueError(
+                f"embed_series reads the state after each value (pooling='last'); this "
+                f"embedder has pooling={self.pooling!r}."
+            )
+        window_length, stride = _check_series_lengths(window_length, stride)
+        values = _check_series(series, window_length)
+        chunks = []  # (first value, first read, last read), aligned to the end
+        end = len(values)
+        while end > window_length - 1:
+            first_read = max(end - stride, window_length - 1)
+            chunks.append((first_read - window_length + 1, first_read, end - 1))
+            end = first_read
+        chunks.reverse()
+        width = loaded.hidden_size * len(self.layers_)
+        out = np.empty((len(values) - window_length + 1, width), np.float32)
+        scales = np.empty(len(out))
+        prompts, reads = [], []
+        for start, first_read, last_read in chunks:
+            chunk = values[start : last_read + 1]
+            scale = mean_abs_scale(chunk[None, :window_length])[0] if self.scaling else 1.0
+            texts = format_windows(
+                chunk[None] / scale, decimals=self.decimals, separator=self.separator,
+                scaling=None,
+            )
+            prompts.append(texts[0])
+            reads.append(range(first_read - start, last_read - start + 1))
+            scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
+        row = 0
+        for states in self._embed_chunks(loaded, prompts, reads):
+            out[row : row + len(states)] = states
+            row += len(states)
+        return out, scales
+
     def get_feature_names_out(self, input_features=None):
         """Names ``layer{L}_{j}``: dimension ``j`` of the hidden state at layer ``L``."""
         check_is_fitted(self)
@@ -310,7 +390,52 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             progress.close()
         return out
 
-    def _cache_key(self, loaded, prompt):
+    def _embed_chunks(self, loaded, prompts, reads):
+        """For each chunk prompt, the states after the values numbered in ``reads``."""
+        width = loaded.hidden_size * len(self.layers_)
+        found, keys, cache = {}, None, None
+        if self.cache_dir is not None:
+            from ._embedding_cache import EmbeddingCache
+
+            cache = EmbeddingCache(self.cache_dir)
+            keys = [self._cache_key(loaded, p, ("series", r.start, r.stop)) for p, r in
+                    zip(prompts, reads)]
+            found = cache.get_many(keys)
+        todo = [i for i in range(len(prompts)) if keys is None or keys[i] not in found]
+        computed = {}
+        if todo:
+            from tqdm.auto import tqdm
+
+            progress = tqdm(total=len(todo), desc="Embedding", unit="chunk",
+                            disable=not self.verbose)
+            limit = self._max_length(loaded)
+            for start in range(0, len(todo), _CHUNK):
+                part = todo[start : start + _CHUNK]
+                encoded = loaded.tokenizer(
+                    [prompts[i] for i in part], add_special_tokens=True,
+                    return_offsets_mapping=True,
+                )
+                ids, positions = [], []
+                for j, i in enumerate(part):
+                    row = encoded["input_ids"][j]
+                    if len(row) > limit:
+                        raise ValueError(
+                            f"A chunk of the series takes {len(row)} tokens, more than "
+                            f"the model's {limit}; use a smaller stride or window_length."
+                        )
+                    ends = _value_ends(prompts[i], self.separator)
+                    tokens = _last_tokens(encoded["offset_mapping"][j], ends)
+                    ids.append(row)
+                    positions.append([tokens[k] for k in reads[i]])
+                for i, states in zip(part, self._forward(loaded, ids, progress, positions)):
+                    computed[i] = states
+                if cache is not None:
+                    cache.put_many((keys[i], computed[i]) for i in part)
+            progress.close()
+        for i in range(len(prompts)):
+            yield computed[i] if i in computed else found[keys[i]].reshape(-1, width)
+
+    def _cache_key(self, loaded, prompt, reads=None):
         settings = (
             loaded.identity,
             self.layers_,
@@ -319,6 +444,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             self._max_length(loaded),
             prompt,
         )
+        if reads is not None:  # series mode: states after several values of one prompt
+            settings += (reads,)
         return hashlib.sha256(repr(settings).encode()).hexdigest()
 
     def _max_length(self, loaded):
@@ -357,14 +484,19 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             )
         return ids
 
-    def _forward(self, loaded, ids, progress):
-        """Run the model on token ids in length-sorted batches; pooled float32 states."""
+    def _forward(self, loaded, ids, progress, positions=None):
+        """Run the model on token ids in length-sorted batches.
+
+        Returns the pooled float32 states, (n_prompts, width); or, given token
+        ``positions`` per prompt, a list of (len(positions[i]), width) states.
+        """
         import torch
 
         # Sorting on the ids too makes batches depend on the set of prompts, not on
         # their order, so reordering rows cannot change a result even in the last bit.
         order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
-        out = np.empty((len(ids), loaded.hidden_size * len(self.layers_)), np.float32)
+        width = loaded.hidden_size * len(self.layers_)
+        out = np.empty((len(ids), width), np.float32) if positions is None else [None] * len(ids)
         size = self.batch_size
         batches = [order[i : i + size] for i in range(0, len(order), size)]
         pad = loaded.tokenizer.pad_token_id
@@ -382,10 +514,15 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                     attention_mask=mask.to(loaded.device),
                     output_hidden_states=True,
                 ).hidden_states
+                progress.update(len(batch))
+                if positions is not None:
+                    for j, i in enumerate(batch):
+                        picked = [states[L][j, positions[i]] for L in self.layers_]
+                        out[i] = torch.cat(picked, dim=1).float().cpu().numpy()
+                    continue
                 mask = mask.to(loaded.device)
                 pooled = [_pool(states[L], mask, self.pooling) for L in self.layers_]
                 out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
-                progress.update(len(batch))
         return out
 
 
@@ -400,6 +537,53 @@ def _pool(states, mask, pooling):
         return states[torch.arange(len(last), device=states.device), last]
     weights = mask.unsqueeze(-1).to(states.dtype)
     return (states * weights).sum(dim=1) / weights.sum(dim=1)
+
+
+def _value_ends(prompt, separator):
+    """Character offset just past each value of a prompt written by format_windows."""
+    ends, position = [], 0
+    for text in prompt.split(separator):
+        position += len(text)
+        ends.append(position)
+        position += len(separator)
+    return ends
+
+
+def _last_tokens(offsets, ends):
+    """Index of the token holding each value's last character."""
+    tokens, k = [], 0
+    for end in ends:
+        # Special tokens have empty spans (0, 0) and hold no character.
+        while not offsets[k][0] < end <= offsets[k][1]:
+            k += 1
+        tokens.append(k)
+    return tokens
+
+
+def _check_series_lengths(window_length, stride):
+    for name, value in (("window_length", window_length), ("stride", stride)):
+        if value is not None and (not isinstance(value, Integral) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(window_length), int(stride or window_length)
+
+
+def _check_series(series, window_length):
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(
+            f"embed_series takes one series as a 1-D array, got shape {values.shape}; "
+            "embed the series of a panel one at a time."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(
+            "The series contains NaN or infinite values; fill or drop them first."
+        )
+    if len(values) < window_length:
+        raise ValueError(
+            f"The series has {len(values)} values, fewer than window_length="
+            f"{window_length}; use a shorter window."
+        )
+    return values
 
 
 def _resolve_layers(layer, n_layers):

@@ -29,6 +29,18 @@ class LLMForecaster(BaseForecaster):
       the first are those of the next-step distribution along the median path, so
       they understate the uncertainty. Any ``fh``, given in ``fit`` or later.
 
+    Encodings:
+
+    - ``"window"`` (default): every window is written as its own prompt, scaled by
+      its own mean absolute value, so each embedding sees exactly
+      ``window_length`` values.
+    - ``"series"``: each series is written once, in chunks, and the state after
+      every value is read (:meth:`LLMEmbedder.embed_series`; causal models only).
+      About ``window_length / 2`` times fewer tokens, so fits are that much
+      faster; each state sees ``window_length`` to ``window_length + stride - 1``
+      values, scaled by one scale per chunk. See docs/benchmarks.md for its
+      effect on accuracy.
+
     Panel and hierarchical ``y`` are fitted as one global model: the windows of
     every series train one head, and each series is forecast from its own last
     window (all series are assumed to end at the same time).
@@ -51,6 +63,9 @@ class LLMForecaster(BaseForecaster):
     alpha : float, default=1.0
         L2 penalty of the softmax head.
     strategy : {"direct", "recursive"}, default="direct"
+    encoding : {"window", "series"}, default="window"
+    stride : int, default=None
+        With ``encoding="series"``: states read per chunk (None: ``window_length``).
     decimals : int, default=2
     batch_size : int, default=32
     dtype : str, default="auto"
@@ -63,8 +78,13 @@ class LLMForecaster(BaseForecaster):
 
     Attributes
     ----------
-    regressor_ : MeanScaledRegressor
-        The fitted window-to-future regressor.
+    regressor_ : MeanScaledRegressor or Pipeline
+        With ``encoding="window"``, the fitted window-to-future regressor (embedder,
+        isotropy transform and head behind a per-window scale). With
+        ``encoding="series"``, the isotropy transform and head, fitted on the
+        embeddings from ``embedder_``.
+    embedder_ : LLMEmbedder
+        The fitted embedder (``encoding="series"`` only).
     horizon_ : int
         Steps ahead the direct heads were trained for.
 
@@ -111,6 +131,8 @@ class LLMForecaster(BaseForecaster):
         n_bins=100,
         alpha=1.0,
         strategy="direct",
+        encoding="window",
+        stride=None,
         decimals=2,
         batch_size=32,
         dtype="auto",
@@ -126,6 +148,8 @@ class LLMForecaster(BaseForecaster):
         self.n_bins = n_bins
         self.alpha = alpha
         self.strategy = strategy
+        self.encoding = encoding
+        self.stride = stride
         self.decimals = decimals
         self.batch_size = batch_size
         self.dtype = dtype
@@ -139,15 +163,10 @@ class LLMForecaster(BaseForecaster):
 
     # -- building blocks ---------------------------------------------------------------
 
-    def _make_regressor(self):
-        from sklearn.pipeline import make_pipeline
-
-        from .centerer import IsotropyCenterer
+    def _make_embedder(self):
         from .embedder import LLMEmbedder
-        from .scaling import MeanScaledRegressor
-        from .softmax_head import SoftmaxHeadForecaster
 
-        embedder = LLMEmbedder(
+        return LLMEmbedder(
             self.model,
             layer=self.layer,
             pooling=self.pooling,
@@ -159,10 +178,27 @@ class LLMForecaster(BaseForecaster):
             cache_dir=self.cache_dir,
             verbose=self.verbose,
         )
-        head = SoftmaxHeadForecaster(n_bins=self.n_bins, alpha=self.alpha)
-        return MeanScaledRegressor(
-            make_pipeline(embedder, IsotropyCenterer(self.centering), head)
+
+    def _make_head(self):
+        """Isotropy transform and softmax head: what is fitted on the embeddings."""
+        from sklearn.pipeline import make_pipeline
+
+        from .centerer import IsotropyCenterer
+        from .softmax_head import SoftmaxHeadForecaster
+
+        return make_pipeline(
+            IsotropyCenterer(self.centering),
+            SoftmaxHeadForecaster(n_bins=self.n_bins, alpha=self.alpha),
         )
+
+    def _context_length(self):
+        """Values of each series that the next forecast reads."""
+        if self.encoding == "series":
+            return self.window_length + (self.stride or self.window_length) - 1
+        return self.window_length
+
+    def _embed_series(self, values):
+        return self.embedder_.embed_series(values, self.window_length, stride=self.stride)
 
     def _series(self, y):
         """The values of each series of ``y`` (one for a plain series), in order."""
@@ -181,9 +217,11 @@ class LLMForecaster(BaseForecaster):
     def _fit(self, y, X=None, fh=None):
         if self.strategy not in ("direct", "recursive"):
             raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}.")
+        if self.encoding not in ("window", "series"):
+            raise ValueError(f"encoding must be 'window' or 'series', got {self.encoding!r}.")
         self.horizon_ = 1 if self.strategy == "recursive" else int(self._steps(fh).max())
-        windows, targets = [], []
-        for key, values in self._series(y):
+        series = self._series(y)
+        for key, values in series:
             needed = self.window_length + self.horizon_
             if len(values) < needed:
                 name = "" if key is None else f" {key}"
@@ -192,16 +230,71 @@ class LLMForecaster(BaseForecaster):
                     f"{self.window_length} plus a horizon of {self.horizon_} needs at "
                     f"least {needed}. Use a smaller window_length or a shorter fh."
                 )
-            view = np.lib.stride_tricks.sliding_window_view(values, needed)
-            windows.append(view[:, : self.window_length])
-            targets.append(view[:, self.window_length :])
-        self.regressor_ = self._make_regressor().fit(np.vstack(windows), np.vstack(targets))
+        if self.encoding == "series":
+            self._fit_series(series)
+        else:
+            from .scaling import MeanScaledRegressor
+
+            needed = self.window_length + self.horizon_
+            views = [np.lib.stride_tricks.sliding_window_view(v, needed) for _, v in series]
+            windows = np.vstack([view[:, : self.window_length] for view in views])
+            targets = np.vstack([view[:, self.window_length :] for view in views])
+            self.regressor_ = MeanScaledRegressor(self._windows_pipeline()).fit(windows, targets)
         self._remember_tails(y)
         return self
 
+    def _windows_pipeline(self):
+        """Embedder, isotropy transform and head: windows in, future values out."""
+        head = self._make_head()
+        head.steps.insert(0, ("llmembedder", self._make_embedder()))
+        return head
+
+    def _fit_series(self, series):
+        """One pass over each series; the head learns targets in each chunk's scale."""
+        self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
+        features, targets = [], []
+        for _, values in series:
+            embeddings, scales = self._embed_series(values)
+            n_train = len(values) - self.window_length - self.horizon_ + 1
+            future = np.lib.stride_tricks.sliding_window_view(
+                values[self.window_length :], self.horizon_
+            )[:n_train]
+            features.append(embeddings[:n_train])
+            targets.append(future / scales[:n_train, None])
+        self.regressor_ = self._make_head().fit(np.vstack(features), np.vstack(targets))
+
+    def head_features(self, y):
+        """The features the softmax head sees for each window of ``y``.
+
+        Embeddings after the fitted isotropy transform: measure their isotropy
+        with :mod:`llmiso.metrics`.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame
+            A series at least ``window_length`` long (each column of a DataFrame
+            is one series).
+
+        Returns
+        -------
+        ndarray of shape (n_windows, n_features)
+        """
+        from .metrics._scorers import features_reaching_final_step
+
+        self.check_is_fitted()
+        frame = y.to_frame() if isinstance(y, pd.Series) else y
+        columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
+        if self.encoding == "series":
+            embeddings = np.vstack([self._embed_series(v)[0] for v in columns])
+            return features_reaching_final_step(self.regressor_, embeddings)
+        windows = np.vstack([
+            np.lib.stride_tricks.sliding_window_view(v, self.window_length) for v in columns
+        ])
+        return features_reaching_final_step(self.regressor_, windows)
+
     def _remember_tails(self, y):
-        """Keep each series' last window: what the next forecast starts from."""
-        self._tails = {key: values[-self.window_length :] for key, values in self._series(y)}
+        """Keep the end of each series: what the next forecast starts from."""
+        self._tails = {key: values[-self._context_length() :] for key, values in self._series(y)}
         self._y_names, self._y_columns = y.index.names, y.columns
 
     def _update(self, y, X=None, update_params=True):
@@ -211,26 +304,40 @@ class LLMForecaster(BaseForecaster):
         """
         for key, values in self._series(y):
             self._tails[key] = np.concatenate([self._tails.get(key, []), values])[
-                -self.window_length :
+                -self._context_length() :
             ]
         return self
 
-    def _last_windows(self):
-        return np.vstack(list(self._tails.values()))
+    def _next_quantiles(self, tails, levels):
+        """(n_series, horizon_, n_levels) quantiles from the end of each series."""
+        if self.encoding == "series":
+            from .metrics._scorers import final_step
+
+            last = [self._embed_series(tail) for tail in tails]
+            embeddings = np.vstack([e[-1:] for e, _ in last])
+            scales = np.array([s[-1] for _, s in last])
+            features, head = final_step(self.regressor_, embeddings)
+            q = head.predict_quantiles(features, levels)
+            q = q * scales.reshape((-1,) + (1,) * (q.ndim - 1))
+        else:
+            windows = np.vstack([tail[-self.window_length :] for tail in tails])
+            q = self.regressor_.predict_quantiles(windows, levels)
+        return q.reshape(len(tails), self.horizon_, len(levels))
 
     def _paths(self, levels, horizon):
         """(n_series, horizon, n_levels) quantiles of the steps 1..horizon."""
-        windows = self._last_windows()
+        tails = list(self._tails.values())
         if self.strategy == "direct":
-            q = self.regressor_.predict_quantiles(windows, levels)
-            return q.reshape(len(windows), self.horizon_, len(levels))[:, :horizon]
+            return self._next_quantiles(tails, levels)[:, :horizon]
         grid = sorted({0.5, *levels})
-        out = np.empty((len(windows), horizon, len(levels)))
+        out = np.empty((len(tails), horizon, len(levels)))
+        context = self._context_length()
         for step in range(horizon):
-            q = self.regressor_.predict_quantiles(windows, grid).reshape(len(windows), len(grid))
+            q = self._next_quantiles(tails, grid)[:, 0]
             out[:, step] = q[:, [grid.index(level) for level in levels]]
             # Feed the median back: the next window ends with this step's forecast.
-            windows = np.column_stack([windows[:, 1:], q[:, grid.index(0.5)]])
+            median = q[:, grid.index(0.5)]
+            tails = [np.append(tail, m)[-context:] for tail, m in zip(tails, median)]
         return out
 
     def _quantiles(self, fh, levels):
@@ -270,4 +377,5 @@ class LLMForecaster(BaseForecaster):
         return [
             base,
             {**base, "strategy": "recursive", "centering": "abtt", "pooling": "mean"},
+            {**base, "encoding": "series", "stride": 3},
         ]

@@ -220,6 +220,71 @@ def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     assert calls[-1] == 6 and not np.allclose(other, first)
 
 
+# -- one pass over a series ------------------------------------------------------------
+
+SERIES = 10 + np.cumsum(RNG.normal(size=40))
+
+
+def test_series_with_stride_one_is_transform_of_the_windows(tiny_llama):
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
+    windows = np.lib.stride_tricks.sliding_window_view(SERIES, 6)
+    Z, scales = emb.embed_series(SERIES, 6, stride=1)
+    np.testing.assert_array_equal(Z, emb.transform(windows))
+    np.testing.assert_allclose(scales, np.abs(windows).mean(axis=1))
+
+
+def test_series_states_see_only_the_past(tiny_llama):
+    emb = LLMEmbedder(tiny_llama, dtype="float32", layer=[1, -1]).fit(np.zeros((1, 6)))
+    Z, scales = emb.embed_series(SERIES, 6)
+    assert Z.shape == (35, 32) and scales.shape == (35,)
+    changed = SERIES.copy()
+    changed[-1] += 5.0
+    Z2, scales2 = emb.embed_series(changed, 6)
+    np.testing.assert_allclose(Z2[:-1], Z[:-1], atol=1e-6)  # only the last state moved
+    assert not np.allclose(Z2[-1], Z[-1])
+    np.testing.assert_array_equal(scales2, scales)  # scales come from each chunk's start
+
+
+def test_series_first_state_of_a_chunk_is_its_window(tiny_llama):
+    """Chunks end at the series end; a chunk's first state has read one window."""
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
+    Z, _ = emb.embed_series(SERIES, 6, stride=4)
+    windows = np.lib.stride_tricks.sliding_window_view(SERIES, 6)
+    firsts = [len(windows) - 4 * k for k in (1, 2, 3)]
+    np.testing.assert_allclose(Z[firsts], emb.transform(windows[firsts]), atol=1e-5)
+
+
+def test_series_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
+    emb = LLMEmbedder(tiny_llama, dtype="float32", cache_dir=tmp_path).fit(np.zeros((1, 6)))
+    first = emb.embed_series(SERIES, 6)
+    monkeypatch.setattr(LLMEmbedder, "_forward", lambda *args, **kwargs: 1 / 0)
+    again = clone(emb).fit(np.zeros((1, 6))).embed_series(SERIES, 6)
+    np.testing.assert_array_equal(again[0], first[0])
+
+
+@pytest.mark.parametrize(
+    "series, kwargs, match",
+    [
+        (SERIES[:4], {}, "fewer than window_length"),
+        (np.r_[SERIES[:10], np.nan], {}, "NaN"),
+        (np.ones((2, 10)), {}, "1-D"),
+        (SERIES, {"stride": 0}, "stride must be a positive integer"),
+    ],
+)
+def test_series_bad_input(tiny_llama, series, kwargs, match):
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
+    with pytest.raises(ValueError, match=match):
+        emb.embed_series(series, 6, **kwargs)
+
+
+def test_series_needs_a_causal_model_and_last_pooling(tiny_llama, tiny_bert):
+    with pytest.raises(ValueError, match="causal"):
+        LLMEmbedder(tiny_bert, dtype="float32").fit(np.zeros((1, 6))).embed_series(SERIES, 6)
+    mean = LLMEmbedder(tiny_llama, dtype="float32", pooling="mean").fit(np.zeros((1, 6)))
+    with pytest.raises(ValueError, match="pooling='last'"):
+        mean.embed_series(SERIES, 6)
+
+
 # -- sklearn's own checks ------------------------------------------------------------
 
 TEXT_CHECKS = [
@@ -295,6 +360,19 @@ def test_default_model_cache_hit(smollm2, airline_windows, tmp_path):
     again = clone(cached).fit(X).transform(X)
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(first, smollm2.transform(X))
+
+
+def test_default_model_series_reads_the_state_after_each_value(smollm2, airline_windows):
+    """Values take several tokens each; the state read is the one after the last digit."""
+    series = np.concatenate([airline_windows[0], airline_windows[8][-8:]])  # 32 values
+    one_pass, _ = smollm2.embed_series(series, 24, stride=1)
+    np.testing.assert_array_equal(one_pass, smollm2.transform(airline_windows[:9]))
+    chunked, _ = smollm2.embed_series(series, 24, stride=4)
+    first_of_chunk = smollm2.transform(airline_windows[[0, 1, 5]])  # rows 0, 1, 5
+    cos = np.sum(chunked[[0, 1, 5]] * first_of_chunk, axis=1) / (
+        np.linalg.norm(chunked[[0, 1, 5]], axis=1) * np.linalg.norm(first_of_chunk, axis=1)
+    )
+    assert cos.min() > 0.999  # same text read, batch shapes differ (bf16)
 
 
 def test_default_model_loads_from_converted_cache_quickly(smollm2):

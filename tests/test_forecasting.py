@@ -43,7 +43,20 @@ def test_update_moves_the_window_forward():
     forecaster.update(y.iloc[-1:], update_params=False)
     refit_free = forecaster.predict()
     assert refit_free.index[0] == pd.Period("1961-01", freq="M")
-    np.testing.assert_array_equal(forecaster._last_windows()[0], y.to_numpy()[-6:])
+    np.testing.assert_array_equal(forecaster._tails[None], y.to_numpy()[-6:])
+
+
+def test_series_encoding_reads_each_series_once():
+    y = load_airline()
+    forecaster = LLMForecaster(**TINY, encoding="series").fit(y.iloc[:-1], fh=[1, 2])
+    assert len(forecaster._tails[None]) == 11  # window 6 + stride 6 - 1: the last context
+    forecaster.update(y.iloc[-1:], update_params=False)
+    np.testing.assert_array_equal(forecaster._tails[None], y.to_numpy()[-11:])
+    q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
+    assert q.shape == (2, 3) and (q.diff(axis=1).iloc[:, 1:] > 0).all().all()
+    assert forecaster.head_features(y).shape == (len(y) - 5, 16)
+    recursive = LLMForecaster(**TINY, encoding="series", strategy="recursive").fit(y)
+    assert np.isfinite(recursive.predict(fh=[1, 2, 3]).to_numpy()).all()
 
 
 def test_panel_is_one_global_model():
