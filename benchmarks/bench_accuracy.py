@@ -3,7 +3,8 @@
     python benchmarks/bench_accuracy.py [--quick] [--output benchmarks/results]
 
 Rows: LLMForecaster at a few layers with each isotropy transform (none, center,
-abtt, whiten); seasonal naive, Theta and AutoETS. Columns: MASE and weighted
+abtt, whiten), each with one prompt per window (encoding="window") and with one
+pass over the series (encoding="series"); seasonal naive, Theta and AutoETS. Columns: MASE and weighted
 quantile loss (levels 0.1..0.9), each also relative to seasonal naive with its
 geometric mean over series (Chronos's headline metric), 80% interval coverage, and
 the isotropy (IsoScore, cluster cosine) of the embeddings each LLM head was
@@ -58,10 +59,14 @@ def forecasters(quick, cache_dir, window):
     layers = [-1] if quick else [12, 24, -1]
     methods = ["none", "center"] if quick else ["none", "center", "abtt", "whiten"]
     model = "tiny-random-llama" if quick else "smollm2-135m"
+    encodings = ["window", "series"]
     llms = {
-        f"LLM layer {layer} {method}": LLMForecaster(
-            window_length=window, model=model, layer=layer, centering=method, cache_dir=cache_dir
+        f"LLM layer {layer} {method}" + (", series" if encoding == "series" else ""):
+        LLMForecaster(
+            window_length=window, model=model, layer=layer, centering=method,
+            encoding=encoding, cache_dir=cache_dir,
         )
+        for encoding in encodings
         for layer in layers
         for method in methods
     }
@@ -166,11 +171,14 @@ def report(scores, isotropy):
     print("\nRelative to seasonal naive (geometric mean over series):\n"
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
     llm = summary[summary.index.str.startswith("LLM")].dropna()
-    if len(llm) > 2:
+    series = llm.index.str.endswith(", series")
+    for which, rows in [("all", llm), ("window", llm[~series]), ("series", llm[series])]:
+        if len(rows) <= 2:
+            continue
         for measure in ("isoscore", "cluster_cosine"):
-            rho = llm[measure].rank().corr(llm["geomean_rel_MASE"].rank())
-            print(f"Spearman correlation across LLM configurations, {measure} vs relative "
-                  f"MASE: {rho:+.2f}")
+            rho = rows[measure].rank().corr(rows["geomean_rel_MASE"].rank())
+            print(f"Spearman correlation across {len(rows)} LLM configurations ({which} "
+                  f"encoding), {measure} vs relative MASE: {rho:+.2f}")
 
 
 if __name__ == "__main__":

@@ -282,18 +282,11 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             )
         window_length, stride = _check_series_lengths(window_length, stride)
         values = _check_series(series, window_length)
-        chunks = []  # (first value, first read, last read), aligned to the end
-        end = len(values)
-        while end > window_length - 1:
-            first_read = max(end - stride, window_length - 1)
-            chunks.append((first_read - window_length + 1, first_read, end - 1))
-            end = first_read
-        chunks.reverse()
         width = loaded.hidden_size * len(self.layers_)
         out = np.empty((len(values) - window_length + 1, width), np.float32)
         scales = np.empty(len(out))
         prompts, reads = [], []
-        for start, first_read, last_read in chunks:
+        for start, first_read, last_read in series_chunks(len(values), window_length, stride):
             chunk = values[start : last_read + 1]
             scale = mean_abs_scale(chunk[None, :window_length])[0] if self.scaling else 1.0
             texts = format_windows(
@@ -537,6 +530,21 @@ def _pool(states, mask, pooling):
         return states[torch.arange(len(last), device=states.device), last]
     weights = mask.unsqueeze(-1).to(states.dtype)
     return (states * weights).sum(dim=1) / weights.sum(dim=1)
+
+
+def series_chunks(n_values, window_length, stride):
+    """``(first value, first state read, last state read)`` of each chunk, in order.
+
+    Chunks are laid from the end of the series back, ``stride`` states each, so
+    the last state has the longest context; the first chunk may read fewer.
+    """
+    chunks = []
+    end = n_values
+    while end > window_length - 1:
+        first_read = max(end - stride, window_length - 1)
+        chunks.append((first_read - window_length + 1, first_read, end - 1))
+        end = first_read
+    return chunks[::-1]
 
 
 def _value_ends(prompt, separator):

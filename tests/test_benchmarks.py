@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_gridsearch.py", "same scores with and without the cache: True"),
         ("bench_accuracy.py", "geomean_rel_MASE"),
         ("bench_memory.py", "peak RSS"),
+        ("bench_series.py", "one pass, stride 24"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
