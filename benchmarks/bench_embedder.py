@@ -88,6 +88,14 @@ def main():
     print(f"speed-up                      : {plain_s / ours_s:7.2f}x")
     print(f"cosine(llmiso, plain) per window: min {cos.min():.4f}, mean {cos.mean():.4f}")
 
+    # Below the last layer the forward pass stops after the deepest requested block.
+    middle = LLMEmbedder(layer=24).fit(X)
+    start = time.perf_counter()
+    middle.transform(X)
+    middle_s = time.perf_counter() - start
+    print(f"layer 24 of 30 (the pass stops there): {middle_s:7.2f} s = "
+          f"{middle_s / ours_s:.2f} of the last layer's time")
+
     import torch
 
     # The yardstick: 2 x 135M FLOPs per token. The token-embedding matrix is

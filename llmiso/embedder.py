@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import threading
 import warnings
 from numbers import Integral
 
@@ -43,6 +44,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         Hidden state to read: 0 is the token-embedding layer, ``n_layers`` the last;
         negative values count from the top (-1 is the last). A list reads several
         layers from one forward pass and concatenates them in the order given.
+        The pass stops at the deepest layer requested (layer 24 of 30 costs about
+        24/30 of a full pass).
     pooling : {"last", "mean", "first"}, default="last"
         ``"last"``: the state of the last token, the paper's context embedding.
         ``"mean"``: the average over the prompt's tokens. ``"first"``: the first
@@ -502,11 +505,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 for j, row in enumerate(rows):
                     input_ids[j, : len(row)] = torch.tensor(row)
                     mask[j, : len(row)] = 1
-                states = loaded.model(
-                    input_ids=input_ids.to(loaded.device),
-                    attention_mask=mask.to(loaded.device),
-                    output_hidden_states=True,
-                ).hidden_states
+                states = _hidden_states(
+                    loaded, input_ids.to(loaded.device), mask.to(loaded.device),
+                    max(self.layers_),
+                )
                 progress.update(len(batch))
                 if positions is not None:
                     for j, i in enumerate(batch):
@@ -517,6 +519,62 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 pooled = [_pool(states[L], mask, self.pooling) for L in self.layers_]
                 out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
         return out
+
+
+class _Stop(Exception):
+    """Raised from a hook once the deepest requested layer has run."""
+
+
+# Hooks live on the shared model: one hooked pass at a time (threads share the cache).
+_HOOK_LOCK = threading.Lock()
+
+
+def _blocks(model, n_layers):
+    """The model's list of transformer blocks, or None when it cannot be found."""
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == n_layers:
+            return module
+    return None
+
+
+def _hidden_states(loaded, input_ids, mask, deepest):
+    """Hidden states 0..deepest of a batch (indexable like transformers' hidden_states).
+
+    Below the last layer, the pass stops after block ``deepest``: the later blocks
+    (and the final norm) cannot change the states asked for, so reading layer 24
+    of 30 costs 24/30 of a pass. The states are the blocks' outputs, which is
+    what transformers reports for every layer but the last.
+    """
+    blocks = _blocks(loaded.model, loaded.n_layers) if deepest < loaded.n_layers else None
+    if blocks is None:
+        return loaded.model(
+            input_ids=input_ids, attention_mask=mask, output_hidden_states=True
+        ).hidden_states
+    captured = []
+
+    def before_first(module, args, kwargs):
+        captured.append(args[0] if args else kwargs["hidden_states"])
+        if deepest == 0:
+            raise _Stop
+
+    def after(module, args, output):
+        captured.append(output[0] if isinstance(output, tuple) else output)
+        if len(captured) > deepest:
+            raise _Stop
+
+    with _HOOK_LOCK:
+        handles = [blocks[0].register_forward_pre_hook(before_first, with_kwargs=True)]
+        handles += [blocks[i].register_forward_hook(after) for i in range(deepest)]
+        try:
+            loaded.model(input_ids=input_ids, attention_mask=mask)
+        except _Stop:
+            pass
+        finally:
+            for handle in handles:
+                handle.remove()
+    return captured
 
 
 def _pool(states, mask, pooling):

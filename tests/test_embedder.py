@@ -59,6 +59,28 @@ def test_layer_list_is_the_concatenation(tiny_llama):
     np.testing.assert_allclose(both, np.hstack([first, last]), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("which", ["llama", "bert"])
+def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_bert, which):
+    """Below the last layer the pass stops early; the states are transformers' own."""
+    import torch
+
+    from llmiso._models import load_model
+    from llmiso.embedder import _hidden_states
+
+    loaded = load_model(tiny_llama if which == "llama" else tiny_bert, dtype="float32")
+    batch = loaded.tokenizer(["1.25, 3.50, 0.75", "2.00"], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        full = loaded.model(**batch, output_hidden_states=True).hidden_states
+        for deepest in range(loaded.n_layers):
+            part = _hidden_states(loaded, batch["input_ids"], batch["attention_mask"], deepest)
+            assert len(part) == deepest + 1
+            for L in range(deepest + 1):
+                torch.testing.assert_close(part[L], full[L], rtol=0, atol=0)
+    # The hooks are gone: a later full pass is untouched.
+    again = loaded.model(**batch, output_hidden_states=True).hidden_states
+    torch.testing.assert_close(again[-1], full[-1], rtol=0, atol=0)
+
+
 def test_batching_and_padding_do_not_change_embeddings(tiny_llama):
     # Windows of very different token lengths share a batch: right padding must not leak.
     X = np.vstack([RNG.random((4, 6)), 1e6 * RNG.random((4, 6)) * np.array([1, 1, 1, 1, 1, 1e-9])])
