@@ -76,10 +76,32 @@ def forecasters(quick, cache_dir, window):
         if not quick:
             # Multiplicative seasonality needs positive values (uschange has negatives).
             out["Theta"] = ThetaForecaster(sp=sp, deseasonalize=positive)
-            out["AutoETS"] = AutoETS(auto=True, sp=sp, additive_only=not positive, n_jobs=1)
+            out["AutoETS"] = AutoETS(
+                auto=True, sp=sp, additive_only=not positive, n_jobs=1, random_state=0
+            )
         return out
 
     return llms, baselines
+
+
+def _pass_simulate_kwargs_through(fitted):
+    """Let sktime's AutoETS reach statsmodels' simulated quantiles.
+
+    sktime 1.2.0 calls ``get_prediction(simulate_kwargs={"rng": ...})``, but
+    statsmodels' signature is ``get_prediction(..., **simulate_kwargs)``, so the
+    dict arrives as one keyword named ``simulate_kwargs`` and ``simulate`` rejects
+    it: multiplicative models then have no quantiles. Unwrap it on the fitted
+    results object.
+    """
+    results = getattr(fitted, "_fitted_forecaster", None)
+    if not hasattr(results, "get_prediction"):  # only statsmodels ETS results
+        return
+    original = results.get_prediction
+
+    def get_prediction(*args, simulate_kwargs=None, **kwargs):
+        return original(*args, **kwargs, **(simulate_kwargs or {}))
+
+    results.get_prediction = get_prediction
 
 
 def score_fold(forecaster, train, test, sp):
@@ -87,6 +109,7 @@ def score_fold(forecaster, train, test, sp):
 
     fh = list(range(1, len(test) + 1))
     fitted = forecaster.clone().fit(train, fh=fh)
+    _pass_simulate_kwargs_through(fitted)
     point = fitted.predict().to_numpy(dtype=float).ravel()
     truth = test.to_numpy(dtype=float)
     history = train.to_numpy(dtype=float)

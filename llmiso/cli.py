@@ -55,7 +55,7 @@ def embedding_isotropy(forecaster, frame):
 
 def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
              value_columns=None, window_length=24, layer=-1, centering="center",
-             model="smollm2-135m", quiet=False):
+             encoding="window", model="smollm2-135m", quiet=False):
     """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart."""
     from ._csv import read_series
     from .forecasting import LLMForecaster
@@ -65,7 +65,7 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     _print(quiet, f"{path}: {frame.shape[1]} series of {len(frame)} values; "
            f"forecasting {horizon} steps from windows of {window_length}")
     forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
-                               centering=centering, verbose=not quiet)
+                               centering=centering, encoding=encoding, verbose=not quiet)
     forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
     quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
     table = quantiles.copy()
@@ -151,6 +151,8 @@ def main(argv=None):
     sub.add_argument("--layer", type=int, default=-1)
     sub.add_argument("--centering", default="center",
                      choices=["center", "abtt", "whiten", "cluster", "none"])
+    sub.add_argument("--encoding", default="window", choices=["window", "series"],
+                     help="one prompt per window, or one pass over each series (faster)")
 
     sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")
     data_options(sub)
@@ -169,7 +171,8 @@ def main(argv=None):
             forecast(args.data, args.horizon, output=args.output, plot=args.plot,
                      time_column=args.time_column, value_columns=args.value_columns,
                      window_length=args.window_length, layer=args.layer,
-                     centering=args.centering, model=args.model, quiet=args.quiet)
+                     centering=args.centering, encoding=args.encoding, model=args.model,
+                     quiet=args.quiet)
         elif args.command == "isotropy":
             isotropy(args.data, plot=args.plot, time_column=args.time_column,
                      value_columns=args.value_columns, window_length=args.window_length,

@@ -33,6 +33,15 @@ def test_forecast_writes_quantiles_and_chart(monthly_csv, tmp_path):
     assert png.stat().st_size > 10_000
 
 
+def test_forecast_series_encoding(monthly_csv, tmp_path, capsys):
+    out = tmp_path / "f.csv"
+    main(["forecast", str(monthly_csv), "--horizon", "2", "--encoding", "series",
+          "--output", str(out), "--plot", "", "--model", "tiny-random-llama", "--window-length", "6"])
+    table = pd.read_csv(out)
+    assert len(table) == 4 and (table["q0.1"] < table["q0.9"]).all()
+    assert "isotropy of the embeddings" in capsys.readouterr().out
+
+
 def test_forecast_one_named_column(monthly_csv, tmp_path, capsys):
     out = tmp_path / "f.csv"
     main(["forecast", str(monthly_csv), "--horizon", "2", "--value-column", "sales",
