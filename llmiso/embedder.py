@@ -283,6 +283,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 f"embed_series reads the state after each value (pooling='last'); this "
                 f"embedder has pooling={self.pooling!r}."
             )
+        if not self.separator:
+            raise ValueError(
+                "embed_series finds each value by its separator; set a non-empty separator."
+            )
         window_length, stride = _check_series_lengths(window_length, stride)
         values = _check_series(series, window_length)
         width = loaded.hidden_size * len(self.layers_)
@@ -407,10 +411,17 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             limit = self._max_length(loaded)
             for start in range(0, len(todo), _CHUNK):
                 part = todo[start : start + _CHUNK]
-                encoded = loaded.tokenizer(
-                    [prompts[i] for i in part], add_special_tokens=True,
-                    return_offsets_mapping=True,
-                )
+                try:
+                    encoded = loaded.tokenizer(
+                        [prompts[i] for i in part], add_special_tokens=True,
+                        return_offsets_mapping=True,
+                    )
+                except NotImplementedError as error:  # slow (Python) tokenizers
+                    raise ValueError(
+                        f"embed_series maps values to tokens with a fast tokenizer's "
+                        f"offsets, which {self.model!r}'s tokenizer lacks; use transform "
+                        "on the windows instead."
+                    ) from error
                 ids, positions = [], []
                 for j, i in enumerate(part):
                     row = encoded["input_ids"][j]
@@ -627,10 +638,11 @@ def _last_tokens(offsets, ends):
 
 
 def _check_series_lengths(window_length, stride):
+    stride = window_length if stride is None else stride
     for name, value in (("window_length", window_length), ("stride", stride)):
-        if value is not None and (not isinstance(value, Integral) or value < 1):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(window_length), int(stride or window_length)
+    return int(window_length), int(stride)
 
 
 def _check_series(series, window_length):

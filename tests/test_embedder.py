@@ -291,12 +291,13 @@ def test_series_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
         (np.r_[SERIES[:10], np.nan], {}, "NaN"),
         (np.ones((2, 10)), {}, "1-D"),
         (SERIES, {"stride": 0}, "stride must be a positive integer"),
+        (SERIES, {"window_length": None}, "window_length must be a positive integer"),
     ],
 )
 def test_series_bad_input(tiny_llama, series, kwargs, match):
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
     with pytest.raises(ValueError, match=match):
-        emb.embed_series(series, 6, **kwargs)
+        emb.embed_series(series, **{"window_length": 6, **kwargs})
 
 
 def test_series_needs_a_causal_model_and_last_pooling(tiny_llama, tiny_bert):
