@@ -39,16 +39,22 @@ def plain_loop(folder, prompts, batch_size=32):
     return np.vstack(out), time.perf_counter() - start
 
 
-def matmul_gflops(dtype, n=2048, repeats=10):
-    """This machine's ceiling: the rate of a large square matrix product."""
+def matmul_gflops(dtype, n=2048, repeats=10, rounds=5):
+    """This machine's ceiling: the best rate of a large square matrix product.
+
+    The best of several rounds, since a noisy neighbour only ever slows a round.
+    """
     import torch
 
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b  # warm-up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        best = max(best, 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9)
+    return best
 
 
 def load_seconds(code, env=None):
@@ -102,12 +108,13 @@ def main():
     # a lookup, not a product, so 2 x (parameters - embeddings) is the real cost.
     total = sum(p.numel() for p in loaded.model.parameters())
     lookup = loaded.model.get_input_embeddings().weight.numel()
+    ceilings = {dtype: matmul_gflops(dtype) for dtype in {loaded.dtype, torch.float32}}
     for convention, per_token in [("2 x 135M", 2 * 135e6), ("2 x non-embedding", 2 * (total - lookup))]:
         for label, dtype, seconds in [
             ("LLMEmbedder", loaded.dtype, ours_s),
             ("plain loop", torch.float32, plain_s),
         ]:
-            ceiling = matmul_gflops(dtype)
+            ceiling = ceilings[dtype]
             achieved = tokens * per_token / seconds / 1e9
             print(f"[{convention} FLOPs/token] {label:11s}: {achieved:6.1f} GFLOP/s; "
                   f"{str(dtype).split('.')[-1]} matmul ceiling here {ceiling:6.1f} GFLOP/s "

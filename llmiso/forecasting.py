@@ -36,8 +36,8 @@ class LLMForecaster(BaseForecaster):
       ``window_length`` values.
     - ``"series"``: each series is written once, in chunks, and the state after
       every value is read (:meth:`LLMEmbedder.embed_series`; causal models only).
-      About ``window_length / 2`` times fewer tokens, so fits are that much
-      faster; each state sees ``window_length`` to ``window_length + stride - 1``
+      About ``window_length / 2`` times fewer tokens, so the embedding pass is
+      about that much faster; each state sees ``window_length`` to ``window_length + stride - 1``
       values, scaled by one scale per chunk. See docs/benchmarks.md for its
       effect on accuracy.
 
