@@ -268,6 +268,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             The scale each row's chunk was divided by (1 without scaling): divide
             targets by it to put them in the units the model read.
         """
+        return self._embed_many_series([series], window_length, stride)[0]
+
+    def _embed_many_series(self, many, window_length, stride=None):
+        """:meth:`embed_series` of each series in ``many``, batched together."""
         check_is_fitted(self)
         loaded = self._load()
         if self.input_type_ != "numeric":
@@ -288,26 +292,30 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 "embed_series finds each value by its separator; set a non-empty separator."
             )
         window_length, stride = _check_series_lengths(window_length, stride)
-        values = _check_series(series, window_length)
         width = loaded.hidden_size * len(self.layers_)
-        out = np.empty((len(values) - window_length + 1, width), np.float32)
-        scales = np.empty(len(out))
-        prompts, reads = [], []
-        for start, first_read, last_read in series_chunks(len(values), window_length, stride):
-            chunk = values[start : last_read + 1]
-            scale = mean_abs_scale(chunk[None, :window_length])[0] if self.scaling else 1.0
-            texts = format_windows(
-                chunk[None] / scale, decimals=self.decimals, separator=self.separator,
-                scaling=None,
-            )
-            prompts.append(texts[0])
-            reads.append(range(first_read - start, last_read - start + 1))
-            scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
-        row = 0
-        for states in self._embed_chunks(loaded, prompts, reads):
-            out[row : row + len(states)] = states
-            row += len(states)
-        return out, scales
+        results, prompts, reads = [], [], []
+        for series in many:
+            values = _check_series(series, window_length)
+            scales = np.empty(len(values) - window_length + 1)
+            results.append((np.empty((len(scales), width), np.float32), scales))
+            for start, first_read, last_read in series_chunks(len(values), window_length, stride):
+                chunk = values[start : last_read + 1]
+                scale = mean_abs_scale(chunk[None, :window_length])[0] if self.scaling else 1.0
+                prompts += format_windows(
+                    chunk[None] / scale, decimals=self.decimals, separator=self.separator,
+                    scaling=None,
+                )
+                reads.append(range(first_read - start, last_read - start + 1))
+                scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
+        # Chunks come back in order: fill each series' rows in turn.
+        states = self._embed_chunks(loaded, prompts, reads)
+        for out, _ in results:
+            row = 0
+            while row < len(out):
+                block = next(states)
+                out[row : row + len(block)] = block
+                row += len(block)
+        return results
 
     def get_feature_names_out(self, input_features=None):
         """Names ``layer{L}_{j}``: dimension ``j`` of the hidden state at layer ``L``."""

@@ -197,8 +197,9 @@ class LLMForecaster(BaseForecaster):
             return self.window_length + (self.stride or self.window_length) - 1
         return self.window_length
 
-    def _embed_series(self, values):
-        return self.embedder_.embed_series(values, self.window_length, stride=self.stride)
+    def _embed_series(self, many):
+        """(embeddings, scales) of each series, in one batched pass."""
+        return self.embedder_._embed_many_series(many, self.window_length, self.stride)
 
     def _series(self, y):
         """The values of each series of ``y`` (one for a plain series), in order."""
@@ -253,8 +254,8 @@ class LLMForecaster(BaseForecaster):
         """One pass over each series; the head learns targets in each chunk's scale."""
         self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
         features, targets = [], []
-        for _, values in series:
-            embeddings, scales = self._embed_series(values)
+        embedded = self._embed_series([values for _, values in series])
+        for (_, values), (embeddings, scales) in zip(series, embedded):
             n_train = len(values) - self.window_length - self.horizon_ + 1
             future = np.lib.stride_tricks.sliding_window_view(
                 values[self.window_length :], self.horizon_
@@ -285,7 +286,7 @@ class LLMForecaster(BaseForecaster):
         frame = y.to_frame() if isinstance(y, pd.Series) else y
         columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
         if self.encoding == "series":
-            embeddings = np.vstack([self._embed_series(v)[0] for v in columns])
+            embeddings = np.vstack([e for e, _ in self._embed_series(columns)])
             return features_reaching_final_step(self.regressor_, embeddings)
         windows = np.vstack([
             np.lib.stride_tricks.sliding_window_view(v, self.window_length) for v in columns
@@ -313,7 +314,7 @@ class LLMForecaster(BaseForecaster):
         if self.encoding == "series":
             from .metrics._scorers import final_step
 
-            last = [self._embed_series(tail) for tail in tails]
+            last = self._embed_series(tails)
             embeddings = np.vstack([e[-1:] for e, _ in last])
             scales = np.array([s[-1] for _, s in last])
             features, head = final_step(self.regressor_, embeddings)

@@ -276,6 +276,20 @@ def test_series_first_state_of_a_chunk_is_its_window(tiny_llama):
     np.testing.assert_allclose(Z[firsts], emb.transform(windows[firsts]), atol=1e-5)
 
 
+def test_several_series_are_embedded_together(tiny_llama, monkeypatch):
+    emb = LLMEmbedder(tiny_llama, dtype="float32", batch_size=8).fit(np.zeros((1, 6)))
+    short, other = SERIES[:13], SERIES[::-1] * 3
+    alone = [emb.embed_series(short, 6), emb.embed_series(other, 6)]
+    calls = []
+    original = LLMEmbedder._forward
+    monkeypatch.setattr(LLMEmbedder, "_forward", lambda self, *a: calls.append(1) or original(self, *a))
+    together = emb._embed_many_series([short, other], 6)
+    assert len(calls) == 1  # one batched pass for both series' chunks
+    for (Z, scales), (Z_alone, scales_alone) in zip(together, alone):
+        np.testing.assert_allclose(Z, Z_alone, atol=1e-5)
+        np.testing.assert_array_equal(scales, scales_alone)
+
+
 def test_series_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     emb = LLMEmbedder(tiny_llama, dtype="float32", cache_dir=tmp_path).fit(np.zeros((1, 6)))
     first = emb.embed_series(SERIES, 6)

@@ -59,11 +59,12 @@ def test_series_encoding_reads_each_series_once():
     assert np.isfinite(recursive.predict(fh=[1, 2, 3]).to_numpy()).all()
 
 
-def test_panel_is_one_global_model():
+@pytest.mark.parametrize("encoding", ["window", "series"])
+def test_panel_is_one_global_model(encoding):
     from sktime.utils._testing.hierarchical import _make_hierarchical
 
     y = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=30, max_timepoints=30, random_state=0)
-    forecaster = LLMForecaster(**TINY).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(**TINY, encoding=encoding).fit(y, fh=[1, 2])
     pred = forecaster.predict()
     assert pred.index.nlevels == 2 and len(pred) == 6
     assert forecaster.predict_interval(coverage=0.8).shape == (6, 2)
