@@ -222,8 +222,8 @@ class LLMForecaster(BaseForecaster):
             raise ValueError(f"encoding must be 'window' or 'series', got {self.encoding!r}.")
         self.horizon_ = 1 if self.strategy == "recursive" else int(self._steps(fh).max())
         series = self._series(y)
+        needed = self.window_length + self.horizon_
         for key, values in series:
-            needed = self.window_length + self.horizon_
             if len(values) < needed:
                 name = "" if key is None else f" {key}"
                 raise ValueError(
@@ -236,7 +236,6 @@ class LLMForecaster(BaseForecaster):
         else:
             from .scaling import MeanScaledRegressor
 
-            needed = self.window_length + self.horizon_
             views = [np.lib.stride_tricks.sliding_window_view(v, needed) for _, v in series]
             windows = np.vstack([view[:, : self.window_length] for view in views])
             targets = np.vstack([view[:, self.window_length :] for view in views])
