@@ -549,11 +549,19 @@ _HOOK_LOCK = threading.Lock()
 
 
 def _blocks(model, n_layers):
-    """The model's list of transformer blocks, or None when it cannot be found."""
+    """The model's list of transformer blocks, or None when it cannot be found.
+
+    The first ModuleList of ``n_layers`` layers or blocks (LlamaDecoderLayer,
+    BertLayer, GPT2Block, ...); anything else means a full pass, never a guess.
+    """
     import torch
 
     for module in model.modules():
-        if isinstance(module, torch.nn.ModuleList) and len(module) == n_layers:
+        if (
+            isinstance(module, torch.nn.ModuleList)
+            and len(module) == n_layers
+            and type(module[0]).__name__.endswith(("Layer", "Block"))
+        ):
             return module
     return None
 

@@ -65,9 +65,10 @@ def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_be
     import torch
 
     from llmiso._models import load_model
-    from llmiso.embedder import _hidden_states
+    from llmiso.embedder import _blocks, _hidden_states
 
     loaded = load_model(tiny_llama if which == "llama" else tiny_bert, dtype="float32")
+    assert _blocks(loaded.model, loaded.n_layers) is not None  # the early exit is taken
     batch = loaded.tokenizer(["1.25, 3.50, 0.75", "2.00"], padding=True, return_tensors="pt")
     with torch.inference_mode():
         full = loaded.model(**batch, output_hidden_states=True).hidden_states
