@@ -308,7 +308,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 reads.append(range(first_read - start, last_read - start + 1))
                 scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
         # Chunks come back in order: fill each series' rows in turn.
-        states = self._embed_chunks(loaded, prompts, reads)
+        states = iter(self._embed_chunks(loaded, prompts, reads))
         for out, _ in results:
             row = 0
             while row < len(out):
@@ -367,88 +367,93 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         """Embeddings of ``prompts``, read from the cache where possible."""
         loaded = self._load()
         out = np.empty((len(prompts), loaded.hidden_size * len(self.layers_)), np.float32)
-        todo = list(range(len(prompts)))
-        cache = keys = None
+
+        def compute(part, progress):
+            ids = self._tokenize(
+                loaded, [prompts[i] for i in part], None if values is None else values[part]
+            )
+            return self._forward(loaded, ids, progress)
+
+        self._through_cache(
+            len(prompts), lambda i: self._cache_key(loaded, prompts[i]), compute,
+            out.__setitem__, unit="window",
+        )
+        return out
+
+    def _through_cache(self, n, key_of, compute, store, unit):
+        """Call ``store(i, result)`` for items ``0..n-1``.
+
+        Items found in the on-disk cache (under ``key_of(i)``) are read back; the
+        others come from ``compute(indices, progress)``, a chunk of items at a time
+        so memory stays bounded for any n, and are stored in the cache.
+        """
+        todo = list(range(n))
+        cache = None
         if self.cache_dir is not None:
             from ._embedding_cache import EmbeddingCache
 
             cache = EmbeddingCache(self.cache_dir)
-            keys = [self._cache_key(loaded, p) for p in prompts]
+            keys = [key_of(i) for i in range(n)]
             found = cache.get_many(keys)
             for i, key in enumerate(keys):
                 if key in found:
-                    out[i] = found[key]
+                    store(i, found[key])
             todo = [i for i, key in enumerate(keys) if key not in found]
-        if todo:
-            from tqdm.auto import tqdm
+        if not todo:
+            return
+        from tqdm.auto import tqdm
 
-            progress = tqdm(total=len(todo), desc="Embedding", unit="window",
-                            disable=not self.verbose)
-            # Tokenize and embed a chunk at a time: memory stays bounded for any n.
-            for start in range(0, len(todo), _CHUNK):
-                part = todo[start : start + _CHUNK]
-                ids = self._tokenize(
-                    loaded,
-                    [prompts[i] for i in part],
-                    None if values is None else values[part],
-                )
-                out[part] = self._forward(loaded, ids, progress)
-                if cache is not None:
-                    cache.put_many((keys[i], out[i]) for i in part)
-            progress.close()
-        return out
+        progress = tqdm(total=len(todo), desc="Embedding", unit=unit, disable=not self.verbose)
+        for start in range(0, len(todo), _CHUNK):
+            part = todo[start : start + _CHUNK]
+            results = compute(part, progress)
+            for i, result in zip(part, results):
+                store(i, result)
+            if cache is not None:
+                cache.put_many((keys[i], result) for i, result in zip(part, results))
+        progress.close()
 
     def _embed_chunks(self, loaded, prompts, reads):
         """For each chunk prompt, the states after the values numbered in ``reads``."""
         width = loaded.hidden_size * len(self.layers_)
-        found, keys, cache = {}, None, None
-        if self.cache_dir is not None:
-            from ._embedding_cache import EmbeddingCache
+        limit = self._max_length(loaded)
+        states = [None] * len(prompts)
 
-            cache = EmbeddingCache(self.cache_dir)
-            keys = [self._cache_key(loaded, p, ("series", r.start, r.stop)) for p, r in
-                    zip(prompts, reads)]
-            found = cache.get_many(keys)
-        todo = [i for i in range(len(prompts)) if keys is None or keys[i] not in found]
-        computed = {}
-        if todo:
-            from tqdm.auto import tqdm
-
-            progress = tqdm(total=len(todo), desc="Embedding", unit="chunk",
-                            disable=not self.verbose)
-            limit = self._max_length(loaded)
-            for start in range(0, len(todo), _CHUNK):
-                part = todo[start : start + _CHUNK]
-                try:
-                    encoded = loaded.tokenizer(
-                        [prompts[i] for i in part], add_special_tokens=True,
-                        return_offsets_mapping=True,
-                    )
-                except NotImplementedError as error:  # slow (Python) tokenizers
+        def compute(part, progress):
+            try:
+                encoded = loaded.tokenizer(
+                    [prompts[i] for i in part], add_special_tokens=True,
+                    return_offsets_mapping=True,
+                )
+            except NotImplementedError as error:  # slow (Python) tokenizers
+                raise ValueError(
+                    f"embed_series maps values to tokens with a fast tokenizer's "
+                    f"offsets, which {self.model!r}'s tokenizer lacks; use transform "
+                    "on the windows instead."
+                ) from error
+            ids, positions = [], []
+            for j, i in enumerate(part):
+                row = encoded["input_ids"][j]
+                if len(row) > limit:
                     raise ValueError(
-                        f"embed_series maps values to tokens with a fast tokenizer's "
-                        f"offsets, which {self.model!r}'s tokenizer lacks; use transform "
-                        "on the windows instead."
-                    ) from error
-                ids, positions = [], []
-                for j, i in enumerate(part):
-                    row = encoded["input_ids"][j]
-                    if len(row) > limit:
-                        raise ValueError(
-                            f"A chunk of the series takes {len(row)} tokens, more than "
-                            f"the model's {limit}; use a smaller stride or window_length."
-                        )
-                    ends = _value_ends(prompts[i], self.separator)
-                    tokens = _last_tokens(encoded["offset_mapping"][j], ends)
-                    ids.append(row)
-                    positions.append([tokens[k] for k in reads[i]])
-                for i, states in zip(part, self._forward(loaded, ids, progress, positions)):
-                    computed[i] = states
-                if cache is not None:
-                    cache.put_many((keys[i], computed[i]) for i in part)
-            progress.close()
-        for i in range(len(prompts)):
-            yield computed[i] if i in computed else found[keys[i]].reshape(-1, width)
+                        f"A chunk of the series takes {len(row)} tokens, more than "
+                        f"the model's {limit}; use a smaller stride or window_length."
+                    )
+                tokens = _last_tokens(
+                    encoded["offset_mapping"][j], _value_ends(prompts[i], self.separator)
+                )
+                ids.append(row)
+                positions.append([tokens[k] for k in reads[i]])
+            return self._forward(loaded, ids, progress, positions)
+
+        def store(i, result):  # the cache returns flat vectors
+            states[i] = result.reshape(-1, width)
+
+        def key_of(i):
+            return self._cache_key(loaded, prompts[i], ("series", reads[i].start, reads[i].stop))
+
+        self._through_cache(len(prompts), key_of, compute, store, unit="chunk")
+        return states
 
     def _cache_key(self, loaded, prompt, reads=None):
         settings = (
