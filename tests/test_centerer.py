@@ -85,3 +85,45 @@ def test_pandas_output_keeps_names():
 def test_float32_stays_float32():
     out = IsotropyCenterer("abtt").fit(TRAIN.astype(np.float32)).transform(TEST.astype(np.float32))
     assert out.dtype == np.float32
+
+
+# -- against references fitted on the training rows alone -----------------------------
+
+
+def _same_up_to_sign(a, b):
+    """Columns equal up to a sign flip each (principal directions have no sign)."""
+    signs = np.sign(np.sum(a * b, axis=0))
+    np.testing.assert_allclose(a * signs, b, rtol=1e-6, atol=1e-8)
+
+
+def test_abtt_matches_pca_fitted_on_training_rows():
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=3).fit(TRAIN)
+    expected = (TEST - pca.mean_) - (TEST - pca.mean_) @ pca.components_.T @ pca.components_
+    out = IsotropyCenterer("abtt", n_components=3).fit(TRAIN).transform(TEST)
+    np.testing.assert_allclose(out, expected, rtol=1e-8, atol=1e-8)
+
+
+def test_whitening_matches_pca_whitening_fitted_on_training_rows():
+    from sklearn.decomposition import PCA
+
+    expected = PCA(n_components=10, whiten=True).fit(TRAIN).transform(TEST)
+    out = IsotropyCenterer("whiten", n_components=10, eps=0).fit(TRAIN).transform(TEST)
+    _same_up_to_sign(out, expected)
+
+
+def test_cluster_centers_come_from_the_training_rows():
+    from sklearn.cluster import KMeans
+
+    shift = np.zeros(40)
+    shift[0] = 300
+    train = np.vstack([TRAIN, TRAIN + shift])
+    test = np.vstack([TEST[:30], TEST[30:] + shift]) + 7.0  # the test rows sit elsewhere
+    centerer = IsotropyCenterer("cluster", n_clusters=2, random_state=0).fit(train)
+    labels = KMeans(2, n_init="auto", random_state=0).fit(train).labels_
+    means = np.array([train[labels == c].mean(axis=0) for c in range(2)])
+    np.testing.assert_allclose(np.sort(centerer.cluster_centers_[:, 0]), np.sort(means[:, 0]))
+    out = centerer.transform(test)
+    nearest = means[np.argmin(((test[:, None] - means) ** 2).sum(axis=2), axis=1)]
+    np.testing.assert_allclose(out, test - nearest, rtol=1e-8, atol=1e-8)

@@ -183,3 +183,52 @@ def test_pinball_and_wql_known_values():
         pinball_loss(y, q[:, :1], [0.2, 0.8])
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
         pinball_loss(y, q, [0.0, 0.8])
+
+
+# -- references the measures must reproduce -------------------------------------------
+
+
+def _brute_mean_cosine(X):
+    U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    C = U @ U.T
+    return (C.sum() - np.trace(C)) / (len(X) * (len(X) - 1))
+
+
+def test_cluster_cosine_equals_brute_force_at_fixed_k():
+    centers = 40 * RNG.normal(size=(3, 12))
+    sizes = [50, 80, 120]
+    X = np.vstack([c + RNG.normal(size=(m, 12)) * RNG.uniform(0.5, 3, 12) for c, m in zip(centers, sizes)])
+    truth = np.repeat(np.arange(3), sizes)
+    Xc = X - X.mean(axis=0)
+    expected = np.mean([
+        _brute_mean_cosine(Xc[truth == c] - Xc[truth == c].mean(axis=0)) for c in range(3)
+    ])
+    assert cluster_cosine(X, k=3, random_state=0) == pytest.approx(expected, rel=1e-9)
+    one = _brute_mean_cosine(Xc)  # k=1: the globally centered cloud itself
+    assert cluster_cosine(X, k=1, random_state=0) == pytest.approx(one, rel=1e-9)
+
+
+def test_cluster_cosine_is_clearly_positive_for_a_skewed_cluster():
+    """Most points just below the mean, a few far above: centered, most point one way."""
+    along = RNG.exponential(size=400) ** 3
+    X = np.outer(along, np.r_[1.0, np.zeros(9)]) + 0.01 * RNG.normal(size=(400, 10))
+    score = cluster_cosine(X, k=1, random_state=0)
+    assert score > 0.3
+    assert score == pytest.approx(_brute_mean_cosine(X - X.mean(axis=0)), rel=1e-9)
+
+
+def test_partition_isotropy_matches_logsumexp_at_large_norms():
+    from scipy.special import logsumexp
+
+    # Points +-R_j e_j: Z(e_j) is about exp(R_j), so I = exp(R_min - R_max) = exp(-1),
+    # while exp(1000) itself overflows.
+    radii = np.array([1000.0, 1000.5, 1001.0])
+    X = np.vstack([np.diag(radii), -np.diag(radii)])
+    assert partition_isotropy(X) == pytest.approx(np.exp(-1.0), rel=1e-9)
+    # Any cloud: min_c Z(c) / max_c Z(c) over the eigenvectors of X^T X, in log space.
+    Y = 4 * RNG.normal(size=(300, 6)) + 0.3  # I(Y) about 0.1: far from both ends
+    _, directions = np.linalg.eigh(Y.T @ Y)
+    log_z = logsumexp(Y @ directions, axis=0)
+    expected = np.exp(log_z.min() - log_z.max())
+    assert 0.01 < expected < 0.5
+    assert partition_isotropy(Y) == pytest.approx(expected, rel=1e-9)

@@ -180,3 +180,52 @@ def test_mean_scaling_multi_output_and_zero_rows():
     zero = MeanScaledRegressor(LinearRegression()).fit(np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0])
     assert np.isfinite(zero.predict(np.zeros((1, 12)))).all()
     assert not hasattr(MeanScaledRegressor(LinearRegression()), "predict_quantiles")
+
+
+# -- value checks of the fit and the quantiles ----------------------------------------
+
+
+def _full_gradient(head, X, y):
+    """Gradient of mean cross-entropy + alpha / (2 n) ||W||^2 in the full feature space."""
+    from scipy.special import softmax
+
+    n = len(X)
+    labels = _bins.assign(y, head.bin_edges_)
+    logits = X @ head.coef_[0].T + head.intercept_[0]
+    G = softmax(logits, axis=1)
+    G[np.arange(n), labels] -= 1.0
+    grad_W = G.T @ X / n + head.alpha / n * head.coef_[0]
+    return grad_W, G.sum(axis=0) / n
+
+
+def test_fewer_rows_than_features_reaches_the_full_optimum():
+    """The row-space solve (n < d) is a stationary point of the full problem."""
+    X = RNG.normal(size=(40, 120))
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.3, size=40)
+    head = SoftmaxHeadForecaster(n_bins=15, alpha=0.5, tol=1e-7, max_iter=5000).fit(X, y)
+    grad_W, grad_b = _full_gradient(head, X, y)
+    assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5
+    assert np.abs(head.coef_).max() > 1e-2  # not the trivial zero solution
+
+
+def test_quantile_levels_are_calibrated_on_a_large_sample():
+    """P(y <= q_level) is the level, for levels 0.05..0.95, on held-out rows."""
+    X = RNG.normal(size=(12000, 3))
+    y = X @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.5, size=12000)
+    head = SoftmaxHeadForecaster(n_bins=80, alpha=1e-4).fit(X[:6000], y[:6000])
+    levels = np.linspace(0.05, 0.95, 19)
+    q = head.predict_quantiles(X[6000:], levels)
+    below = (y[6000:, None] <= q).mean(axis=0)
+    np.testing.assert_allclose(below, levels, atol=0.03)
+
+
+def test_extreme_levels_follow_the_tail_cdf():
+    """Levels deep in the exponential tails are exact too (the CDF at q is the level)."""
+    X, y = RNG.normal(size=(500, 3)), RNG.normal(size=500)
+    # Narrow interior bins: the edge bins hold real mass, so these levels fall in the tails.
+    head = SoftmaxHeadForecaster(n_bins=30, bin_range=(-0.1, 0.1), alpha=1.0).fit(X, y)
+    proba = head.predict_bin_proba(X[:20])
+    for level in (1e-4, 1 - 1e-4):
+        x = head.predict_quantiles(X[:20], [level])[:, 0]
+        assert ((x < head.bin_edges_[1]) if level < 0.5 else (x > head.bin_edges_[-2])).all()
+        np.testing.assert_allclose(_cdf(proba, x, head), level, rtol=1e-9)
