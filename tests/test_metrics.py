@@ -161,8 +161,14 @@ def test_scorer_in_grid_search_and_cross_validate():
     iso = dict(zip(grid.cv_results_["param_isotropycenterer__method"], grid.cv_results_["mean_test_isotropy"]))
     assert iso["whiten"] > 0.9 > iso["center"]
     assert iso["none"] == pytest.approx(iso["center"], abs=1e-9)  # IsoScore ignores shifts
-    cv = cross_validate(pipe, X, y, cv=3, scoring={"iso": make_isotropy_scorer("partition")})
-    assert cv["test_iso"].shape == (3,) and np.all(cv["test_iso"] >= 0)
+    cv = cross_validate(
+        pipe, X, y, cv=3, scoring={"iso": make_isotropy_scorer("partition")}, return_estimator=True
+    )
+    # Each fold's score is the partition isotropy of its held-out rows, as its fit transforms them.
+    from sklearn.model_selection import KFold
+
+    for fitted, score, (_, test) in zip(cv["estimator"], cv["test_iso"], KFold(3).split(X)):
+        assert score == pytest.approx(partition_isotropy(fitted[:-1].transform(X[test])), rel=1e-9)
 
 
 def test_unknown_metric():

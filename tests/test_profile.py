@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,9 @@ from llmiso.metrics import average_cosine, isoscore
 def test_profile_has_every_measure_at_every_layer(tiny_llama, tmp_path):
     X = np.random.default_rng(0).random((40, 6))
     embedder = LLMEmbedder(tiny_llama, dtype="float32", layer=1)
-    profile = isotropy_profile(embedder, X)  # 40 samples > 16 dims: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 40 samples > 16 dims: nothing to warn about
+        profile = isotropy_profile(embedder, X)
     assert list(profile.index) == [0, 1, 2]
     assert {"isoscore", "cluster_cosine", "cluster_k", "average_cosine",
             "average_cosine_centered", "partition", "partition_centered",
