@@ -81,10 +81,10 @@ def forecasters(quick, cache_dir, window):
             from sklearn.preprocessing import StandardScaler
             from sktime.forecasting.compose import make_reduction
 
-            from llmiso import MeanScaledRegressor, SoftmaxHeadForecaster
+            from llmiso import MeanScaledRegressor, SoftmaxBinRegressor
 
             out["softmax head on the window, no LLM"] = make_reduction(
-                MeanScaledRegressor(make_pipeline(StandardScaler(), SoftmaxHeadForecaster())),
+                MeanScaledRegressor(make_pipeline(StandardScaler(), SoftmaxBinRegressor())),
                 window_length=window, strategy="multioutput",
             )
             # Multiplicative seasonality needs positive values (uschange has negatives).

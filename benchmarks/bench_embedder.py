@@ -73,12 +73,13 @@ def main():
 
     from llmiso import LLMEmbedder
     from llmiso._models import load_model, resolve_model_path
+    from llmiso import mean_abs_scale
     from llmiso._prompts import format_windows
 
     X = real_windows(n)
     embedder = LLMEmbedder().fit(X)  # loads (and if needed converts) the model
     loaded = load_model("smollm2-135m")
-    prompts = format_windows(X, decimals=2, separator=", ", scaling="mean_abs")
+    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X))
     tokens = sum(len(ids) for ids in loaded.tokenizer(prompts)["input_ids"])
 
     embedder.transform(X[:4])  # warm-up: first-call allocations

@@ -36,6 +36,7 @@ def main():
 
     from llmiso import LLMEmbedder
     from llmiso._models import load_model
+    from llmiso import mean_abs_scale
     from llmiso._prompts import format_windows
 
     model = "tiny-random-llama" if args.quick else "smollm2-135m"
@@ -51,7 +52,7 @@ def main():
     per_window = np.vstack([embedder.transform(w) for w in windows])
     per_window_s = time.perf_counter() - start
     prompts = [p for w in windows for p in format_windows(w, decimals=2, separator=", ",
-                                                          scaling="mean_abs")]
+                                                          scales=mean_abs_scale(w))]
     per_window_tokens = sum(map(len, tokenizer(prompts)["input_ids"]))
     print(f"{len(data)} series, {n_windows} windows of {window} values, model {model}")
     print(f"{'encoding':28s} {'tokens':>8s} {'seconds':>8s} {'speed-up':>9s} "
@@ -65,7 +66,7 @@ def main():
     strides = [window, 2 * window] if args.quick else [window, 2 * window, 4 * window, longest]
     for stride in tqdm(strides, desc="strides", file=sys.stderr):
         start = time.perf_counter()
-        one_pass = np.vstack([embedder.embed_series(y, window, stride=stride)[0] for y in data])
+        one_pass = np.vstack([e for e, _ in embedder.embed_series(data, window, stride=stride)])
         seconds = time.perf_counter() - start
         tokens = _series_tokens(tokenizer, data, window, stride)
         # Centered on the per-window mean: raw LLM states share one dominant direction,
@@ -79,15 +80,15 @@ def main():
 
 def _series_tokens(tokenizer, data, window, stride):
     """Tokens the one-pass mode reads: each chunk once, written as embed_series does."""
-    from llmiso._prompts import format_windows, mean_abs_scale
-    from llmiso.embedder import series_chunks
+    from llmiso import mean_abs_scale
+    from llmiso._prompts import format_windows, series_chunks
 
     texts = []
     for y in data:
         for start, _, last_read in series_chunks(len(y), window, stride):
             chunk = y[None, start : last_read + 1]
-            scaled = chunk / mean_abs_scale(chunk[:, :window])[:, None]
-            texts += format_windows(scaled, decimals=2, separator=", ", scaling=None)
+            texts += format_windows(chunk, decimals=2, separator=", ",
+                                    scales=mean_abs_scale(chunk[:, :window]))
     return sum(map(len, tokenizer(texts)["input_ids"]))
 
 

@@ -1,4 +1,4 @@
-"""Fit time of SoftmaxHeadForecaster on 10,000 x 576 features with 256 bins.
+"""Fit time of SoftmaxBinRegressor on 10,000 x 576 features with 256 bins.
 
     python benchmarks/bench_softmax_head.py [--quick]
 """
@@ -15,14 +15,14 @@ def main():
     args = parser.parse_args()
     n = 1000 if args.quick else 10_000
 
-    from llmiso import SoftmaxHeadForecaster
+    from llmiso import SoftmaxBinRegressor
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, 576), dtype=np.float32)
     y = X[:, :10] @ rng.normal(size=10) + rng.normal(size=n)
     Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(12)])
     for label, target in [("1 output", y), ("12 outputs", Y)]:
-        head = SoftmaxHeadForecaster(n_bins=256)
+        head = SoftmaxBinRegressor(n_bins=256)
         start = time.perf_counter()
         head.fit(X, target)
         seconds = time.perf_counter() - start

@@ -11,7 +11,7 @@ import llmiso.forecasting
 import llmiso.metrics
 
 SECTIONS = [
-    ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
+    ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxBinRegressor",
                             "MeanScaledRegressor"]),
     ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
     ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),

@@ -5,12 +5,12 @@ Importing llmiso is light: torch, transformers and sktime load only when a model
 runs or the sktime forecaster is used.
 """
 
-from ._models import ModelNotAvailableError
+from ._models import DEFAULT_MODEL, ModelNotAvailableError
 from .centerer import IsotropyCenterer
 from .embedder import LLMEmbedder
 from .profile import isotropy_profile, plot_isotropy_profile
-from .scaling import MeanScaledRegressor
-from .softmax_head import SoftmaxHeadForecaster
+from .scaling import MeanScaledRegressor, mean_abs_scale
+from .softmax_head import SoftmaxBinRegressor, SoftmaxHeadForecaster
 
 __version__ = "0.1.0"
 
@@ -18,7 +18,10 @@ __all__ = [
     "IsotropyCenterer",
     "LLMEmbedder",
     "MeanScaledRegressor",
+    "SoftmaxBinRegressor",
     "SoftmaxHeadForecaster",
+    "DEFAULT_MODEL",
+    "mean_abs_scale",
     "ModelNotAvailableError",
     "__version__",
     "isotropy_profile",

@@ -1,14 +1,27 @@
-"""An on-disk store of embeddings, so repeated transforms skip the model.
+"""Stage 3 of embedding: an on-disk store of embeddings, so repeated transforms skip the model.
 
-One SQLite file per folder: safe for several processes (CV folds run by joblib) and
-a single file however many rows it holds.
+One SQLite file per folder, in write-ahead-log mode: safe for several processes (CV
+folds run by joblib) and a single file however many rows it holds. It stays
+hand-written because what it stores is small and specific (one float32 vector per
+key) and the standard library's sqlite3 already gives atomic, concurrent writes;
+joblib.Memory would pickle whole arrays per call and could not share rows between
+calls that overlap.
 """
 
+import hashlib
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+# Prompts tokenized and embedded at a time, so memory stays bounded for any n.
+CHUNK = 4096
+
+
+def cache_key(*settings):
+    """A stable key for everything that determines one embedding."""
+    return hashlib.sha256(repr(settings).encode()).hexdigest()
 
 
 class EmbeddingCache:
@@ -50,3 +63,33 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO embedding VALUES (?, ?)",
                 ((k, np.ascontiguousarray(v, np.float32).tobytes()) for k, v in items),
             )
+
+
+def through_cache(n, key_of, compute, store, *, cache_dir, unit, verbose):
+    """Call ``store(i, result)`` for items ``0..n-1``, computing only what is not cached.
+
+    Items found in the cache under ``key_of(i)`` are read back; the others come from
+    ``compute(indices, progress)``, :data:`CHUNK` items at a time, and are stored.
+    """
+    todo = list(range(n))
+    cache = None
+    if cache_dir is not None:
+        cache = EmbeddingCache(cache_dir)
+        keys = [key_of(i) for i in range(n)]
+        found = cache.get_many(keys)
+        for i, key in enumerate(keys):
+            if key in found:
+                store(i, found[key])
+        todo = [i for i, key in enumerate(keys) if key not in found]
+    if not todo:
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(todo), desc="Embedding", unit=unit, disable=not verbose) as progress:
+        for start in range(0, len(todo), CHUNK):
+            part = todo[start : start + CHUNK]
+            results = compute(part, progress)
+            for i, result in zip(part, results):
+                store(i, result)
+            if cache is not None:
+                cache.put_many((keys[i], result) for i, result in zip(part, results))

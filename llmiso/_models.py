@@ -170,10 +170,17 @@ def resolve_model_path(name):
 
 
 def _identity(path):
-    """A fingerprint of a checkpoint: its config and the sizes of its weight files."""
-    digest = hashlib.sha256((path / "config.json").read_bytes())
+    """A fingerprint of a checkpoint that changes when its weights change.
+
+    Its resolved path, config, and each weight file's name, size and modification
+    time: two fine-tunes saved in turn at the same path, even with equal sizes,
+    get different fingerprints, and nothing needs reading the weights.
+    """
+    digest = hashlib.sha256(str(path.resolve()).encode())
+    digest.update((path / "config.json").read_bytes())
     for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+        stat = weights.stat()
+        digest.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -235,13 +242,15 @@ def _load(name, torch_dtype, torch_device, trust_remote_code):
     # vocabulary projection that embeddings never use; transformers reports the
     # unused head weights, which is expected here, so its log is quieted.
     verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
         model = AutoModel.from_pretrained(path, dtype=torch_dtype, **offline)
-    finally:
+    finally:  # the user's settings, as they were
         hf_logging.set_verbosity(verbosity)
-        hf_logging.enable_progress_bar()
+        if bars:
+            hf_logging.enable_progress_bar()
     model.to(torch_device).eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token

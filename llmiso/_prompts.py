@@ -1,23 +1,148 @@
-"""Writing numeric windows as text prompts (LLMTime-style, Chronos-style scaling)."""
+"""Stage 1 of embedding: numbers to text, text to token ids, and where each value ends.
+
+Windows are written LLMTime-style (fixed decimals, a separator), each divided by
+one scale (Chronos-style mean absolute value) that is applied once: truncation and
+series chunks never rescale what they keep. No torch here.
+"""
 
 import numpy as np
 
+from .scaling import mean_abs_scale
 
-def mean_abs_scale(X):
-    """Mean absolute value of each row of ``X``; 1 for an all-zero row (it stays zero)."""
-    scale = np.mean(np.abs(X), axis=1)
-    return np.where(scale > 0, scale, 1.0)
+# Characters a number written by format_windows can contain.
+_NUMBER_CHARACTERS = set("0123456789.-")
 
 
-def format_windows(X, *, decimals, separator, scaling):
-    """One prompt per row: values with a fixed number of decimals joined by ``separator``.
+def check_separator(separator):
+    """Reject a separator that could be read as part of a number."""
+    if (
+        not separator
+        or any(c.isdigit() for c in separator)
+        or separator[0] in _NUMBER_CHARACTERS
+        or separator[-1] in _NUMBER_CHARACTERS
+    ):
+        raise ValueError(
+            f"separator={separator!r} can be read as part of a number (it is empty, has "
+            "a digit, or starts or ends with '.' or '-'), so values could not be told "
+            "apart; use one such as ', ', ' | ' or ' - '."
+        )
 
-    With ``scaling="mean_abs"`` each row is first divided by its mean absolute value,
-    so windows of any level read alike and the model sees numbers near 1.
+
+def window_scales(X, scaling):
+    """The scale each row is divided by before it is written (1 without scaling)."""
+    X = np.asarray(X, dtype=np.float64)
+    return mean_abs_scale(X) if scaling == "mean_abs" else np.ones(len(X))
+
+
+def _write(row, decimals, separator):
+    """One row as text, and the character offset just past each value."""
+    texts = [f"{value:.{decimals}f}" for value in row]
+    ends = np.cumsum([len(t) for t in texts]) + len(separator) * np.arange(len(texts))
+    return separator.join(texts), ends.tolist()
+
+
+def format_windows(X, *, decimals, separator, scales=None):
+    """One prompt per row: ``X / scales`` with fixed decimals joined by ``separator``.
+
+    ``scales`` is one divisor per row (None: write the values as they are).
     """
     X = np.asarray(X, dtype=np.float64)
-    if scaling == "mean_abs":
-        X = X / mean_abs_scale(X)[:, None]
+    if scales is not None:
+        X = X / np.asarray(scales, dtype=np.float64)[:, None]
     X = np.round(X, decimals) + 0.0  # + 0.0 turns -0.00 into 0.00
-    template = f"{{:.{decimals}f}}"
-    return [separator.join(map(template.format, row)) for row in X.tolist()]
+    return [_write(row, decimals, separator)[0] for row in X.tolist()]
+
+
+def value_ends(prompt_values, decimals, separator):
+    """Character offsets just past each value of a prompt written from ``prompt_values``."""
+    row = np.round(np.asarray(prompt_values, dtype=np.float64), decimals) + 0.0
+    return _write(row.tolist(), decimals, separator)[1]
+
+
+def special_token_counts(tokenizer):
+    """(leading, trailing) special tokens the tokenizer adds around any text."""
+    ids = tokenizer("0", add_special_tokens=True)["input_ids"]
+    bare = tokenizer("0", add_special_tokens=False)["input_ids"]
+    for lead in range(len(ids) - len(bare) + 1):
+        if ids[lead : lead + len(bare)] == bare:
+            return lead, len(ids) - lead - len(bare)
+    return 0, 0
+
+
+def cut_left(ids, limit, specials):
+    """Keep the last tokens of ``ids`` that fit in ``limit``, and its special tokens.
+
+    The leading special tokens (``[CLS]``, ``<s>``) and trailing ones (``[SEP]``)
+    stay where they are: ``pooling="first"`` reads the first, and a model expects them.
+    """
+    lead, trail = specials
+    if len(ids) <= limit:
+        return ids
+    keep = max(limit - lead - trail, 0)
+    body = ids[lead : len(ids) - trail]
+    return ids[:lead] + body[len(body) - keep :] + ids[len(ids) - trail :]
+
+
+def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator):
+    """Token ids per window, dropping the oldest values of windows over ``limit`` tokens.
+
+    A cut window keeps as many of its most recent values as fit, still divided by
+    the whole window's scale. Returns the ids and the number of windows cut.
+    """
+    prompts = format_windows(X, decimals=decimals, separator=separator, scales=scales)
+    ids = tokenizer(prompts, add_special_tokens=True)["input_ids"]
+    specials = special_token_counts(tokenizer)
+    cut = 0
+    for i, row in enumerate(ids):
+        if len(row) <= limit:
+            continue
+        cut += 1
+        low, high = 1, X.shape[1] - 1  # the largest number of recent values that fits
+        best = None
+        while low <= high:
+            keep = (low + high) // 2
+            text = format_windows(X[i : i + 1, -keep:], decimals=decimals, separator=separator,
+                                  scales=scales[i : i + 1])[0]
+            candidate = tokenizer(text, add_special_tokens=True)["input_ids"]
+            if len(candidate) <= limit:
+                best, low = candidate, keep + 1
+            else:
+                high = keep - 1
+        # Even one value is too long: keep its last tokens (and the special ones).
+        ids[i] = best if best is not None else cut_left(row, limit, specials)
+    return ids, cut
+
+
+def series_chunks(n_values, window_length, stride):
+    """``(first value, first state read, last state read)`` of each chunk, in order.
+
+    Chunks are laid from the end of the series back, ``stride`` states each, so
+    the last state has the longest context; the first chunk may read fewer.
+    """
+    chunks = []
+    end = n_values
+    while end > window_length - 1:
+        first_read = max(end - stride, window_length - 1)
+        chunks.append((first_read - window_length + 1, first_read, end - 1))
+        end = first_read
+    return chunks[::-1]
+
+
+def tokens_ending_values(offsets, ends):
+    """Index of the token that holds each value's last character.
+
+    ``offsets`` are a fast tokenizer's (start, end) character spans per token;
+    special tokens have empty spans and hold no character.
+    """
+    tokens, k = [], 0
+    for end in ends:
+        while k < len(offsets) and not offsets[k][0] < end <= offsets[k][1]:
+            k += 1
+        if k == len(offsets):
+            raise ValueError(
+                f"No token holds the character at offset {end - 1} of the prompt; the "
+                "tokenizer's offsets do not cover the text, so values cannot be located. "
+                "Use transform on the windows instead of embed_series."
+            )
+        tokens.append(k)
+    return tokens

@@ -57,7 +57,7 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
              value_columns=None, window_length=24, layer=-1, centering="center",
              encoding="window", model="smollm2-135m", quiet=False):
     """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart."""
-    from ._csv import read_series
+    from ._data_files import read_series
     from .forecasting import LLMForecaster
 
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
@@ -109,7 +109,7 @@ def _fan_chart(frame, table, path):
 def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
              window_length=24, model="smollm2-135m", quiet=False):
     """Print and plot the per-layer isotropy profile of the CSV's windows."""
-    from ._csv import read_series
+    from ._data_files import read_series
     from .embedder import LLMEmbedder
     from .profile import isotropy_profile, plot_isotropy_profile
 
@@ -163,7 +163,7 @@ def main(argv=None):
     sub.add_argument("--quiet", action="store_true")
 
     args = parser.parse_args(argv)
-    from ._csv import DataError
+    from ._data_files import DataError
     from ._models import ModelNotAvailableError
 
     try:

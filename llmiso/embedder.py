@@ -1,8 +1,11 @@
-"""LLMEmbedder: contextual embeddings of numeric windows or texts from a pretrained LLM."""
+"""LLMEmbedder: contextual embeddings of numeric windows or texts from a pretrained LLM.
 
-import hashlib
+The estimator runs three stages, each in its own module: prompts and token ids
+(``_prompts``), the forward pass (``_forward``, the only one that imports torch),
+and the on-disk cache (``_embedding_cache``).
+"""
+
 import os
-import threading
 import warnings
 from numbers import Integral
 
@@ -15,11 +18,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _prompts
+from ._embedding_cache import cache_key, through_cache
 from ._models import DEFAULT_MODEL, load_model
-from ._prompts import format_windows, mean_abs_scale
-
-# Prompts tokenized and embedded at a time (each chunk is length-sorted into batches).
-_CHUNK = 4096
 
 
 class LLMEmbedder(TransformerMixin, BaseEstimator):
@@ -56,15 +57,17 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     decimals : int, default=2
         Decimals written per value in numeric mode.
     separator : str, default=", "
-        Text between values in numeric mode.
+        Text between values in numeric mode. It must not be readable as part of a
+        number (no digits, not starting or ending with '.' or '-').
     scaling : {"mean_abs"} or None, default="mean_abs"
         Divide each window by its mean absolute value before writing it (an all-zero
         window stays zero). None writes the raw values.
     max_length : int, default=None
         Longest prompt in tokens; None uses the model's context length. Longer
         prompts are truncated from the left with a warning: numeric windows drop
-        their oldest values, texts their first tokens, so the most recent context,
-        which the last token summarises, is kept.
+        their oldest values (what is kept stays divided by the whole window's
+        scale), texts their first tokens; special tokens such as ``[CLS]`` are kept.
+        The most recent context, which the last token summarises, is kept.
     batch_size : int, default=32
         Prompts per forward pass. Prompts are sorted by length first, so each batch
         carries little padding.
@@ -101,7 +104,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     See Also
     --------
     IsotropyCenterer : Removes the common directions of the embeddings.
-    SoftmaxHeadForecaster : A softmax head over value bins, fitted on embeddings.
+    SoftmaxBinRegressor : A softmax head over value bins, fitted on embeddings.
 
     Notes
     -----
@@ -194,6 +197,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         """
         self.input_type_ = self._mode(X)
         if self.input_type_ == "numeric":
+            _prompts.check_separator(self.separator)
             self._check_numeric(X, reset=True)
         else:
             _check_texts(X)
@@ -222,29 +226,65 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 f"LLMEmbedder was fitted on {self.input_type_} input but transform got "
                 f"{mode} input; pass the same kind of data to fit and transform."
             )
+        loaded = self._load()
+        limit = self._max_length(loaded)
         if mode == "numeric":
-            X = values = self._check_numeric(X, reset=False)
-            prompts = format_windows(
-                X, decimals=self.decimals, separator=self.separator, scaling=self.scaling
+            X = self._check_numeric(X, reset=False)
+            scales = _prompts.window_scales(X, self.scaling)
+            prompts = _prompts.format_windows(
+                X, decimals=self.decimals, separator=self.separator, scales=scales
             )
         else:
             prompts = _check_texts(X)
-            values = None
-        return self._embed(prompts, values)
+
+        def tokenize(part):
+            if mode == "numeric":
+                return _prompts.tokenize_windows(
+                    loaded.tokenizer, X[part], scales[part], limit,
+                    decimals=self.decimals, separator=self.separator,
+                )
+            ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
+            specials = _prompts.special_token_counts(loaded.tokenizer)
+            cut = sum(len(row) > limit for row in ids)
+            return [_prompts.cut_left(row, limit, specials) for row in ids], cut
+
+        out = np.empty((len(prompts), loaded.hidden_size * len(self.layers_)), np.float32)
+        n_cut = 0
+
+        def compute(part, progress):
+            nonlocal n_cut
+            ids, cut = tokenize(part)
+            n_cut += cut
+            return self._pooled(loaded, ids, progress)
+
+        through_cache(
+            len(prompts), lambda i: self._key(loaded, prompts[i]), compute, out.__setitem__,
+            cache_dir=self.cache_dir, unit="window", verbose=self.verbose,
+        )
+        if n_cut:
+            what = "oldest values" if mode == "numeric" else "first tokens"
+            warnings.warn(
+                f"{n_cut} prompt(s) were longer than {limit} tokens and lost their "
+                f"{what}; shorten the windows or raise max_length.",
+                UserWarning,
+                stacklevel=3,  # past sklearn's set_output wrapper, to the user's call
+            )
+        return out
 
     def embed_series(self, series, window_length, *, stride=None):
-        """Embed every window of a series, reading one state per value (causal models).
+        """Embed every window of each series, reading one state per value (causal models).
 
         A causal model reads left to right, so its state after a value already
         embeds the window that ends there. Instead of writing each overlapping
-        window as its own prompt, the series is cut into chunks of
+        window as its own prompt, each series is cut into chunks of
         ``window_length + stride - 1`` values, each written once, and the state
         after each of a chunk's last ``stride`` values is read: about
         ``window_length / 2`` times fewer tokens with the default stride. Row ``i``
-        embeds the window that ends at value ``i + window_length - 1``, seen with
-        between ``window_length`` and ``window_length + stride - 1`` values of
-        context. Chunks are aligned to the end of the series, so the last row has
-        the longest context.
+        of a series embeds the window that ends at value ``i + window_length - 1``,
+        seen with between ``window_length`` and ``window_length + stride - 1``
+        values of context. Chunks are aligned to the end of the series, so the last
+        row has the longest context. The chunks of all series run through the model
+        together.
 
         Each chunk is scaled by the mean absolute value of its first
         ``window_length`` values, which precede every state read from it, so no
@@ -253,27 +293,89 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (n_values,)
-            One series, oldest value first.
+        series : list of array-like of shape (n_values,)
+            The series, each oldest value first (lengths may differ).
         window_length : int
-            Values in the shortest context; the first row ends at this value.
+            Values in the shortest context; a series' first row ends at this value.
         stride : int, default=None
             States read per chunk; None uses ``window_length``.
 
         Returns
         -------
-        X_emb : ndarray of shape (n_values - window_length + 1, hidden_size_ * len(layers_))
-            float32 embeddings, one per window.
-        scales : ndarray of shape (n_values - window_length + 1,)
-            The scale each row's chunk was divided by (1 without scaling): divide
-            targets by it to put them in the units the model read.
+        list of (X_emb, scales), one per series
+            ``X_emb``: float32 array of shape (n_values - window_length + 1,
+            hidden_size_ * len(layers_)), one row per window. ``scales``: the scale
+            each row's chunk was divided by (1 without scaling); divide targets by
+            it to put them in the units the model read.
         """
-        return self._embed_many_series([series], window_length, stride)[0]
-
-    def _embed_many_series(self, many, window_length, stride=None):
-        """:meth:`embed_series` of each series in ``many``, batched together."""
         check_is_fitted(self)
         loaded = self._load()
+        self._check_series_embedder(loaded)
+        window_length, stride = _check_series_lengths(window_length, stride)
+        series = _check_series_list(series, window_length)
+        width = loaded.hidden_size * len(self.layers_)
+        results, chunks = [], []  # chunks: (values written, scale, rows read)
+        for values in series:
+            scales = np.empty(len(values) - window_length + 1)
+            results.append((np.empty((len(scales), width), np.float32), scales))
+            for start, first_read, last_read in _prompts.series_chunks(
+                len(values), window_length, stride
+            ):
+                chunk = values[start : last_read + 1]
+                scale = _prompts.window_scales(chunk[None, :window_length], self.scaling)[0]
+                chunks.append((chunk, scale, range(first_read - start, last_read - start + 1)))
+                scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
+        states = iter(self._chunk_states(loaded, chunks))
+        for out, _ in results:  # chunks come back in order: fill each series in turn
+            row = 0
+            while row < len(out):
+                block = next(states)
+                out[row : row + len(block)] = block
+                row += len(block)
+        return results
+
+    def _chunk_states(self, loaded, chunks):
+        """For each chunk, the states after the values numbered in its reads."""
+        width = loaded.hidden_size * len(self.layers_)
+        limit = self._max_length(loaded)
+        prompts = [
+            _prompts.format_windows(c[None], decimals=self.decimals, separator=self.separator,
+                                    scales=[s])[0]
+            for c, s, _ in chunks
+        ]
+        states = [None] * len(chunks)
+
+        def compute(part, progress):
+            encoded = loaded.tokenizer(
+                [prompts[i] for i in part], add_special_tokens=True, return_offsets_mapping=True
+            )
+            ids, positions = [], []
+            for j, i in enumerate(part):
+                chunk, scale, reads = chunks[i]
+                row = encoded["input_ids"][j]
+                if len(row) > limit:
+                    raise ValueError(
+                        f"A chunk of the series takes {len(row)} tokens, more than the "
+                        f"model's {limit}; use a smaller stride or window_length."
+                    )
+                ends = _prompts.value_ends(chunk / scale, self.decimals, self.separator)
+                tokens = _prompts.tokens_ending_values(encoded["offset_mapping"][j], ends)
+                ids.append(row)
+                positions.append([tokens[k] for k in reads])
+            return self._states_at(loaded, ids, positions, progress)
+
+        def store(i, result):  # the cache returns flat vectors
+            states[i] = result.reshape(-1, width)
+
+        def key_of(i):
+            reads = chunks[i][2]
+            return self._key(loaded, prompts[i], ("series", reads.start, reads.stop))
+
+        through_cache(len(chunks), key_of, compute, store, cache_dir=self.cache_dir,
+                      unit="chunk", verbose=self.verbose)
+        return states
+
+    def _check_series_embedder(self, loaded):
         if self.input_type_ != "numeric":
             raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
         if not loaded.is_causal:
@@ -287,35 +389,32 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 f"embed_series reads the state after each value (pooling='last'); this "
                 f"embedder has pooling={self.pooling!r}."
             )
-        if not self.separator:
+        if not getattr(loaded.tokenizer, "is_fast", False):
             raise ValueError(
-                "embed_series finds each value by its separator; set a non-empty separator."
+                f"embed_series maps values to tokens with a fast tokenizer's offsets, "
+                f"which {self.model!r}'s tokenizer lacks; use transform on the windows."
             )
-        window_length, stride = _check_series_lengths(window_length, stride)
-        width = loaded.hidden_size * len(self.layers_)
-        results, prompts, reads = [], [], []
-        for series in many:
-            values = _check_series(series, window_length)
-            scales = np.empty(len(values) - window_length + 1)
-            results.append((np.empty((len(scales), width), np.float32), scales))
-            for start, first_read, last_read in series_chunks(len(values), window_length, stride):
-                chunk = values[start : last_read + 1]
-                scale = mean_abs_scale(chunk[None, :window_length])[0] if self.scaling else 1.0
-                prompts += format_windows(
-                    chunk[None] / scale, decimals=self.decimals, separator=self.separator,
-                    scaling=None,
-                )
-                reads.append(range(first_read - start, last_read - start + 1))
-                scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
-        # Chunks come back in order: fill each series' rows in turn.
-        states = iter(self._embed_chunks(loaded, prompts, reads))
-        for out, _ in results:
-            row = 0
-            while row < len(out):
-                block = next(states)
-                out[row : row + len(block)] = block
-                row += len(block)
-        return results
+
+    # -- the forward stage, one call site each (tests count the calls) --------------
+
+    def _pooled(self, loaded, ids, progress):
+        from ._forward import pooled_states
+
+        return pooled_states(loaded, ids, layers=self.layers_, pooling=self.pooling,
+                             batch_size=self.batch_size, progress=progress)
+
+    def _states_at(self, loaded, ids, positions, progress):
+        from ._forward import states_at
+
+        return states_at(loaded, ids, positions, layers=self.layers_,
+                         batch_size=self.batch_size, progress=progress)
+
+    def _key(self, loaded, prompt, reads=None):
+        return cache_key(loaded.identity, self.layers_, self.pooling, str(loaded.dtype),
+                         self._max_length(loaded), prompt, *(() if reads is None else (reads,)))
+
+    def _max_length(self, loaded):
+        return self.max_length or loaded.max_length
 
     def get_feature_names_out(self, input_features=None):
         """Names ``layer{L}_{j}``: dimension ``j`` of the hidden state at layer ``L``."""
@@ -363,300 +462,6 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 ) from error
             raise
 
-    def _embed(self, prompts, values):
-        """Embeddings of ``prompts``, read from the cache where possible."""
-        loaded = self._load()
-        out = np.empty((len(prompts), loaded.hidden_size * len(self.layers_)), np.float32)
-
-        def compute(part, progress):
-            ids = self._tokenize(
-                loaded, [prompts[i] for i in part], None if values is None else values[part]
-            )
-            return self._forward(loaded, ids, progress)
-
-        self._through_cache(
-            len(prompts), lambda i: self._cache_key(loaded, prompts[i]), compute,
-            out.__setitem__, unit="window",
-        )
-        return out
-
-    def _through_cache(self, n, key_of, compute, store, unit):
-        """Call ``store(i, result)`` for items ``0..n-1``.
-
-        Items found in the on-disk cache (under ``key_of(i)``) are read back; the
-        others come from ``compute(indices, progress)``, a chunk of items at a time
-        so memory stays bounded for any n, and are stored in the cache.
-        """
-        todo = list(range(n))
-        cache = None
-        if self.cache_dir is not None:
-            from ._embedding_cache import EmbeddingCache
-
-            cache = EmbeddingCache(self.cache_dir)
-            keys = [key_of(i) for i in range(n)]
-            found = cache.get_many(keys)
-            for i, key in enumerate(keys):
-                if key in found:
-                    store(i, found[key])
-            todo = [i for i, key in enumerate(keys) if key not in found]
-        if not todo:
-            return
-        from tqdm.auto import tqdm
-
-        progress = tqdm(total=len(todo), desc="Embedding", unit=unit, disable=not self.verbose)
-        for start in range(0, len(todo), _CHUNK):
-            part = todo[start : start + _CHUNK]
-            results = compute(part, progress)
-            for i, result in zip(part, results):
-                store(i, result)
-            if cache is not None:
-                cache.put_many((keys[i], result) for i, result in zip(part, results))
-        progress.close()
-
-    def _embed_chunks(self, loaded, prompts, reads):
-        """For each chunk prompt, the states after the values numbered in ``reads``."""
-        width = loaded.hidden_size * len(self.layers_)
-        limit = self._max_length(loaded)
-        states = [None] * len(prompts)
-
-        def compute(part, progress):
-            try:
-                encoded = loaded.tokenizer(
-                    [prompts[i] for i in part], add_special_tokens=True,
-                    return_offsets_mapping=True,
-                )
-            except NotImplementedError as error:  # slow (Python) tokenizers
-                raise ValueError(
-                    f"embed_series maps values to tokens with a fast tokenizer's "
-                    f"offsets, which {self.model!r}'s tokenizer lacks; use transform "
-                    "on the windows instead."
-                ) from error
-            ids, positions = [], []
-            for j, i in enumerate(part):
-                row = encoded["input_ids"][j]
-                if len(row) > limit:
-                    raise ValueError(
-                        f"A chunk of the series takes {len(row)} tokens, more than "
-                        f"the model's {limit}; use a smaller stride or window_length."
-                    )
-                tokens = _last_tokens(
-                    encoded["offset_mapping"][j], _value_ends(prompts[i], self.separator)
-                )
-                ids.append(row)
-                positions.append([tokens[k] for k in reads[i]])
-            return self._forward(loaded, ids, progress, positions)
-
-        def store(i, result):  # the cache returns flat vectors
-            states[i] = result.reshape(-1, width)
-
-        def key_of(i):
-            return self._cache_key(loaded, prompts[i], ("series", reads[i].start, reads[i].stop))
-
-        self._through_cache(len(prompts), key_of, compute, store, unit="chunk")
-        return states
-
-    def _cache_key(self, loaded, prompt, reads=None):
-        settings = (
-            loaded.identity,
-            self.layers_,
-            self.pooling,
-            str(loaded.dtype),
-            self._max_length(loaded),
-            prompt,
-        )
-        if reads is not None:  # series mode: states after several values of one prompt
-            settings += (reads,)
-        return hashlib.sha256(repr(settings).encode()).hexdigest()
-
-    def _max_length(self, loaded):
-        return self.max_length or loaded.max_length
-
-    def _tokenize(self, loaded, prompts, values):
-        """Token ids per prompt, truncated from the left to the model's context."""
-        tokenizer = loaded.tokenizer
-        limit = self._max_length(loaded)
-        ids = tokenizer(prompts, add_special_tokens=True)["input_ids"]
-        too_long = [i for i, row in enumerate(ids) if len(row) > limit]
-        for i in too_long:
-            if values is None:
-                ids[i] = ids[i][-limit:]
-                continue
-            keep = len(values[i])
-            while len(ids[i]) > limit and keep > 1:
-                # Shrink in proportion to the overshoot, then step: few re-tokenizations.
-                keep = min(keep - 1, int(keep * limit / len(ids[i])))
-                keep = max(keep, 1)
-                text = format_windows(
-                    values[i][None, -keep:],
-                    decimals=self.decimals,
-                    separator=self.separator,
-                    scaling=self.scaling,
-                )[0]
-                ids[i] = tokenizer(text, add_special_tokens=True)["input_ids"]
-            ids[i] = ids[i][-limit:]
-        if too_long:
-            what = "oldest values" if values is not None else "first tokens"
-            warnings.warn(
-                f"{len(too_long)} prompt(s) were longer than {limit} tokens and lost "
-                f"their {what}; shorten the windows or raise max_length.",
-                UserWarning,
-                stacklevel=4,
-            )
-        return ids
-
-    def _forward(self, loaded, ids, progress, positions=None):
-        """Run the model on token ids in length-sorted batches.
-
-        Returns the pooled float32 states, (n_prompts, width); or, given token
-        ``positions`` per prompt, a list of (len(positions[i]), width) states.
-        """
-        import torch
-
-        # Sorting on the ids too makes batches depend on the set of prompts, not on
-        # their order, so reordering rows cannot change a result even in the last bit.
-        order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
-        width = loaded.hidden_size * len(self.layers_)
-        out = np.empty((len(ids), width), np.float32) if positions is None else [None] * len(ids)
-        size = self.batch_size
-        batches = [order[i : i + size] for i in range(0, len(order), size)]
-        pad = loaded.tokenizer.pad_token_id
-        with torch.inference_mode():
-            for batch in batches:
-                rows = [ids[i] for i in batch]
-                width = max(len(r) for r in rows)
-                input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for j, row in enumerate(rows):
-                    input_ids[j, : len(row)] = torch.tensor(row)
-                    mask[j, : len(row)] = 1
-                states = _hidden_states(
-                    loaded, input_ids.to(loaded.device), mask.to(loaded.device),
-                    max(self.layers_),
-                )
-                progress.update(len(batch))
-                if positions is not None:
-                    for j, i in enumerate(batch):
-                        picked = [states[L][j, positions[i]] for L in self.layers_]
-                        out[i] = torch.cat(picked, dim=1).float().cpu().numpy()
-                    continue
-                mask = mask.to(loaded.device)
-                pooled = [_pool(states[L], mask, self.pooling) for L in self.layers_]
-                out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
-        return out
-
-
-class _Stop(Exception):
-    """Raised from a hook once the deepest requested layer has run."""
-
-
-# Hooks live on the shared model: one hooked pass at a time (threads share the cache).
-_HOOK_LOCK = threading.Lock()
-
-
-def _blocks(model, n_layers):
-    """The model's list of transformer blocks, or None when it cannot be found.
-
-    The first ModuleList of ``n_layers`` layers or blocks (LlamaDecoderLayer,
-    BertLayer, GPT2Block, ...); anything else means a full pass, never a guess.
-    """
-    import torch
-
-    for module in model.modules():
-        if (
-            isinstance(module, torch.nn.ModuleList)
-            and len(module) == n_layers
-            and type(module[0]).__name__.endswith(("Layer", "Block"))
-        ):
-            return module
-    return None
-
-
-def _hidden_states(loaded, input_ids, mask, deepest):
-    """Hidden states 0..deepest of a batch (indexable like transformers' hidden_states).
-
-    Below the last layer, the pass stops after block ``deepest``: the later blocks
-    (and the final norm) cannot change the states asked for, so reading layer 24
-    of 30 costs 24/30 of a pass. The states are the blocks' outputs, which is
-    what transformers reports for every layer but the last.
-    """
-    blocks = _blocks(loaded.model, loaded.n_layers) if deepest < loaded.n_layers else None
-    if blocks is None:
-        return loaded.model(
-            input_ids=input_ids, attention_mask=mask, output_hidden_states=True
-        ).hidden_states
-    captured = []
-
-    def before_first(module, args, kwargs):
-        captured.append(args[0] if args else kwargs["hidden_states"])
-        if deepest == 0:
-            raise _Stop
-
-    def after(module, args, output):
-        captured.append(output[0] if isinstance(output, tuple) else output)
-        if len(captured) > deepest:
-            raise _Stop
-
-    with _HOOK_LOCK:
-        handles = [blocks[0].register_forward_pre_hook(before_first, with_kwargs=True)]
-        handles += [blocks[i].register_forward_hook(after) for i in range(deepest)]
-        try:
-            loaded.model(input_ids=input_ids, attention_mask=mask)
-        except _Stop:
-            pass
-        finally:
-            for handle in handles:
-                handle.remove()
-    return captured
-
-
-def _pool(states, mask, pooling):
-    """One vector per prompt from (batch, tokens, hidden) states of right-padded prompts."""
-    import torch
-
-    if pooling == "first":
-        return states[:, 0]
-    if pooling == "last":
-        last = mask.sum(dim=1) - 1
-        return states[torch.arange(len(last), device=states.device), last]
-    weights = mask.unsqueeze(-1).to(states.dtype)
-    return (states * weights).sum(dim=1) / weights.sum(dim=1)
-
-
-def series_chunks(n_values, window_length, stride):
-    """``(first value, first state read, last state read)`` of each chunk, in order.
-
-    Chunks are laid from the end of the series back, ``stride`` states each, so
-    the last state has the longest context; the first chunk may read fewer.
-    """
-    chunks = []
-    end = n_values
-    while end > window_length - 1:
-        first_read = max(end - stride, window_length - 1)
-        chunks.append((first_read - window_length + 1, first_read, end - 1))
-        end = first_read
-    return chunks[::-1]
-
-
-def _value_ends(prompt, separator):
-    """Character offset just past each value of a prompt written by format_windows."""
-    ends, position = [], 0
-    for text in prompt.split(separator):
-        position += len(text)
-        ends.append(position)
-        position += len(separator)
-    return ends
-
-
-def _last_tokens(offsets, ends):
-    """Index of the token holding each value's last character."""
-    tokens, k = [], 0
-    for end in ends:
-        # Special tokens have empty spans (0, 0) and hold no character.
-        while not offsets[k][0] < end <= offsets[k][1]:
-            k += 1
-        tokens.append(k)
-    return tokens
-
 
 def _check_series_lengths(window_length, stride):
     stride = window_length if stride is None else stride
@@ -666,23 +471,32 @@ def _check_series_lengths(window_length, stride):
     return int(window_length), int(stride)
 
 
-def _check_series(series, window_length):
-    values = np.asarray(series, dtype=np.float64)
-    if values.ndim != 1:
+def _check_series_list(series, window_length):
+    if getattr(series, "ndim", None) == 1 or (
+        isinstance(series, (list, tuple)) and len(series) and np.isscalar(series[0])
+    ):
         raise ValueError(
-            f"embed_series takes one series as a 1-D array, got shape {values.shape}; "
-            "embed the series of a panel one at a time."
+            "embed_series takes a list of series; wrap one series in a list: "
+            "embed_series([y], window_length)."
         )
-    if not np.isfinite(values).all():
-        raise ValueError(
-            "The series contains NaN or infinite values; fill or drop them first."
-        )
-    if len(values) < window_length:
-        raise ValueError(
-            f"The series has {len(values)} values, fewer than window_length="
-            f"{window_length}; use a shorter window."
-        )
-    return values
+    checked = []
+    for i, one in enumerate(series):
+        values = np.asarray(one, dtype=np.float64)
+        if values.ndim != 1:
+            raise ValueError(
+                f"Series {i} has shape {values.shape}; each series must be 1-D."
+            )
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"Series {i} contains NaN or infinite values; fill or drop them first."
+            )
+        if len(values) < window_length:
+            raise ValueError(
+                f"Series {i} has {len(values)} values, fewer than window_length="
+                f"{window_length}; use a shorter window."
+            )
+        checked.append(values)
+    return checked
 
 
 def _resolve_layers(layer, n_layers):

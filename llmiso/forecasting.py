@@ -1,10 +1,13 @@
 """LLMForecaster: the llmiso pipeline as an sktime forecaster (imports sktime)."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
 from ._models import DEFAULT_MODEL
+from ._windows import sliding_windows
 
 
 class LLMForecaster(BaseForecaster):
@@ -14,7 +17,7 @@ class LLMForecaster(BaseForecaster):
     values, each scaled by its mean absolute value (:class:`MeanScaledRegressor`),
     written as text and embedded by a pretrained LLM (:class:`LLMEmbedder`), with
     the common directions removed (:class:`IsotropyCenterer`, learned on the
-    training windows), and a softmax over value bins (:class:`SoftmaxHeadForecaster`)
+    training windows), and a softmax over value bins (:class:`SoftmaxBinRegressor`)
     that gives the forecast distribution.
 
     Strategies:
@@ -161,7 +164,7 @@ class LLMForecaster(BaseForecaster):
         if strategy == "recursive":  # one next-step head serves any horizon
             self.set_tags(**{"requires-fh-in-fit": False})
 
-    # -- building blocks ---------------------------------------------------------------
+    # -- the one data flow: series -> (embeddings, scales) -> head on scaled targets ----
 
     def _make_embedder(self):
         from .embedder import LLMEmbedder
@@ -184,22 +187,37 @@ class LLMForecaster(BaseForecaster):
         from sklearn.pipeline import make_pipeline
 
         from .centerer import IsotropyCenterer
-        from .softmax_head import SoftmaxHeadForecaster
+        from .softmax_head import SoftmaxBinRegressor
 
         return make_pipeline(
             IsotropyCenterer(self.centering),
-            SoftmaxHeadForecaster(n_bins=self.n_bins, alpha=self.alpha),
+            SoftmaxBinRegressor(n_bins=self.n_bins, alpha=self.alpha),
         )
 
     def _context_length(self):
         """Values of each series that the next forecast reads."""
-        if self.encoding == "series":
-            return self.window_length + (self.stride or self.window_length) - 1
-        return self.window_length
+        return self.window_length + self._stride() - 1
 
-    def _embed_series(self, many):
-        """(embeddings, scales) of each series, in one batched pass."""
-        return self.embedder_._embed_many_series(many, self.window_length, self.stride)
+    def _stride(self):
+        """States read per chunk; one prompt per window is a chunk of one window."""
+        if self.encoding == "series":
+            return self.stride or self.window_length
+        return 1
+
+    def _encode(self, many):
+        """(embeddings, scales) of every window of each series: row i ends at value i + W - 1.
+
+        ``scales`` are what each row's prompt was divided by; targets divided by them
+        are in the units the model read.
+        """
+        if self._stride() > 1:
+            return self.embedder_.embed_series(many, self.window_length, stride=self._stride())
+        from .scaling import mean_abs_scale
+
+        windows = [sliding_windows(values, self.window_length) for values in many]
+        embeddings = np.split(self.embedder_.transform(np.vstack(windows)),
+                              np.cumsum([len(w) for w in windows])[:-1])
+        return [(e, mean_abs_scale(w)) for e, w in zip(embeddings, windows)]
 
     def _series(self, y):
         """The values of each series of ``y`` (one for a plain series), in order."""
@@ -216,10 +234,7 @@ class LLMForecaster(BaseForecaster):
     # -- sktime interface ----------------------------------------------------------------
 
     def _fit(self, y, X=None, fh=None):
-        if self.strategy not in ("direct", "recursive"):
-            raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}.")
-        if self.encoding not in ("window", "series"):
-            raise ValueError(f"encoding must be 'window' or 'series', got {self.encoding!r}.")
+        self._check_parameters()
         self.horizon_ = 1 if self.strategy == "recursive" else int(self._steps(fh).max())
         series = self._series(y)
         needed = self.window_length + self.horizon_
@@ -231,37 +246,25 @@ class LLMForecaster(BaseForecaster):
                     f"{self.window_length} plus a horizon of {self.horizon_} needs at "
                     f"least {needed}. Use a smaller window_length or a shorter fh."
                 )
-        if self.encoding == "series":
-            self._fit_series(series)
-        else:
-            from .scaling import MeanScaledRegressor
-
-            views = [np.lib.stride_tricks.sliding_window_view(v, needed) for _, v in series]
-            windows = np.vstack([view[:, : self.window_length] for view in views])
-            targets = np.vstack([view[:, self.window_length :] for view in views])
-            self.regressor_ = MeanScaledRegressor(self._windows_pipeline()).fit(windows, targets)
-        self._remember_tails(y)
-        return self
-
-    def _windows_pipeline(self):
-        """Embedder, isotropy transform and head: windows in, future values out."""
-        head = self._make_head()
-        head.steps.insert(0, ("llmembedder", self._make_embedder()))
-        return head
-
-    def _fit_series(self, series):
-        """One pass over each series; the head learns targets in each chunk's scale."""
         self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
         features, targets = [], []
-        embedded = self._embed_series([values for _, values in series])
-        for (_, values), (embeddings, scales) in zip(series, embedded):
-            n_train = len(values) - self.window_length - self.horizon_ + 1
-            future = np.lib.stride_tricks.sliding_window_view(
-                values[self.window_length :], self.horizon_
-            )[:n_train]
+        for (_, values), (embeddings, scales) in zip(series, self._encode([v for _, v in series])):
+            n_train = len(values) - needed + 1  # windows with a whole horizon after them
+            future = sliding_windows(values[self.window_length :], self.horizon_)[:n_train]
             features.append(embeddings[:n_train])
             targets.append(future / scales[:n_train, None])
         self.regressor_ = self._make_head().fit(np.vstack(features), np.vstack(targets))
+        self._remember_tails(y)
+        return self
+
+    def _check_parameters(self):
+        if self.strategy not in ("direct", "recursive"):
+            raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}.")
+        if self.encoding not in ("window", "series"):
+            raise ValueError(f"encoding must be 'window' or 'series', got {self.encoding!r}.")
+        if isinstance(self.window_length, bool) or not isinstance(self.window_length, Integral) \
+                or self.window_length < 1:
+            raise ValueError(f"window_length must be a positive integer, got {self.window_length!r}.")
 
     def head_features(self, y):
         """The features the softmax head sees for each window of ``y``.
@@ -279,18 +282,13 @@ class LLMForecaster(BaseForecaster):
         -------
         ndarray of shape (n_windows, n_features)
         """
-        from .metrics._scorers import features_reaching_final_step
+        from ._pipeline import final_step
 
         self.check_is_fitted()
         frame = y.to_frame() if isinstance(y, pd.Series) else y
         columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
-        if self.encoding == "series":
-            embeddings = np.vstack([e for e, _ in self._embed_series(columns)])
-            return features_reaching_final_step(self.regressor_, embeddings)
-        windows = np.vstack([
-            np.lib.stride_tricks.sliding_window_view(v, self.window_length) for v in columns
-        ])
-        return features_reaching_final_step(self.regressor_, windows)
+        embeddings = np.vstack([e for e, _ in self._encode(columns)])
+        return final_step(self.regressor_, embeddings)[0]
 
     def _remember_tails(self, y):
         """Keep the end of each series: what the next forecast starts from."""
@@ -303,26 +301,24 @@ class LLMForecaster(BaseForecaster):
         Refitting the heads needs the whole history: call ``fit`` for that.
         """
         for key, values in self._series(y):
-            self._tails[key] = np.concatenate([self._tails.get(key, []), values])[
+            if key not in self._tails:
+                raise ValueError(
+                    f"update got the series {key!r}, which fit did not see; a fitted "
+                    "forecaster only moves known series forward. Fit again to add series."
+                )
+            self._tails[key] = np.concatenate([self._tails[key], values])[
                 -self._context_length() :
             ]
         return self
 
     def _next_quantiles(self, tails, levels):
         """(n_series, horizon_, n_levels) quantiles from the end of each series."""
-        if self.encoding == "series":
-            from .metrics._scorers import final_step
+        from ._pipeline import final_step
 
-            last = self._embed_series(tails)
-            embeddings = np.vstack([e[-1:] for e, _ in last])
-            scales = np.array([s[-1] for _, s in last])
-            features, head = final_step(self.regressor_, embeddings)
-            q = head.predict_quantiles(features, levels)
-            q = q * scales.reshape((-1,) + (1,) * (q.ndim - 1))
-        else:
-            windows = np.vstack([tail[-self.window_length :] for tail in tails])
-            q = self.regressor_.predict_quantiles(windows, levels)
-        return q.reshape(len(tails), self.horizon_, len(levels))
+        last = [(e[-1], s[-1]) for e, s in self._encode(tails)]
+        features, head = final_step(self.regressor_, np.vstack([e for e, _ in last]))
+        q = head.predict_quantiles(features, levels).reshape(len(tails), self.horizon_, len(levels))
+        return q * np.array([s for _, s in last])[:, None, None]
 
     def _paths(self, levels, horizon):
         """(n_series, horizon, n_levels) quantiles of the steps 1..horizon."""

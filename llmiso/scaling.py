@@ -7,8 +7,30 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._prompts import mean_abs_scale
-from .metrics._scorers import final_step
+from ._pipeline import final_step
+
+
+def mean_abs_scale(X):
+    """Mean absolute value of each row of ``X``: the scale Chronos divides a window by.
+
+    An all-zero row gets 1, so it stays zero.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_values)
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from llmiso import mean_abs_scale
+    >>> mean_abs_scale([[1.0, -3.0], [0.0, 0.0]])
+    array([2., 1.])
+    """
+    scale = np.mean(np.abs(np.asarray(X, dtype=np.float64)), axis=1)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def _final_step_has(method):
@@ -20,9 +42,9 @@ def _final_step_has(method):
 
 
 def _default_regressor():
-    from .softmax_head import SoftmaxHeadForecaster
+    from .softmax_head import SoftmaxBinRegressor
 
-    return SoftmaxHeadForecaster()
+    return SoftmaxBinRegressor()
 
 
 class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -34,12 +56,12 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     the row's mean absolute value ``s`` (1 for an all-zero row); predictions and
     quantiles are multiplied back by ``s``. Wrap a whole pipeline in it:
     ``MeanScaledRegressor(make_pipeline(LLMEmbedder(), IsotropyCenterer(),
-    SoftmaxHeadForecaster()))``.
+    SoftmaxBinRegressor()))``.
 
     Parameters
     ----------
     regressor : estimator, default=None
-        Any regressor or Pipeline; None means :class:`SoftmaxHeadForecaster()`.
+        Any regressor or Pipeline; None means :class:`SoftmaxBinRegressor()`.
 
     Attributes
     ----------

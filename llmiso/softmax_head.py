@@ -1,4 +1,4 @@
-"""SoftmaxHeadForecaster: the paper's log-linear model, with value bins as its vocabulary."""
+"""SoftmaxBinRegressor: the paper's log-linear model, with value bins as its vocabulary."""
 
 from numbers import Integral, Real
 
@@ -8,12 +8,13 @@ from scipy.special import log_softmax
 from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import deprecated
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _bins
 
 
-class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
+class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     """A softmax over ordered value bins: point forecasts and exact quantiles.
 
     ``p(bin k | x) = softmax(W x + b)_k``, the next-word model of a language model
@@ -76,11 +77,11 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from llmiso import SoftmaxHeadForecaster
+    >>> from llmiso import SoftmaxBinRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(500, 3))
     >>> y = X @ [1.0, -2.0, 0.5] + rng.normal(scale=0.3, size=500)
-    >>> head = SoftmaxHeadForecaster(n_bins=50, alpha=1e-3).fit(X, y)
+    >>> head = SoftmaxBinRegressor(n_bins=50, alpha=1e-3).fit(X, y)
     >>> head.predict(X[:2]).round(1), y[:2].round(1)
     (array([0.7, 1.3]), array([1.1, 1.2]))
     >>> head.predict_quantiles(X[:1], quantiles=[0.1, 0.5, 0.9]).round(1)
@@ -127,7 +128,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        self : SoftmaxHeadForecaster
+        self : SoftmaxBinRegressor
         """
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
@@ -283,3 +284,9 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+@deprecated("SoftmaxHeadForecaster was renamed SoftmaxBinRegressor (it is an sklearn regressor); "
+            "the old name will be removed in llmiso 0.3.")
+class SoftmaxHeadForecaster(SoftmaxBinRegressor):
+    """Deprecated alias of :class:`SoftmaxBinRegressor`."""

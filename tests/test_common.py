@@ -3,7 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import TINY_LLAMA
-from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxHeadForecaster
+from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxBinRegressor
 
 
 # batch_size=1: sklearn's subset-invariance checks compare at rtol=1e-7, and a float32
@@ -26,8 +26,8 @@ def test_isotropy_centerer_sklearn_compatible(estimator, check):
 
 @parametrize_with_checks(
     [
-        SoftmaxHeadForecaster(),
-        SoftmaxHeadForecaster(point="mean", label_smoothing=0.2, n_bins=20),
+        SoftmaxBinRegressor(),
+        SoftmaxBinRegressor(point="mean", label_smoothing=0.2, n_bins=20),
         MeanScaledRegressor(),
     ]
 )

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks
 
 from llmiso import LLMEmbedder, ModelNotAvailableError
+from llmiso import mean_abs_scale
 from llmiso._prompts import format_windows
 
 RNG = np.random.default_rng(0)
@@ -27,9 +28,9 @@ def test_import_llmiso_stays_light():
 
 def test_prompts_are_mean_scaled_llmtime_text():
     X = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-2.0, 2.0, -2.0]])
-    prompts = format_windows(X, decimals=2, separator=", ", scaling="mean_abs")
+    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X))
     assert prompts == ["0.50, 1.00, 1.50", "0.00, 0.00, 0.00", "-1.00, 1.00, -1.00"]
-    raw = format_windows(X[:1], decimals=1, separator="|", scaling=None)
+    raw = format_windows(X[:1], decimals=1, separator="|")
     assert raw == ["1.0|2.0|3.0"]
 
 
@@ -65,7 +66,7 @@ def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_be
     import torch
 
     from llmiso._models import load_model
-    from llmiso.embedder import _blocks, _hidden_states
+    from llmiso._forward import _blocks, hidden_states
 
     loaded = load_model(tiny_llama if which == "llama" else tiny_bert, dtype="float32")
     assert _blocks(loaded.model, loaded.n_layers) is not None  # the early exit is taken
@@ -73,7 +74,7 @@ def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_be
     with torch.inference_mode():
         full = loaded.model(**batch, output_hidden_states=True).hidden_states
         for deepest in range(loaded.n_layers):
-            part = _hidden_states(loaded, batch["input_ids"], batch["attention_mask"], deepest)
+            part = hidden_states(loaded, batch["input_ids"], batch["attention_mask"], deepest)
             assert len(part) == deepest + 1
             for L in range(deepest + 1):
                 torch.testing.assert_close(part[L], full[L], rtol=0, atol=0)
@@ -150,12 +151,12 @@ def test_bad_layer(tiny_llama):
 
 
 def test_many_rows_are_embedded_in_chunks(tiny_llama, monkeypatch):
-    import llmiso.embedder
+    import llmiso._embedding_cache
 
-    monkeypatch.setattr(llmiso.embedder, "_CHUNK", 7)
+    monkeypatch.setattr(llmiso._embedding_cache, "CHUNK", 7)
     X = RNG.random((30, 4))
     chunked = LLMEmbedder(tiny_llama, dtype="float32", verbose=True).fit(X).transform(X)
-    monkeypatch.setattr(llmiso.embedder, "_CHUNK", 4096)
+    monkeypatch.setattr(llmiso._embedding_cache, "CHUNK", 4096)
     whole = LLMEmbedder(tiny_llama, dtype="float32").fit(X).transform(X)
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
 
@@ -227,10 +228,10 @@ def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     emb = LLMEmbedder(tiny_llama, dtype="float32", cache_dir=tmp_path).fit(X)
     first = emb.transform(X)
     calls = []
-    original = LLMEmbedder._forward
+    original = LLMEmbedder._pooled
     monkeypatch.setattr(
         LLMEmbedder,
-        "_forward",
+        "_pooled",
         lambda self, loaded, ids, progress: calls.append(len(ids)) or original(self, loaded, ids, progress),
     )
     again = clone(emb).fit(X).transform(X[[4, 1, 2]])
@@ -252,7 +253,7 @@ SERIES = 10 + np.cumsum(RNG.normal(size=40))
 def test_series_with_stride_one_is_transform_of_the_windows(tiny_llama):
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
     windows = np.lib.stride_tricks.sliding_window_view(SERIES, 6)
-    Z, scales = emb.embed_series(SERIES, 6, stride=1)
+    Z, scales = emb.embed_series([SERIES], 6, stride=1)[0]
     np.testing.assert_array_equal(Z, emb.transform(windows))
     np.testing.assert_allclose(scales, np.abs(windows).mean(axis=1))
 
@@ -260,12 +261,12 @@ def test_series_with_stride_one_is_transform_of_the_windows(tiny_llama):
 def test_series_states_see_only_the_past(tiny_llama):
     """Changing value t moves no row whose window ends before t, for every t."""
     emb = LLMEmbedder(tiny_llama, dtype="float32", layer=[1, -1]).fit(np.zeros((1, 6)))
-    Z, scales = emb.embed_series(SERIES, 6, stride=4)
+    Z, scales = emb.embed_series([SERIES], 6, stride=4)[0]
     assert Z.shape == (35, 32) and scales.shape == (35,)
     for t in range(len(SERIES)):
         changed = SERIES.copy()
         changed[t] += 5.0
-        Z2, scales2 = emb.embed_series(changed, 6, stride=4)
+        Z2, scales2 = emb.embed_series([changed], 6, stride=4)[0]
         before = max(t - 5, 0)  # row i ends at value i + 5
         np.testing.assert_allclose(Z2[:before], Z[:before], atol=1e-6, err_msg=f"t={t}")
         np.testing.assert_array_equal(scales2[:before], scales[:before])
@@ -275,11 +276,11 @@ def test_series_states_see_only_the_past(tiny_llama):
 
 def test_series_rows_are_their_chunk_prefix_in_the_chunk_scale(tiny_llama):
     """Row i is the state after value i + W - 1 of its chunk, written in the chunk's scale."""
-    from llmiso.embedder import series_chunks
+    from llmiso._prompts import series_chunks
 
     W, stride = 6, 4
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, W)))
-    Z, scales = emb.embed_series(SERIES, W, stride=stride)
+    Z, scales = emb.embed_series([SERIES], W, stride=stride)[0]
     plain = LLMEmbedder(tiny_llama, dtype="float32", scaling=None)
     for start, first_read, last_read in series_chunks(len(SERIES), W, stride):
         scale = np.abs(SERIES[start : start + W]).mean()
@@ -293,7 +294,7 @@ def test_series_rows_are_their_chunk_prefix_in_the_chunk_scale(tiny_llama):
 def test_series_first_state_of_a_chunk_is_its_window(tiny_llama):
     """Chunks end at the series end; a chunk's first state has read one window."""
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
-    Z, _ = emb.embed_series(SERIES, 6, stride=4)
+    Z, _ = emb.embed_series([SERIES], 6, stride=4)[0]
     windows = np.lib.stride_tricks.sliding_window_view(SERIES, 6)
     firsts = [len(windows) - 4 * k for k in (1, 2, 3)]
     np.testing.assert_allclose(Z[firsts], emb.transform(windows[firsts]), atol=1e-5)
@@ -302,11 +303,11 @@ def test_series_first_state_of_a_chunk_is_its_window(tiny_llama):
 def test_several_series_are_embedded_together(tiny_llama, monkeypatch):
     emb = LLMEmbedder(tiny_llama, dtype="float32", batch_size=8).fit(np.zeros((1, 6)))
     short, other = SERIES[:13], SERIES[::-1] * 3
-    alone = [emb.embed_series(short, 6), emb.embed_series(other, 6)]
+    alone = [emb.embed_series([short], 6)[0], emb.embed_series([other], 6)[0]]
     calls = []
-    original = LLMEmbedder._forward
-    monkeypatch.setattr(LLMEmbedder, "_forward", lambda self, *a: calls.append(1) or original(self, *a))
-    together = emb._embed_many_series([short, other], 6)
+    original = LLMEmbedder._states_at
+    monkeypatch.setattr(LLMEmbedder, "_states_at", lambda self, *a: calls.append(1) or original(self, *a))
+    together = emb.embed_series([short, other], 6)
     assert len(calls) == 1  # one batched pass for both series' chunks
     for (Z, scales), (Z_alone, scales_alone) in zip(together, alone):
         np.testing.assert_allclose(Z, Z_alone, atol=1e-5)
@@ -315,9 +316,9 @@ def test_several_series_are_embedded_together(tiny_llama, monkeypatch):
 
 def test_series_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     emb = LLMEmbedder(tiny_llama, dtype="float32", cache_dir=tmp_path).fit(np.zeros((1, 6)))
-    first = emb.embed_series(SERIES, 6)
-    monkeypatch.setattr(LLMEmbedder, "_forward", lambda *args, **kwargs: 1 / 0)
-    again = clone(emb).fit(np.zeros((1, 6))).embed_series(SERIES, 6)
+    first = emb.embed_series([SERIES], 6)[0]
+    monkeypatch.setattr(LLMEmbedder, "_states_at", lambda *args, **kwargs: 1 / 0)
+    again = clone(emb).fit(np.zeros((1, 6))).embed_series([SERIES], 6)[0]
     np.testing.assert_array_equal(again[0], first[0])
 
 
@@ -334,15 +335,15 @@ def test_series_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
 def test_series_bad_input(tiny_llama, series, kwargs, match):
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
     with pytest.raises(ValueError, match=match):
-        emb.embed_series(series, **{"window_length": 6, **kwargs})
+        emb.embed_series([series], **{"window_length": 6, **kwargs})[0]
 
 
 def test_series_needs_a_causal_model_and_last_pooling(tiny_llama, tiny_bert):
     with pytest.raises(ValueError, match="causal"):
-        LLMEmbedder(tiny_bert, dtype="float32").fit(np.zeros((1, 6))).embed_series(SERIES, 6)
+        LLMEmbedder(tiny_bert, dtype="float32").fit(np.zeros((1, 6))).embed_series([SERIES], 6)[0]
     mean = LLMEmbedder(tiny_llama, dtype="float32", pooling="mean").fit(np.zeros((1, 6)))
     with pytest.raises(ValueError, match="pooling='last'"):
-        mean.embed_series(SERIES, 6)
+        mean.embed_series([SERIES], 6)[0]
 
 
 # -- sklearn's own checks ------------------------------------------------------------
@@ -425,9 +426,9 @@ def test_default_model_cache_hit(smollm2, airline_windows, tmp_path):
 def test_default_model_series_reads_the_state_after_each_value(smollm2, airline_windows):
     """Values take several tokens each; the state read is the one after the last digit."""
     series = np.concatenate([airline_windows[0], airline_windows[8][-8:]])  # 32 values
-    one_pass, _ = smollm2.embed_series(series, 24, stride=1)
+    one_pass, _ = smollm2.embed_series([series], 24, stride=1)[0]
     np.testing.assert_array_equal(one_pass, smollm2.transform(airline_windows[:9]))
-    chunked, _ = smollm2.embed_series(series, 24, stride=4)
+    chunked, _ = smollm2.embed_series([series], 24, stride=4)[0]
     windows = smollm2.transform(airline_windows[:9])
     # Raw states of any two windows have a cosine near 1 (one dominant direction), so
     # compare them centered on the windows' mean: the first state of each chunk reads

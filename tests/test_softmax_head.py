@@ -3,7 +3,7 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 
-from llmiso import IsotropyCenterer, MeanScaledRegressor, SoftmaxHeadForecaster
+from llmiso import IsotropyCenterer, MeanScaledRegressor, SoftmaxBinRegressor
 from llmiso import _bins
 from llmiso.metrics import negative_log_likelihood
 
@@ -17,21 +17,21 @@ def _linear(n, noise=0.3):
 
 def test_linear_data_points_and_intervals():
     X, y = _linear(3000)
-    head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4).fit(X[:2000], y[:2000])
+    head = SoftmaxBinRegressor(n_bins=60, alpha=1e-4).fit(X[:2000], y[:2000])
     pred = head.predict(X[2000:])
     mae = np.abs(pred - y[2000:]).mean()
     assert mae < 0.3  # noise MAE is 0.24
     q = head.predict_quantiles(X[2000:], [0.1, 0.9])
     coverage = np.mean((y[2000:] > q[:, 0]) & (y[2000:] < q[:, 1]))
     assert 0.72 < coverage < 0.88
-    mean_head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4, point="mean").fit(X[:2000], y[:2000])
+    mean_head = SoftmaxBinRegressor(n_bins=60, alpha=1e-4, point="mean").fit(X[:2000], y[:2000])
     assert np.abs(mean_head.predict(X[2000:]) - y[2000:]).mean() < 0.3
 
 
 def test_bimodal_target_puts_mass_on_both_modes():
     X = RNG.normal(size=(2000, 2))
     y = np.where(RNG.random(2000) < 0.5, -3.0, 3.0) + X[:, 0] * 0.1 + RNG.normal(scale=0.2, size=2000)
-    head = SoftmaxHeadForecaster(n_bins=40, alpha=1e-3).fit(X, y)
+    head = SoftmaxBinRegressor(n_bins=40, alpha=1e-3).fit(X, y)
     proba = head.predict_bin_proba(X[:50])
     centers = head.bin_centers_
     low, mid, high = centers < -1.5, np.abs(centers) < 1, centers > 1.5
@@ -43,7 +43,7 @@ def test_bimodal_target_puts_mass_on_both_modes():
 
 def test_quantiles_exact_monotone_and_never_clamped():
     X, y = _linear(500)
-    head = SoftmaxHeadForecaster(n_bins=30).fit(X, y)
+    head = SoftmaxBinRegressor(n_bins=30).fit(X, y)
     levels = [1e-9, 0.001, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1 - 1e-9]
     q = head.predict_quantiles(X[:20], levels)
     assert q.shape == (20, len(levels))
@@ -75,7 +75,7 @@ def _cdf(proba, x, head):
 
 def test_density_integrates_to_one_and_nll_is_proper():
     X, y = _linear(1000)
-    head = SoftmaxHeadForecaster(n_bins=30, alpha=1e-3).fit(X[:800], y[:800])
+    head = SoftmaxBinRegressor(n_bins=30, alpha=1e-3).fit(X[:800], y[:800])
     proba = head.predict_bin_proba(X[800:803])
     grid = np.linspace(-100, 100, 400001)
     for p in proba:
@@ -91,7 +91,7 @@ def test_density_integrates_to_one_and_nll_is_proper():
 def test_multi_output_shapes_and_shared_bins():
     X, y = _linear(400)
     Y = np.column_stack([y, 2 * y, -y])
-    head = SoftmaxHeadForecaster(n_bins=25, alpha=1e-3).fit(X, Y)
+    head = SoftmaxBinRegressor(n_bins=25, alpha=1e-3).fit(X, Y)
     assert head.predict(X[:7]).shape == (7, 3)
     assert head.predict_quantiles(X[:7], [0.1, 0.5, 0.9]).shape == (7, 3, 3)
     assert head.predict_bin_proba(X[:7]).shape == (7, 3, 25)
@@ -103,7 +103,7 @@ def test_multi_output_shapes_and_shared_bins():
 
 def test_constant_target():
     X = RNG.normal(size=(50, 3))
-    head = SoftmaxHeadForecaster().fit(X, np.full(50, 7.0))
+    head = SoftmaxBinRegressor().fit(X, np.full(50, 7.0))
     np.testing.assert_allclose(head.predict(X), 7.0, atol=0.01)
 
 
@@ -111,13 +111,13 @@ def test_outliers_do_not_stretch_the_bins():
     X, y = _linear(1000)
     y_out = y.copy()
     y_out[:5] = 1e6
-    head = SoftmaxHeadForecaster(n_bins=50, alpha=1e-3).fit(X, y_out)
+    head = SoftmaxBinRegressor(n_bins=50, alpha=1e-3).fit(X, y_out)
     assert head.bin_edges_[-2] < 50  # robust scale: the outliers live in the edge bin
     assert np.abs(head.predict(X[500:]) - y[500:]).mean() < 0.6
 
 
 def test_single_training_row():
-    head = SoftmaxHeadForecaster().fit([[1.0, 2.0]], [3.0])
+    head = SoftmaxBinRegressor().fit([[1.0, 2.0]], [3.0])
     np.testing.assert_allclose(head.predict([[1.0, 2.0], [0.0, 0.0]]), 3.0, atol=0.01)
 
 
@@ -129,16 +129,16 @@ def test_nan_and_inf_are_rejected(bad):
     else:
         y[3] = np.nan if bad.endswith("nan") else np.inf
     with pytest.raises(ValueError, match="NaN|infinity"):
-        SoftmaxHeadForecaster().fit(X, y)
+        SoftmaxBinRegressor().fit(X, y)
 
 
 def test_bad_bin_range():
     with pytest.raises(ValueError, match="low < high"):
-        SoftmaxHeadForecaster(bin_range=(2, 1)).fit(*_linear(10))
+        SoftmaxBinRegressor(bin_range=(2, 1)).fit(*_linear(10))
 
 
 def test_label_smoothing_spreads_to_neighbours():
-    head = SoftmaxHeadForecaster(n_bins=10, label_smoothing=0.2)
+    head = SoftmaxBinRegressor(n_bins=10, label_smoothing=0.2)
     T = head._target_distribution(np.array([[0], [4], [9]]))
     np.testing.assert_allclose(T.sum(axis=2), 1.0)
     np.testing.assert_allclose(T[1, 0, 3:6], [0.1, 0.8, 0.1])
@@ -159,9 +159,9 @@ def test_mean_scaling_lets_the_head_forecast_a_trend():
     X, y = _trend_windows()
     train, test = slice(0, 90), slice(90, None)
     assert y[test].min() > y[train].max() - 25  # the test period is mostly new levels
-    plain = make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3)).fit(X[train], y[train])
+    plain = make_pipeline(IsotropyCenterer(), SoftmaxBinRegressor(alpha=1e-3)).fit(X[train], y[train])
     scaled = MeanScaledRegressor(
-        make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3))
+        make_pipeline(IsotropyCenterer(), SoftmaxBinRegressor(alpha=1e-3))
     ).fit(X[train], y[train])
     plain_mae = np.abs(plain.predict(X[test]) - y[test]).mean()
     scaled_mae = np.abs(scaled.predict(X[test]) - y[test]).mean()
@@ -174,7 +174,7 @@ def test_mean_scaling_lets_the_head_forecast_a_trend():
 def test_mean_scaling_multi_output_and_zero_rows():
     X, y = _trend_windows()
     Y = np.column_stack([y[:-2], y[1:-1], y[2:]])
-    model = MeanScaledRegressor(SoftmaxHeadForecaster(n_bins=30)).fit(X[:-2], Y)
+    model = MeanScaledRegressor(SoftmaxBinRegressor(n_bins=30)).fit(X[:-2], Y)
     assert model.predict(X[:4]).shape == (4, 3)
     assert model.predict_quantiles(X[:4], [0.5]).shape == (4, 3, 1)
     zero = MeanScaledRegressor(LinearRegression()).fit(np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0])
@@ -202,7 +202,7 @@ def test_fewer_rows_than_features_reaches_the_full_optimum():
     """The row-space solve (n < d) is a stationary point of the full problem."""
     X = RNG.normal(size=(40, 120))
     y = X[:, :3] @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.3, size=40)
-    head = SoftmaxHeadForecaster(n_bins=15, alpha=0.5, tol=1e-7, max_iter=5000).fit(X, y)
+    head = SoftmaxBinRegressor(n_bins=15, alpha=0.5, tol=1e-7, max_iter=5000).fit(X, y)
     grad_W, grad_b = _full_gradient(head, X, y)
     assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5
     assert np.abs(head.coef_).max() > 1e-2  # not the trivial zero solution
@@ -212,7 +212,7 @@ def test_quantile_levels_are_calibrated_on_a_large_sample():
     """P(y <= q_level) is the level, for levels 0.05..0.95, on held-out rows."""
     X = RNG.normal(size=(12000, 3))
     y = X @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.5, size=12000)
-    head = SoftmaxHeadForecaster(n_bins=80, alpha=1e-4).fit(X[:6000], y[:6000])
+    head = SoftmaxBinRegressor(n_bins=80, alpha=1e-4).fit(X[:6000], y[:6000])
     levels = np.linspace(0.05, 0.95, 19)
     q = head.predict_quantiles(X[6000:], levels)
     below = (y[6000:, None] <= q).mean(axis=0)
@@ -223,7 +223,7 @@ def test_extreme_levels_follow_the_tail_cdf():
     """Levels deep in the exponential tails are exact too (the CDF at q is the level)."""
     X, y = RNG.normal(size=(500, 3)), RNG.normal(size=500)
     # Narrow interior bins: the edge bins hold real mass, so these levels fall in the tails.
-    head = SoftmaxHeadForecaster(n_bins=30, bin_range=(-0.1, 0.1), alpha=1.0).fit(X, y)
+    head = SoftmaxBinRegressor(n_bins=30, bin_range=(-0.1, 0.1), alpha=1.0).fit(X, y)
     proba = head.predict_bin_proba(X[:20])
     for level in (1e-4, 1 - 1e-4):
         x = head.predict_quantiles(X[:20], [level])[:, 0]

@@ -1,0 +1,153 @@
+"""Stage 2 of embedding: token ids through the model, states read out (the torch module).
+
+Batches are length-sorted and right-padded; below the last layer the pass stops
+after the deepest block requested. Two readings: one pooled vector per prompt
+(:func:`pooled_states`), or the states at given token positions
+(:func:`states_at`).
+"""
+
+import threading
+
+import numpy as np
+
+
+class _Stop(Exception):
+    """Raised from a hook once the deepest requested layer has run."""
+
+
+# Capture hooks are registered once per model and act only for the thread that
+# asked for an early exit, so passes in other threads (full or early) never see them.
+_CAPTURE = threading.local()
+_REGISTER_LOCK = threading.Lock()
+
+
+def _blocks(model, n_layers):
+    """The model's list of transformer blocks, or None when it cannot be found.
+
+    The first ModuleList of ``n_layers`` layers or blocks (LlamaDecoderLayer,
+    BertLayer, GPT2Block, ...); anything else means a full pass, never a guess.
+    """
+    import torch
+
+    for module in model.modules():
+        if (
+            isinstance(module, torch.nn.ModuleList)
+            and len(module) == n_layers
+            and type(module[0]).__name__.endswith(("Layer", "Block"))
+        ):
+            return module
+    return None
+
+
+def _before_first(module, args, kwargs):
+    request = getattr(_CAPTURE, "request", None)
+    if request is not None:
+        request["states"].append(args[0] if args else kwargs["hidden_states"])
+        if request["deepest"] == 0:
+            raise _Stop
+
+
+def _after_block(module, args, output):
+    request = getattr(_CAPTURE, "request", None)
+    if request is not None:
+        request["states"].append(output[0] if isinstance(output, tuple) else output)
+        if len(request["states"]) > request["deepest"]:
+            raise _Stop
+
+
+def _hooked_blocks(model, n_layers):
+    """The blocks, with the capture hooks registered on them once."""
+    blocks = _blocks(model, n_layers)
+    if blocks is None:
+        return None
+    with _REGISTER_LOCK:
+        if not getattr(blocks, "_llmiso_hooked", False):
+            blocks[0].register_forward_pre_hook(_before_first, with_kwargs=True)
+            for block in blocks:
+                block.register_forward_hook(_after_block)
+            blocks._llmiso_hooked = True
+    return blocks
+
+
+def hidden_states(loaded, input_ids, mask, deepest):
+    """Hidden states 0..deepest of a batch (indexable like transformers' hidden_states).
+
+    Below the last layer, the pass stops after block ``deepest``: the later blocks
+    (and the final norm) cannot change the states asked for, so reading layer 24
+    of 30 costs 24/30 of a pass. The states are the blocks' outputs, which is
+    what transformers reports for every layer but the last.
+    """
+    blocks = _hooked_blocks(loaded.model, loaded.n_layers) if deepest < loaded.n_layers else None
+    if blocks is None:
+        return loaded.model(
+            input_ids=input_ids, attention_mask=mask, output_hidden_states=True
+        ).hidden_states
+    request = {"states": [], "deepest": deepest}
+    _CAPTURE.request = request
+    try:
+        loaded.model(input_ids=input_ids, attention_mask=mask)
+    except _Stop:
+        pass
+    finally:
+        _CAPTURE.request = None
+    return request["states"]
+
+
+def _pool(states, mask, pooling):
+    """One vector per prompt from (batch, tokens, hidden) states of right-padded prompts."""
+    import torch
+
+    if pooling == "first":
+        return states[:, 0]
+    if pooling == "last":
+        last = mask.sum(dim=1) - 1
+        return states[torch.arange(len(last), device=states.device), last]
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    return (states * weights).sum(dim=1) / weights.sum(dim=1)
+
+
+def _batches(loaded, ids, layers, batch_size, progress):
+    """Yield (prompt indices, states by layer, mask) for length-sorted batches."""
+    import torch
+
+    # Sorting on the ids too makes batches depend on the set of prompts, not on
+    # their order, so reordering rows cannot change a result even in the last bit.
+    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
+    pad = loaded.tokenizer.pad_token_id
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            rows = [ids[i] for i in batch]
+            length = max(len(r) for r in rows)
+            input_ids = torch.full((len(rows), length), pad, dtype=torch.long)
+            mask = torch.zeros((len(rows), length), dtype=torch.long)
+            for j, row in enumerate(rows):
+                input_ids[j, : len(row)] = torch.tensor(row)
+                mask[j, : len(row)] = 1
+            mask = mask.to(loaded.device)
+            states = hidden_states(loaded, input_ids.to(loaded.device), mask, max(layers))
+            progress.update(len(batch))
+            yield batch, states, mask
+
+
+def pooled_states(loaded, ids, *, layers, pooling, batch_size, progress):
+    """(n_prompts, hidden * len(layers)) float32: one pooled vector per prompt."""
+    import torch
+
+    out = np.empty((len(ids), loaded.hidden_size * len(layers)), np.float32)
+    for batch, states, mask in _batches(loaded, ids, layers, batch_size, progress):
+        pooled = [_pool(states[L], mask, pooling) for L in layers]
+        out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
+    return out
+
+
+def states_at(loaded, ids, positions, *, layers, batch_size, progress):
+    """For each prompt i, the (len(positions[i]), hidden * len(layers)) states there."""
+    import torch
+
+    out = [None] * len(ids)
+    for batch, states, _ in _batches(loaded, ids, layers, batch_size, progress):
+        for j, i in enumerate(batch):
+            picked = [states[L][j, positions[i]] for L in layers]
+            out[i] = torch.cat(picked, dim=1).float().cpu().numpy()
+    return out
