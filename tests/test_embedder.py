@@ -161,26 +161,100 @@ def test_many_rows_are_embedded_in_chunks(tiny_llama, monkeypatch):
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
 
 
-def test_too_long_windows_keep_the_most_recent_values(tiny_llama):
-    X = RNG.random((2, 50))
-    # Each value is 4 characters + separator: 50 values are far over 40 tokens.
+def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_llama):
+    """A cut window is its most recent values that fit, still divided by the whole window's scale."""
+    X = RNG.random((2, 50)) + np.linspace(0, 5, 50)  # a trend: the tail's own scale differs
     emb = LLMEmbedder(tiny_llama, max_length=40, dtype="float32").fit(X)
-    with pytest.warns(UserWarning, match="lost their oldest values"):
+    with pytest.warns(UserWarning, match="lost their oldest values") as caught:
         Z = emb.transform(X)
-    # The truncated prompt is the scaled tail of the window, so the tail alone, written
-    # with the same scale, gives the same embedding as long as it fits too.
-    assert np.isfinite(Z).all()
-    short = LLMEmbedder(tiny_llama, max_length=40, dtype="float32", scaling=None)
-    tail = short.fit(X[:, -7:]).transform(X[:, -7:])
-    with pytest.warns(UserWarning):
-        trunc = short.fit(X).transform(X)
-    np.testing.assert_allclose(trunc, tail, rtol=1e-5, atol=1e-5)
+    assert caught[0].filename == __file__  # the warning points at the user's call
+    # How many recent values fit, found independently by tokenizing longer and longer tails.
+    from llmiso._models import load_model
+
+    tokenizer = load_model(tiny_llama, dtype="float32").tokenizer
+    scales = mean_abs_scale(X)
+    wide = LLMEmbedder(tiny_llama, dtype="float32", scaling=None)  # no cut, no rescaling
+    for i in range(2):
+        keep = max(
+            k for k in range(1, 50)
+            if len(tokenizer(format_windows(X[i : i + 1, -k:], decimals=2, separator=", ",
+                                            scales=scales[i : i + 1])[0])["input_ids"]) <= 40
+        )
+        tail = X[i : i + 1, -keep:] / scales[i]
+        np.testing.assert_allclose(Z[i], wide.fit(tail).transform(tail)[0], rtol=1e-5, atol=1e-5)
 
 
-def test_texts_too_long_are_cut_from_the_left(tiny_llama):
-    emb = LLMEmbedder(tiny_llama, max_length=10, dtype="float32").fit(["x"])
-    with pytest.warns(UserWarning, match="lost their first tokens"):
-        emb.transform(["abcdefghijklmnopqrstuvwxyz"])
+def test_cutting_from_the_left_keeps_the_start_token(tiny_bert, tiny_llama):
+    """[CLS] (BERT) and <s> (Llama) stay first, so pooling="first" still reads them.
+
+    The tiny tokenizers give one token per character, so the kept text is known.
+    """
+    text = "abcdefghijklmnopqrstuvwxyz"
+    for model, n_special in ((tiny_bert, 2), (tiny_llama, 1)):  # [CLS] .. [SEP]; <s> ..
+        for pooling in ("first", "last"):
+            emb = LLMEmbedder(model, max_length=10, pooling=pooling, dtype="float32").fit([text])
+            with pytest.warns(UserWarning, match="lost their first tokens"):
+                Z = emb.transform([text])
+            tail = text[-(10 - n_special) :]
+            reference = LLMEmbedder(model, pooling=pooling, dtype="float32").fit([tail])
+            np.testing.assert_allclose(Z, reference.transform([tail]), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("separator", ["", "-", ".", "0", " 1 ", "-, ", " ."])
+def test_separators_that_read_as_numbers_are_rejected(tiny_llama, separator):
+    with pytest.raises(ValueError, match="can be read as part of a number"):
+        LLMEmbedder(tiny_llama, separator=separator).fit(RNG.random((2, 3)))
+
+
+@pytest.mark.parametrize("separator", [" - ", " | ", ";", "\n"])
+def test_other_separators_locate_every_value(tiny_llama, separator):
+    emb = LLMEmbedder(tiny_llama, separator=separator, dtype="float32").fit(np.zeros((1, 6)))
+    windows = np.lib.stride_tricks.sliding_window_view(-SERIES, 6)  # negative values too
+    Z, _ = emb.embed_series([-SERIES], 6, stride=1)[0]
+    np.testing.assert_array_equal(Z, emb.transform(windows))
+
+
+def test_concurrent_full_and_early_passes_on_one_model(tiny_llama):
+    """Threads share the loaded model: an early-exit pass never cuts another thread's pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X = RNG.random((6, 5))
+    early = LLMEmbedder(tiny_llama, layer=1, dtype="float32").fit(X)
+    full = LLMEmbedder(tiny_llama, layer=-1, dtype="float32").fit(X)
+    expected = {"early": early.transform(X), "full": full.transform(X)}
+    jobs = [("early", early), ("full", full)] * 40
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda job: (job[0], job[1].transform(X)), jobs))
+    for name, Z in results:
+        np.testing.assert_array_equal(Z, expected[name])
+
+
+def test_cache_tells_two_checkpoints_at_one_path_apart(tiny_llama, tmp_path):
+    """A fine-tune saved over another at the same path (same sizes) gets new keys."""
+    import shutil
+
+    import torch
+
+    from llmiso._models import clear_model_cache, resolve_model_path
+
+    folder = tmp_path / "final"
+    shutil.copytree(resolve_model_path(tiny_llama), folder)
+    X = RNG.random((3, 4))
+    emb = LLMEmbedder(str(folder), dtype="float32", cache_dir=tmp_path / "cache")
+    first = emb.fit(X).transform(X)
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(1.5)
+    import time
+
+    time.sleep(0.01)  # a later modification time, as any later save has
+    model.save_pretrained(folder)
+    clear_model_cache()
+    second = clone(emb).fit(X).transform(X)
+    assert not np.allclose(first, second)
 
 
 @pytest.mark.timeout(60)
@@ -336,6 +410,12 @@ def test_series_bad_input(tiny_llama, series, kwargs, match):
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
     with pytest.raises(ValueError, match=match):
         emb.embed_series([series], **{"window_length": 6, **kwargs})[0]
+
+
+def test_series_takes_a_list(tiny_llama):
+    emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, 6)))
+    with pytest.raises(ValueError, match="wrap one series in a list"):
+        emb.embed_series(SERIES, 6)
 
 
 def test_series_needs_a_causal_model_and_last_pooling(tiny_llama, tiny_bert):

@@ -177,3 +177,23 @@ def test_default_model_on_airline():
     error = np.abs(pred.to_numpy() - truth.to_numpy()).mean()
     seasonal_naive = np.abs(y.iloc[-24:-12].to_numpy() - truth.to_numpy()).mean()
     assert error < seasonal_naive  # 43 against 48 (a flat last value: 76)
+
+
+def test_update_with_an_unseen_series_is_a_clear_error():
+    from sktime.utils._testing.hierarchical import _make_hierarchical
+
+    y = _make_hierarchical(hierarchy_levels=(2,), min_timepoints=30, max_timepoints=30, random_state=0)
+    forecaster = LLMForecaster(**TINY).fit(y, fh=[1])
+    new = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=31, max_timepoints=31, random_state=0)
+    with pytest.raises(ValueError, match="which fit did not see"):
+        forecaster.update(new.iloc[new.index.get_level_values(-1) == new.index.get_level_values(-1)[-1]],
+                          update_params=False)
+
+
+def test_one_data_flow_in_the_forecaster():
+    """One branch on the encoding (how series become embeddings), none elsewhere."""
+    import inspect
+
+    import llmiso.forecasting
+
+    assert inspect.getsource(llmiso.forecasting).count("encoding ==") <= 1
