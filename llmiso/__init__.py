@@ -8,7 +8,8 @@ runs or the sktime forecaster is used.
 from ._models import DEFAULT_MODEL, ModelNotAvailableError
 from .centerer import IsotropyCenterer
 from .embedder import LLMEmbedder
-from .profile import isotropy_profile, plot_isotropy_profile
+from .plotting import plot_isotropy_profile
+from .profile import isotropy_profile
 from .scaling import MeanScaledRegressor, mean_abs_scale
 from .softmax_head import SoftmaxBinRegressor, SoftmaxHeadForecaster
 

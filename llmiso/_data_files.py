@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -9,17 +10,20 @@ class DataError(ValueError):
     """The input file cannot be used as given; the message says why and what to do."""
 
 
-def read_series(path, *, time_column=None, value_columns=None, min_length=2):
+def read_series(path, *, time_column=None, value_columns=None, min_length=2,
+                needed_for="the analysis"):
     """Read a CSV with a time column and value columns into a regular-frequency frame.
 
-    Returns a DataFrame indexed by a PeriodIndex (or a RangeIndex when the file has
-    no time column), one float column per series.
+    The delimiter (comma, semicolon, tab, ...) is detected. Returns a DataFrame
+    indexed by a PeriodIndex (or a RangeIndex when the file has no time column), one
+    float column per series. ``needed_for`` says, in the error about too few rows,
+    what ``min_length`` rows are for.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, sep=None, engine="python")  # sniffs the delimiter
     except Exception as error:  # pandas raises many types for malformed files
         raise DataError(f"{path}: not a readable CSV file ({error}).") from error
     if frame.empty:
@@ -38,9 +42,11 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2):
                 f"{path}: no column(s) {missing}; the columns are {list(frame.columns)}."
             )
     else:
+        # Mostly numbers makes a value column; a stray text cell is then named below.
         value_columns = [
             c for c in frame.columns
-            if c != time_column and pd.api.types.is_numeric_dtype(frame[c])
+            if c != time_column
+            and pd.to_numeric(frame[c], errors="coerce").notna().mean() >= 0.5
         ]
         if not value_columns:
             raise DataError(
@@ -61,13 +67,21 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2):
         raise DataError(
             f"{path}: column {column!r} has missing values; fill or drop them first."
         )
-    if time_column is not None:
-        values.index = _regular_index(path, frame[time_column], time_column)
+    infinite = ~np.isfinite(values) & values.notna()
+    if infinite.any().any():
+        column = infinite.any().idxmax()
+        row = int(infinite[column].to_numpy().argmax())
+        raise DataError(
+            f"{path}: column {column!r} has an infinite value ({frame[column].iloc[row]!r}) "
+            f"on data row {row + 1}; replace it with a number or drop the row."
+        )
     if len(values) < min_length:
         raise DataError(
             f"{path}: {len(values)} rows, but at least {min_length} are needed "
-            "(a window plus the horizon); use a longer series or a shorter window."
+            f"({needed_for}); use a longer series or a shorter --window-length."
         )
+    if time_column is not None:
+        values.index = _regular_index(path, frame[time_column], time_column)
     return values
 
 

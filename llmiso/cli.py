@@ -3,6 +3,9 @@
     llmiso forecast DATA.csv --horizon H [--output forecast.csv] [--plot forecast.png]
     llmiso isotropy DATA.csv [--plot isotropy_profile.png]
     llmiso demo [--output-dir llmiso-output]
+
+Imports run one way: the command calls the library (``demo``, ``plotting``, the
+estimators); nothing in the library imports the command.
 """
 
 import argparse
@@ -11,6 +14,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from ._models import DEFAULT_MODEL
 
 QUANTILES = (0.1, 0.5, 0.9)
 # Below these, the embeddings the head sees use too few directions to be trusted.
@@ -32,36 +37,16 @@ def _panel(frame):
     return long.to_frame("value")
 
 
-def _windows(frame, window_length):
-    return np.vstack([
-        np.lib.stride_tricks.sliding_window_view(frame[c].to_numpy(float), window_length)
-        for c in frame.columns
-    ])
-
-
-def embedding_isotropy(forecaster, frame):
-    """Isotropy of the training windows' embeddings, as the head saw them."""
-    from .metrics import average_cosine, cluster_cosine, effective_dimension, isoscore
-    features = forecaster.head_features(frame)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # few windows: said in the docs
-        return {
-            "isoscore": isoscore(features),
-            "average_cosine": average_cosine(features),
-            "effective_dimension": effective_dimension(features),
-            "cluster_cosine": cluster_cosine(features, random_state=0),
-        }
-
-
 def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
              value_columns=None, window_length=24, layer=-1, centering="center",
-             encoding="window", model="smollm2-135m", quiet=False):
+             encoding="window", model=DEFAULT_MODEL, quiet=False):
     """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart."""
     from ._data_files import read_series
     from .forecasting import LLMForecaster
 
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
-                        min_length=window_length + horizon)
+                        min_length=window_length + horizon,
+                        needed_for=f"a window of {window_length} plus a horizon of {horizon}")
     _print(quiet, f"{path}: {frame.shape[1]} series of {len(frame)} values; "
            f"forecasting {horizon} steps from windows of {window_length}")
     forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
@@ -75,47 +60,39 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     table.to_csv(output)
     _print(quiet, f"wrote {output}")
 
-    iso = embedding_isotropy(forecaster, frame)
-    _print(quiet, "isotropy of the embeddings the head used: "
-           + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
-    if iso["effective_dimension"] < MIN_EFFECTIVE_DIMENSION or iso["average_cosine"] > MAX_AVERAGE_COSINE:
-        print("warning: the embeddings are strongly anisotropic (few directions carry their "
-              "variance); treat this forecast with caution, or try --centering whiten or "
-              "another --layer (see `llmiso isotropy`).", file=sys.stderr)
+    iso = forecaster.head_isotropy(frame)
+    if iso is None:
+        _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
+               "series are constant)")
+    else:
+        _print(quiet, "isotropy of the embeddings the head used: "
+               + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
+        if (iso["effective_dimension"] < MIN_EFFECTIVE_DIMENSION
+                or iso["average_cosine"] > MAX_AVERAGE_COSINE):
+            print("warning: the embeddings are strongly anisotropic (few directions carry "
+                  "their variance); treat this forecast with caution, or try --centering "
+                  "whiten or another --layer (see `llmiso isotropy`).", file=sys.stderr)
     if plot:
-        _fan_chart(frame, table, plot)
+        from .plotting import plot_forecast
+
+        plot_forecast(frame, table, plot)
         _print(quiet, f"wrote {plot}")
     return table
 
 
-def _fan_chart(frame, table, path):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 4), layout="constrained")
-    ax = fig.subplots()
-    for i, column in enumerate(frame.columns):
-        history = frame[column]
-        rows = table.xs(column, level=0) if table.index.nlevels > 1 else table
-        x_hist = history.index.to_timestamp() if hasattr(history.index, "to_timestamp") else history.index
-        x_fut = rows.index.to_timestamp() if hasattr(rows.index, "to_timestamp") else rows.index
-        ax.plot(x_hist, history.to_numpy(), color=f"C{i}", lw=1, label=str(column))
-        ax.fill_between(x_fut, rows["q0.1"], rows["q0.9"], color=f"C{i}", alpha=0.25)
-        ax.plot(x_fut, rows["median"], color=f"C{i}", ls="--")
-    ax.set_title("LLMForecaster: median and 10%-90% band")
-    ax.legend()
-    fig.savefig(path, dpi=110)
-
-
 def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
-             window_length=24, model="smollm2-135m", quiet=False):
+             window_length=24, model=DEFAULT_MODEL, quiet=False):
     """Print and plot the per-layer isotropy profile of the CSV's windows."""
     from ._data_files import read_series
+    from ._windows import sliding_windows
     from .embedder import LLMEmbedder
-    from .profile import isotropy_profile, plot_isotropy_profile
+    from .plotting import plot_isotropy_profile
+    from .profile import isotropy_profile
 
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
-                        min_length=window_length + 2)
-    windows = _windows(frame, window_length)
+                        min_length=window_length + 1,
+                        needed_for=f"two windows of {window_length}")
+    windows = np.vstack([sliding_windows(frame[c], window_length) for c in frame.columns])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows,
@@ -127,31 +104,51 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
     return profile
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
+    return value
+
+
+def _choices():
+    """The CLI's choices, read off the estimators' own parameter checks."""
+    from .centerer import IsotropyCenterer
+    from .forecasting import ENCODINGS
+
+    methods = IsotropyCenterer._parameter_constraints["method"][0].options
+    return sorted(methods), list(ENCODINGS)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="llmiso", description="Forecast with LLM embeddings, and measure their isotropy."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    centerings, encodings = _choices()
 
     def data_options(sub):
-        sub.add_argument("data", help="CSV with a time column and one or more value columns")
+        sub.add_argument("data", help="CSV with a time column and one or more value columns "
+                         "(the delimiter is detected)")
         sub.add_argument("--time-column", help="name of the time column (default: detected)")
         sub.add_argument("--value-column", action="append", dest="value_columns",
                          help="a value column (repeat for several; default: all numeric)")
-        sub.add_argument("--window-length", type=int, default=24)
-        sub.add_argument("--model", default="smollm2-135m",
+        sub.add_argument("--window-length", type=_positive_int, default=24)
+        sub.add_argument("--model", default=DEFAULT_MODEL,
                          help="model name or local folder (default: the embedded SmolLM2)")
         sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
 
     sub = commands.add_parser("forecast", help="forecast the series of a CSV file")
     data_options(sub)
-    sub.add_argument("--horizon", type=int, required=True, help="steps ahead")
+    sub.add_argument("--horizon", type=_positive_int, required=True, help="steps ahead")
     sub.add_argument("--output", default="forecast.csv")
     sub.add_argument("--plot", default="forecast.png")
     sub.add_argument("--layer", type=int, default=-1)
-    sub.add_argument("--centering", default="center",
-                     choices=["center", "abtt", "whiten", "cluster", "none"])
-    sub.add_argument("--encoding", default="window", choices=["window", "series"],
+    sub.add_argument("--centering", default="center", choices=centerings)
+    sub.add_argument("--encoding", default="window", choices=encodings,
                      help="one prompt per window, or one pass over each series (faster)")
 
     sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")

@@ -53,9 +53,10 @@ def _run(output_dir, quiet):
     from sktime.split import ExpandingWindowSplitter
     from tqdm.auto import tqdm
 
-    from .cli import _windows, embedding_isotropy
+    from ._windows import sliding_windows
     from .embedder import LLMEmbedder
-    from .profile import isotropy_profile, plot_isotropy_profile
+    from .plotting import plot_backtest, plot_isotropy_profile
+    from .profile import isotropy_profile
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -70,9 +71,10 @@ def _run(output_dir, quiet):
     start = time.perf_counter()
     scores, isotropy, last_fold = {}, {}, {}
     models = _models(out / "embedding-cache", verbose=not quiet)
+    last_train = y.iloc[: len(y) - HORIZON]
     for name, model in tqdm(models.items(), desc="Backtest", disable=quiet):
         result = evaluate(
-            model, cv, y, return_data=True, error_score="raise",
+            model, cv, y, return_data=True, return_model=True, error_score="raise",
             scoring=[MeanAbsoluteScaledError(sp=SEASON), EmpiricalCoverage(coverage=0.8)],
         )
         scores[name] = {
@@ -80,8 +82,8 @@ def _run(output_dir, quiet):
             "80% coverage": result.filter(like="EmpiricalCoverage").iloc[:, 0].mean(),
         }
         if name.startswith("LLM"):
-            fitted = model.clone().fit(y.iloc[: len(y) - HORIZON], fh=cv.fh)
-            isotropy[name] = embedding_isotropy(fitted, y.iloc[: len(y) - HORIZON].to_frame())
+            fitted = result["fitted_forecaster"].iloc[-1]  # trained up to the last origin
+            isotropy[name] = fitted.head_isotropy(last_train.to_frame())
             last_fold[name] = fitted.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     table = pd.DataFrame(scores).T
     naive = table.loc["seasonal naive", "MASE"]
@@ -93,33 +95,16 @@ def _run(output_dir, quiet):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions
-        windows = _windows(y.to_frame(), WINDOW)
         profile = isotropy_profile(
-            LLMEmbedder(cache_dir=out / "embedding-cache", verbose=not quiet), windows,
-            verbose=not quiet,
+            LLMEmbedder(cache_dir=out / "embedding-cache", verbose=not quiet),
+            sliding_windows(y, WINDOW), verbose=not quiet,
         )
     plot_isotropy_profile(profile, out / "isotropy_profile.png",
                           title="SmolLM2-135M, airline windows: isotropy per layer")
-    _plot_backtest(y, last_fold, out / "forecast.png")
+    plot_backtest(y, last_fold, out / "forecast.png")
     table.to_csv(out / "scores.csv")
     iso_table.to_csv(out / "isotropy.csv")
     profile.to_csv(out / "isotropy_profile.csv")
     say(f"\nSaved scores.csv, isotropy.csv, isotropy_profile.csv/.png and forecast.png "
         f"in {out}/ ({time.perf_counter() - start:.0f} s)")
     return table, iso_table, profile
-
-
-def _plot_backtest(y, quantiles_by_model, path):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(y.index.to_timestamp(), y.to_numpy(), color="black", lw=1, label="airline")
-    for i, (name, q) in enumerate(quantiles_by_model.items()):
-        when = q.index.to_timestamp()
-        ax.fill_between(when, q.iloc[:, 0], q.iloc[:, 2], color=f"C{i}", alpha=0.15)
-        ax.plot(when, q.iloc[:, 1], color=f"C{i}", label=f"{name} (median, 10-90%)")
-    ax.set_xlim(y.index[-60].to_timestamp(), y.index[-1].to_timestamp())
-    ax.set_title("The last 12 months forecast from the end of 1959")
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=110)

