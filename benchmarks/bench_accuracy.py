@@ -2,16 +2,15 @@
 
     python benchmarks/bench_accuracy.py [--quick] [--output benchmarks/results]
 
-Rows: LLMForecaster at a few layers with each isotropy transform (none, center,
-abtt, whiten), each with one prompt per window (encoding="window") and with one
-pass over the series (encoding="series"); seasonal naive, Theta and AutoETS; and
-an ablation, the same scaled windows and softmax head without the LLM (sktime's
-reduction; its quantiles are not exposed there, so it has MASE only). Columns: MASE and weighted
-quantile loss (levels 0.1..0.9), each also relative to seasonal naive with its
-geometric mean over series (Chronos's headline metric), 80% interval coverage, and
-the isotropy (IsoScore, cluster cosine) of the embeddings each LLM head was
-trained on. Last, the rank correlation between isotropy and relative error across
-the LLM configurations: the paper's question, reported whatever its sign.
+Rows: LLMForecaster with its defaults; the same head without the LLM
+(``model=None``: the scaled raw window) and with both (``include_values=True``);
+one row per single change from the defaults (the prompt's trailing separator, the
+layer, the scaling to unit mean norm, centering, the isotropy transform, the
+penalty, the encoding), all on the same folds; seasonal naive, Theta and AutoETS.
+Columns: MASE and weighted quantile loss (levels 0.1..0.9), each also relative to
+seasonal naive with its geometric mean over series (Chronos's headline metric), 80%
+interval coverage, and the isotropy (IsoScore, cluster cosine) of the features each
+LLM head was trained on, with their rank correlation with the error.
 
 A series on which seasonal naive scores a MASE of 0 (a perfectly repeating
 stretch: PBS's test years are all zeros, its last 30 months are 0) has no finite
@@ -52,41 +51,53 @@ def datasets(quick):
 
 
 def forecasters(quick, cache_dir, window):
+    """LLM rows (the default, its no-LLM and hybrid variants, one change each) and baselines."""
+    from sklearn.pipeline import make_pipeline
     from sktime.forecasting.ets import AutoETS
     from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.theta import ThetaForecaster
 
+    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
     from llmiso.forecasting import LLMForecaster
 
-    layers = [-1] if quick else [12, 24, -1]
-    methods = ["none", "center"] if quick else ["none", "center", "abtt", "whiten"]
     model = "tiny-random-llama" if quick else "smollm2-135m"
-    encodings = ["window", "series"]
-    llms = {
-        f"LLM layer {layer} {method}" + (", series" if encoding == "series" else ""):
-        LLMForecaster(
-            window_length=window, model=model, layer=layer, centering=method,
-            encoding=encoding, cache_dir=cache_dir,
+    default = LLMForecaster(window_length=window, model=model, cache_dir=cache_dir)
+    defaults = default.get_params()
+
+    def variant(**changes):
+        return default.clone().set_params(**changes)
+
+    def head(method="center", normalize=True, n_bins=None, alpha=None):
+        return make_pipeline(
+            IsotropyCenterer(method, normalize=normalize),
+            SoftmaxBinRegressor(n_bins=n_bins or defaults["n_bins"], alpha=alpha or defaults["alpha"]),
         )
-        for encoding in encodings
-        for layer in layers
-        for method in methods
+
+    llms = {
+        "LLM (defaults)": default,
+        "same head, no LLM (model=None)": variant(model=None),
     }
+    if not quick:
+        embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
+        llms.update({
+            "LLM + raw window (include_values=True)": variant(include_values=True),
+            "change: no trailing separator": variant(
+                embedder=LLMEmbedder(**embedder, trailing_separator=False)),
+            "change: last layer (layer=-1)": variant(layer=-1),
+            "change: layer 12": variant(layer=12),
+            "change: not scaled to unit mean norm": variant(head=head(normalize=False)),
+            "change: not centered (scaled to unit norm)": variant(head=head("none")),
+            "change: whitened": variant(centering="whiten"),
+            "change: all-but-the-top": variant(centering="abtt"),
+            "change: alpha x10": variant(alpha=10 * defaults["alpha"]),
+            "change: alpha / 10": variant(alpha=defaults["alpha"] / 10),
+            "change: one pass over the series (encoding='series')": variant(encoding="series"),
+            "no LLM, not scaled to unit mean norm": variant(model=None, head=head(normalize=False)),
+        })
 
     def baselines(sp, positive):
         out = {"seasonal naive": NaiveForecaster(strategy="last", sp=sp)}
         if not quick:
-            # Ablation: the same scaled windows and softmax head, without the LLM.
-            from sklearn.pipeline import make_pipeline
-            from sklearn.preprocessing import StandardScaler
-            from sktime.forecasting.compose import make_reduction
-
-            from llmiso import MeanScaledRegressor, SoftmaxBinRegressor
-
-            out["softmax head on the window, no LLM"] = make_reduction(
-                MeanScaledRegressor(make_pipeline(StandardScaler(), SoftmaxBinRegressor())),
-                window_length=window, strategy="multioutput",
-            )
             # Multiplicative seasonality needs positive values (uschange has negatives).
             out["Theta"] = ThetaForecaster(sp=sp, deseasonalize=positive)
             out["AutoETS"] = AutoETS(
@@ -150,6 +161,8 @@ def main():
     args = parser.parse_args()
     from tqdm.auto import tqdm
 
+    from llmiso.forecasting import LLMForecaster
+
 
     warnings.filterwarnings("ignore")  # statsmodels' and sktime's chatter
     out = Path(args.output)
@@ -171,7 +184,7 @@ def main():
                 fitted, scores = score_fold(forecaster, y.iloc[:cut], y.iloc[cut : cut + horizon], sp)
                 folds.append(scores)
             rows.append({"series": name, "model": label, **pd.DataFrame(folds).mean().to_dict()})
-            if label.startswith("LLM"):
+            if isinstance(forecaster, LLMForecaster) and forecaster.get_params()["model"]:
                 iso = fitted.head_isotropy(y.iloc[:cut].to_frame())
                 iso_rows.append({"series": name, "model": label, **(iso or {})})
         pd.DataFrame(rows).to_csv(out / f"scores_{name}.csv", index=False)
@@ -203,15 +216,12 @@ def report(scores, isotropy):
         summary = summary.join(isotropy.groupby("model")[["isoscore", "cluster_cosine"]].mean())
     print("\nRelative to seasonal naive (geometric mean over series):\n"
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
-    llm = summary[summary.index.str.startswith("LLM")].dropna()
-    series = llm.index.str.endswith(", series")
-    for which, rows in [("all", llm), ("window", llm[~series]), ("series", llm[series])]:
-        if len(rows) <= 2:
-            continue
+    llm = summary.dropna(subset=["isoscore"]) if "isoscore" in summary else summary.iloc[:0]
+    if len(llm) > 2:
         for measure in ("isoscore", "cluster_cosine"):
-            rho = rows[measure].rank().corr(rows["geomean_rel_MASE"].rank())
-            print(f"Spearman correlation across {len(rows)} LLM configurations ({which} "
-                  f"encoding), {measure} vs relative MASE: {rho:+.2f}")
+            rho = llm[measure].rank().corr(llm["geomean_rel_MASE"].rank())
+            print(f"Spearman correlation across {len(llm)} LLM configurations, {measure} "
+                  f"vs relative MASE: {rho:+.2f}")
 
 
 if __name__ == "__main__":

@@ -9,17 +9,21 @@ from pathlib import Path
 import llmiso
 import llmiso.forecasting
 import llmiso.metrics
+import llmiso.plotting
 
 SECTIONS = [
     ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxBinRegressor",
-                            "MeanScaledRegressor"]),
+                            "MeanScaledRegressor", "mean_abs_scale"]),
     ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
-    ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
+    ("Isotropy profile", llmiso, ["isotropy_profile"]),
+    ("Plots (`llmiso.plotting`)", llmiso.plotting,
+     ["plot_isotropy_profile", "plot_forecast", "plot_backtest"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
     ("Errors", llmiso, ["ModelNotAvailableError"]),
 ]
-PUBLIC_METHODS = ["fit", "transform", "predict", "predict_quantiles", "predict_bin_proba",
-                  "inverse_transform", "score", "get_feature_names_out"]
+PUBLIC_METHODS = ["fit", "transform", "embed_series", "predict", "predict_quantiles",
+                  "predict_bin_proba", "inverse_transform", "score", "get_feature_names_out",
+                  "head_features", "head_isotropy"]
 
 
 def render():

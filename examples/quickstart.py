@@ -37,7 +37,7 @@ search = GridSearchCV(
         "regressor__isotropycenterer__method": (
             ["none", "whiten"] if args.quick else ["none", "center", "abtt", "whiten"]
         ),
-        "regressor__softmaxheadforecaster__alpha": [1.0] if args.quick else [0.1, 10.0],
+        "regressor__softmaxbinregressor__alpha": [1.0] if args.quick else [0.1, 10.0],
     },
     scoring={
         "mae": "neg_mean_absolute_error",
@@ -51,7 +51,7 @@ search = GridSearchCV(
 results = pd.DataFrame(search.cv_results_)
 columns = {
     "param_regressor__isotropycenterer__method": "method",
-    "param_regressor__softmaxheadforecaster__alpha": "alpha",
+    "param_regressor__softmaxbinregressor__alpha": "alpha",
     "mean_test_mae": "-MAE",
     "mean_test_isoscore": "IsoScore",
     "mean_test_cluster_cosine": "-cluster cosine",

@@ -75,13 +75,14 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2,
             f"{path}: column {column!r} has an infinite value ({frame[column].iloc[row]!r}) "
             f"on data row {row + 1}; replace it with a number or drop the row."
         )
+    times = None if time_column is None else _parse_times(path, frame[time_column], time_column)
     if len(values) < min_length:
         raise DataError(
             f"{path}: {len(values)} rows, but at least {min_length} are needed "
             f"({needed_for}); use a longer series or a shorter --window-length."
         )
-    if time_column is not None:
-        values.index = _regular_index(path, frame[time_column], time_column)
+    if times is not None:
+        values.index = _regular_index(path, times, time_column)
     return values
 
 
@@ -96,7 +97,8 @@ def _detect_time_column(frame):
     return None
 
 
-def _regular_index(path, column, name):
+def _parse_times(path, column, name):
+    """The dates of ``column``, checked to parse and to increase strictly."""
     try:
         times = pd.to_datetime(column, format="mixed")
     except (ValueError, TypeError) as error:
@@ -106,6 +108,11 @@ def _regular_index(path, column, name):
         ) from error
     if not times.is_monotonic_increasing or times.duplicated().any():
         raise DataError(f"{path}: the dates in column {name!r} must increase strictly.")
+    return times
+
+
+def _regular_index(path, times, name):
+    """A PeriodIndex at the frequency the dates follow."""
     freq = pd.infer_freq(times) if len(times) >= 3 else None
     if freq is None:
         raise DataError(

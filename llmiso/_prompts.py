@@ -41,22 +41,39 @@ def _write(row, decimals, separator):
     return separator.join(texts), ends.tolist()
 
 
-def format_windows(X, *, decimals, separator, scales=None):
+def next_value_mark(separator):
+    """What ends a prompt so that its last token is where the next value begins.
+
+    The separator without trailing spaces (``", "`` gives ``","``): the model's
+    state there is the one from which it writes the next number, whereas the state
+    at a value's last digit mostly predicts the separator.
+    """
+    return separator.rstrip() or separator
+
+
+def format_windows(X, *, decimals, separator, scales=None, trailing=False):
     """One prompt per row: ``X / scales`` with fixed decimals joined by ``separator``.
 
     ``scales`` is one divisor per row (None: write the values as they are).
+    ``trailing`` ends each prompt with :func:`next_value_mark`.
     """
     X = np.asarray(X, dtype=np.float64)
     if scales is not None:
         X = X / np.asarray(scales, dtype=np.float64)[:, None]
     X = np.round(X, decimals) + 0.0  # + 0.0 turns -0.00 into 0.00
-    return [_write(row, decimals, separator)[0] for row in X.tolist()]
+    end = next_value_mark(separator) if trailing else ""
+    return [_write(row, decimals, separator)[0] + end for row in X.tolist()]
 
 
-def value_ends(prompt_values, decimals, separator):
-    """Character offsets just past each value of a prompt written from ``prompt_values``."""
+def read_ends(prompt_values, decimals, separator, trailing):
+    """Character offsets just past what the state after each value is read at.
+
+    Without ``trailing``, each value's last character; with it, the last character
+    of the :func:`next_value_mark` after the value.
+    """
     row = np.round(np.asarray(prompt_values, dtype=np.float64), decimals) + 0.0
-    return _write(row.tolist(), decimals, separator)[1]
+    ends = np.asarray(_write(row.tolist(), decimals, separator)[1])
+    return (ends + (len(next_value_mark(separator)) if trailing else 0)).tolist()
 
 
 def special_token_counts(tokenizer):
@@ -83,13 +100,14 @@ def cut_left(ids, limit, specials):
     return ids[:lead] + body[len(body) - keep :] + ids[len(ids) - trail :]
 
 
-def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator):
+def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator, trailing):
     """Token ids per window, dropping the oldest values of windows over ``limit`` tokens.
 
     A cut window keeps as many of its most recent values as fit, still divided by
     the whole window's scale. Returns the ids and the number of windows cut.
     """
-    prompts = format_windows(X, decimals=decimals, separator=separator, scales=scales)
+    write = dict(decimals=decimals, separator=separator, trailing=trailing)
+    prompts = format_windows(X, scales=scales, **write)
     ids = tokenizer(prompts, add_special_tokens=True)["input_ids"]
     specials = special_token_counts(tokenizer)
     cut = 0
@@ -101,8 +119,7 @@ def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator):
         best = None
         while low <= high:
             keep = (low + high) // 2
-            text = format_windows(X[i : i + 1, -keep:], decimals=decimals, separator=separator,
-                                  scales=scales[i : i + 1])[0]
+            text = format_windows(X[i : i + 1, -keep:], scales=scales[i : i + 1], **write)[0]
             candidate = tokenizer(text, add_special_tokens=True)["input_ids"]
             if len(candidate) <= limit:
                 best, low = candidate, keep + 1
@@ -128,8 +145,8 @@ def series_chunks(n_values, window_length, stride):
     return chunks[::-1]
 
 
-def tokens_ending_values(offsets, ends):
-    """Index of the token that holds each value's last character.
+def tokens_ending_at(offsets, ends):
+    """Index of the token that holds the character just before each offset in ``ends``.
 
     ``offsets`` are a fast tokenizer's (start, end) character spans per token;
     special tokens have empty spans and hold no character.

@@ -63,6 +63,12 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         when rows are fewer than features) are dropped.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means for ``"cluster"``.
+    normalize : bool, default=False
+        Also divide the output by its mean row norm on the training data, so a
+        head's L2 penalty acts on features of unit size whatever the layer or
+        model. Centering first matters here: the norm of uncentered LLM states is
+        mostly their common direction, so dividing by it would shrink the
+        informative spread.
 
     Attributes
     ----------
@@ -82,6 +88,9 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         points (``"cluster"``).
     n_clusters_ : int
         Clusters actually used (``"cluster"``).
+    norm_ : float
+        What the output is divided by: the training rows' mean norm after the
+        transform with ``normalize=True``, else 1.
     kmeans_ : sklearn.cluster.KMeans
         The fitted clustering (``"cluster"``).
     n_features_in_ : int
@@ -121,6 +130,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         "metric": [StrOptions(set(MEASURES))],
         "eps": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "normalize": ["boolean"],
     }
 
     def __init__(
@@ -132,6 +142,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         metric="isoscore",
         eps=1e-4,
         random_state=None,
+        normalize=False,
     ):
         self.method = method
         self.n_components = n_components
@@ -139,6 +150,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         self.metric = metric
         self.eps = eps
         self.random_state = random_state
+        self.normalize = normalize
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -165,6 +177,10 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
                 self._drop_null_directions()
         elif self.method == "cluster":
             self._fit_clusters(X)
+        self.norm_ = 1.0
+        if self.normalize:
+            norm = float(np.linalg.norm(self._remove(X), axis=1).mean())
+            self.norm_ = norm if norm > 0 else 1.0
         return self
 
     def _wanted_components(self, n_features):
@@ -212,6 +228,11 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        out = self._remove(X)
+        return out / np.asarray(self.norm_, dtype=out.dtype) if self.norm_ != 1.0 else out
+
+    def _remove(self, X):
+        """The transform before the division by ``norm_``."""
         if self.method == "none":
             return X.copy()
         if self.method == "cluster":
@@ -261,7 +282,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         X_original : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        X = np.asarray(X)
+        X = np.asarray(X) * self.norm_
         if self.method == "none":
             return X.copy()
         if self.method == "whiten":

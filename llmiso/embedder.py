@@ -28,9 +28,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
 
     Each row of a 2-D ``X`` is a window of past values. It is scaled by its mean
     absolute value (as Chronos does), written as text with a fixed number of decimals
-    and a separator (as LLMTime does), and read by the model. The hidden state at
-    ``layer`` of the last token (the state that feeds the model's next-word head) is
-    the window's contextual embedding. A 1-D list of strings is embedded as given.
+    and a separator (as LLMTime does), ending with the separator, and read by the
+    model. The hidden state at ``layer`` of the last token, where the model is about
+    to write the next value, is the window's contextual embedding. A 1-D list of
+    strings is embedded as given.
 
     The model is loaded in ``fit`` into a process-wide cache shared by every clone,
     so grid searches and refits load the weights once; pickles never hold weights.
@@ -59,6 +60,13 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     separator : str, default=", "
         Text between values in numeric mode. It must not be readable as part of a
         number (no digits, not starting or ending with '.' or '-').
+    trailing_separator : bool, default=True
+        End each numeric prompt with the separator (without trailing spaces:
+        ``"..., 1.07, 0.98,"``), so the last token is where the model is about to
+        write the next value: its state is the paper's context embedding. False
+        ends on the last digit, whose state mostly predicts the separator (about
+        docs/benchmarks.md measures what it is worth). ``embed_series`` reads the
+        state at the separator after each value likewise.
     scaling : {"mean_abs"} or None, default="mean_abs"
         Divide each window by its mean absolute value before writing it (an all-zero
         window stays zero). None writes the raw values.
@@ -137,6 +145,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         "input_type": [StrOptions({"auto", "numeric", "text"})],
         "decimals": [Interval(Integral, 0, 12, closed="both")],
         "separator": [str],
+        "trailing_separator": ["boolean"],
         "scaling": [StrOptions({"mean_abs"}), None],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -156,6 +165,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         input_type="auto",
         decimals=2,
         separator=", ",
+        trailing_separator=True,
         scaling="mean_abs",
         max_length=None,
         batch_size=32,
@@ -171,6 +181,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         self.input_type = input_type
         self.decimals = decimals
         self.separator = separator
+        self.trailing_separator = trailing_separator
         self.scaling = scaling
         self.max_length = max_length
         self.batch_size = batch_size
@@ -232,7 +243,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             X = self._check_numeric(X, reset=False)
             scales = _prompts.window_scales(X, self.scaling)
             prompts = _prompts.format_windows(
-                X, decimals=self.decimals, separator=self.separator, scales=scales
+                X, decimals=self.decimals, separator=self.separator, scales=scales,
+                trailing=self.trailing_separator,
             )
         else:
             prompts = _check_texts(X)
@@ -242,6 +254,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 return _prompts.tokenize_windows(
                     loaded.tokenizer, X[part], scales[part], limit,
                     decimals=self.decimals, separator=self.separator,
+                    trailing=self.trailing_separator,
                 )
             ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
             specials = _prompts.special_token_counts(loaded.tokenizer)
@@ -340,7 +353,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         limit = self._max_length(loaded)
         prompts = [
             _prompts.format_windows(c[None], decimals=self.decimals, separator=self.separator,
-                                    scales=[s])[0]
+                                    scales=[s], trailing=self.trailing_separator)[0]
             for c, s, _ in chunks
         ]
         states = [None] * len(chunks)
@@ -358,8 +371,9 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                         f"A chunk of the series takes {len(row)} tokens, more than the "
                         f"model's {limit}; use a smaller stride or window_length."
                     )
-                ends = _prompts.value_ends(chunk / scale, self.decimals, self.separator)
-                tokens = _prompts.tokens_ending_values(encoded["offset_mapping"][j], ends)
+                ends = _prompts.read_ends(chunk / scale, self.decimals, self.separator,
+                                          self.trailing_separator)
+                tokens = _prompts.tokens_ending_at(encoded["offset_mapping"][j], ends)
                 ids.append(row)
                 positions.append([tokens[k] for k in reads])
             return self._states_at(loaded, ids, positions, progress)

@@ -16,12 +16,15 @@ ENCODINGS = ("window", "series")
 class LLMForecaster(BaseForecaster):
     """Forecast a series from LLM embeddings of its recent windows.
 
-    The forecaster composes llmiso's pieces: windows of ``window_length`` past
-    values, each scaled by its mean absolute value (:class:`MeanScaledRegressor`),
-    written as text and embedded by a pretrained LLM (:class:`LLMEmbedder`), with
-    the common directions removed (:class:`IsotropyCenterer`, learned on the
-    training windows), and a softmax over value bins (:class:`SoftmaxBinRegressor`)
-    that gives the forecast distribution.
+    The forecaster composes llmiso's pieces in one data flow: each window of
+    ``window_length`` past values is divided by its mean absolute value, written as
+    text ending where the next value begins, and embedded by a pretrained LLM
+    (:class:`LLMEmbedder`); the common directions are removed and the features
+    scaled to unit mean norm (:class:`IsotropyCenterer`, learned on the training
+    windows); a softmax over value bins (:class:`SoftmaxBinRegressor`), fitted on
+    the targets divided by their window's scale, gives the forecast distribution,
+    whose quantiles are multiplied back by the last window's scale.
+    ``model=None`` runs the same flow without the LLM, on the scaled window itself.
 
     Strategies:
 
@@ -55,8 +58,11 @@ class LLMForecaster(BaseForecaster):
     ----------
     window_length : int, default=24
         Past values per window (the LLM's context).
-    model : str, default="smollm2-135m"
-        See :class:`LLMEmbedder`.
+    model : str or None, default="smollm2-135m"
+        See :class:`LLMEmbedder`. None: no LLM at all, the same head on the scaled
+        raw window (the baseline the LLM must beat).
+    include_values : bool, default=False
+        Give the head the scaled raw window beside the embedding (a hybrid).
     layer : int or list of int, default=-1
         Hidden state(s) to read; see :class:`LLMEmbedder`.
     pooling : {"last", "mean", "first"}, default="last"
@@ -81,6 +87,15 @@ class LLMForecaster(BaseForecaster):
         backtests and tuning.
     verbose : bool, default=False
         Progress bar while embedding.
+    embedder : LLMEmbedder, default=None
+        Used (cloned) instead of the embedder built from ``model``, ``layer``,
+        ``pooling``, ``decimals``, ``batch_size``, ``dtype``, ``device``,
+        ``cache_dir`` and ``verbose``, for settings those do not reach.
+    head : regressor with ``predict_quantiles``, default=None
+        Fitted (a clone) on the features and the scaled targets instead of the
+        default ``make_pipeline(IsotropyCenterer(centering, normalize=True),
+        SoftmaxBinRegressor(n_bins=n_bins, alpha=alpha))``; ``centering``,
+        ``n_bins`` and ``alpha`` then do nothing.
 
     Attributes
     ----------
@@ -147,6 +162,9 @@ class LLMForecaster(BaseForecaster):
         device="auto",
         cache_dir=None,
         verbose=False,
+        include_values=False,
+        embedder=None,
+        head=None,
     ):
         self.window_length = window_length
         self.model = model
@@ -164,6 +182,9 @@ class LLMForecaster(BaseForecaster):
         self.device = device
         self.cache_dir = cache_dir
         self.verbose = verbose
+        self.include_values = include_values
+        self.embedder = embedder
+        self.head = head
         super().__init__()
         self._y = self._X = None  # sktime's data memory, empty as with remember_data
         if strategy == "recursive":  # one next-step head serves any horizon
@@ -172,8 +193,12 @@ class LLMForecaster(BaseForecaster):
     # -- the one data flow: series -> (embeddings, scales) -> head on scaled targets ----
 
     def _make_embedder(self):
+        from sklearn.base import clone
+
         from .embedder import LLMEmbedder
 
+        if self.embedder is not None:
+            return clone(self.embedder).set_params(input_type="numeric")
         return LLMEmbedder(
             self.model,
             layer=self.layer,
@@ -189,13 +214,16 @@ class LLMForecaster(BaseForecaster):
 
     def _make_head(self):
         """Isotropy transform and softmax head: what is fitted on the embeddings."""
+        from sklearn.base import clone
         from sklearn.pipeline import make_pipeline
 
         from .centerer import IsotropyCenterer
         from .softmax_head import SoftmaxBinRegressor
 
+        if self.head is not None:
+            return clone(self.head)
         return make_pipeline(
-            IsotropyCenterer(self.centering),
+            IsotropyCenterer(self.centering, normalize=True),
             SoftmaxBinRegressor(n_bins=self.n_bins, alpha=self.alpha),
         )
 
@@ -215,14 +243,21 @@ class LLMForecaster(BaseForecaster):
         ``scales`` are what each row's prompt was divided by; targets divided by them
         are in the units the model read.
         """
-        if self._stride() > 1:
-            return self.embedder_.embed_series(many, self.window_length, stride=self._stride())
         from .scaling import mean_abs_scale
 
         windows = [sliding_windows(values, self.window_length) for values in many]
-        embeddings = np.split(self.embedder_.transform(np.vstack(windows)),
-                              np.cumsum([len(w) for w in windows])[:-1])
-        return [(e, mean_abs_scale(w)) for e, w in zip(embeddings, windows)]
+        scales = [mean_abs_scale(w) for w in windows]
+        if self.embedder_ is None:  # no LLM: the head reads the scaled window itself
+            return [(w / s[:, None], s) for w, s in zip(windows, scales)]
+        if self._stride() > 1:
+            encoded = self.embedder_.embed_series(many, self.window_length, stride=self._stride())
+        else:
+            embeddings = np.split(self.embedder_.transform(np.vstack(windows)),
+                                  np.cumsum([len(w) for w in windows])[:-1])
+            encoded = list(zip(embeddings, scales))
+        if self.include_values:  # each row beside the window it ends, in that row's scale
+            encoded = [(np.hstack([e, w / s[:, None]]), s) for (e, s), w in zip(encoded, windows)]
+        return encoded
 
     def _series(self, y):
         """The values of each series of ``y`` (one for a plain series), in order."""
@@ -251,7 +286,9 @@ class LLMForecaster(BaseForecaster):
                     f"{self.window_length} plus a horizon of {self.horizon_} needs at "
                     f"least {needed}. Use a smaller window_length or a shorter fh."
                 )
-        self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
+        self.embedder_ = None
+        if self.model is not None or self.embedder is not None:
+            self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
         features, targets = [], []
         for (_, values), (embeddings, scales) in zip(series, self._encode([v for _, v in series])):
             n_train = len(values) - needed + 1  # windows with a whole horizon after them

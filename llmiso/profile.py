@@ -36,7 +36,9 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     pandas.DataFrame
         One row per layer (index ``layer``, 0 = token embeddings), one column per
         measure of :func:`llmiso.metrics.isotropy_summary`, plus the centered
-        average cosine and partition isotropy.
+        average cosine and partition isotropy; NaN at a layer where every state is
+        the same (layer 0 with ``pooling="last"``: every prompt ends on the same
+        token).
 
     See Also
     --------
@@ -61,6 +63,11 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
                     disable=not verbose)
     for layer, E in progress:
         E = E.astype(np.float64)
+        if not np.ptp(E, axis=0).any():
+            # Every prompt's state is the same (layer 0 reads the same last token,
+            # the separator, for every window): isotropy is undefined there.
+            rows.append({"layer": layer})
+            continue
         centered = E - E.mean(axis=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # warned once above

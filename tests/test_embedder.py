@@ -178,7 +178,7 @@ def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_l
         keep = max(
             k for k in range(1, 50)
             if len(tokenizer(format_windows(X[i : i + 1, -k:], decimals=2, separator=", ",
-                                            scales=scales[i : i + 1])[0])["input_ids"]) <= 40
+                                            scales=scales[i : i + 1], trailing=True)[0])["input_ids"]) <= 40
         )
         tail = X[i : i + 1, -keep:] / scales[i]
         np.testing.assert_allclose(Z[i], wide.fit(tail).transform(tail)[0], rtol=1e-5, atol=1e-5)

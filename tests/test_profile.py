@@ -14,7 +14,7 @@ def test_profile_has_every_measure_at_every_layer(tiny_llama, tmp_path):
         warnings.simplefilter("error")  # 40 samples > 16 dims: nothing to warn about
         profile = isotropy_profile(embedder, X)
     assert list(profile.index) == [0, 1, 2]
-    assert {"isoscore", "cluster_cosine", "cluster_k", "average_cosine",
+    assert {"isoscore", "cluster_cosine", "average_cosine",
             "average_cosine_centered", "partition", "partition_centered",
             "effective_dimension", "top_component_share"} <= set(profile.columns)
     last = LLMEmbedder(tiny_llama, dtype="float32", layer=-1).fit_transform(X).astype(float)
