@@ -11,7 +11,7 @@ from .embedder import LLMEmbedder
 from .plotting import plot_isotropy_profile
 from .profile import isotropy_profile
 from .scaling import MeanScaledRegressor, mean_abs_scale
-from .softmax_head import SoftmaxBinRegressor, SoftmaxHeadForecaster
+from .softmax_head import SoftmaxBinRegressor, SoftmaxBinRegressorCV, SoftmaxHeadForecaster
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,7 @@ __all__ = [
     "LLMEmbedder",
     "MeanScaledRegressor",
     "SoftmaxBinRegressor",
+    "SoftmaxBinRegressorCV",
     "SoftmaxHeadForecaster",
     "DEFAULT_MODEL",
     "mean_abs_scale",

@@ -9,6 +9,32 @@ range".
 """
 
 import numpy as np
+from scipy.stats import iqr
+
+
+def place(y, n_bins, low, high, *, robust=True):
+    """Bin edges and tail scales for targets ``y``.
+
+    ``n_bins - 2`` uniform bins span ``[low, high]``: robust scales (IQR / 1.349)
+    around the median with ``robust``, else the target's own units; two open-ended
+    edge bins carry exponential tails whose scales are the targets' mean excess
+    beyond the edges (one bin width if none lies beyond).
+    """
+    if robust:
+        center = np.median(y)
+        # Fall back from the IQR to the std, then to a tiny scale, for near-constant y.
+        scale = iqr(y, scale="normal") or np.std(y) or 1e-3 * max(abs(center), 1.0)
+        inner = center + scale * np.linspace(low, high, n_bins - 1)
+    else:
+        inner = np.linspace(low, high, n_bins - 1)
+    edges = np.concatenate([[-np.inf], inner, [np.inf]])
+    width = inner[1] - inner[0]
+    below, above = y[y < inner[0]], y[y >= inner[-1]]
+    tail = np.array([
+        np.mean(inner[0] - below) if len(below) else width,
+        np.mean(above - inner[-1]) if len(above) else width,
+    ])
+    return edges, np.maximum(tail, width * 1e-3)
 
 
 def centers(edges, tail_scale):

@@ -72,8 +72,10 @@ class LLMForecaster(BaseForecaster):
         was better on some series and worse on others in our backtests
         (docs/benchmarks.md): tune it.
     n_bins : int, default=100
-    alpha : float, default=1.0
-        L2 penalty of the softmax head.
+    alpha : float or "auto", default=1.0
+        L2 penalty of the softmax head. ``"auto"`` chooses it among 0.01, 0.1, 1
+        and 10 by time-ordered cross-validation on the training windows
+        (:class:`SoftmaxBinRegressorCV`; the embeddings are computed once).
     strategy : {"direct", "recursive"}, default="direct"
     encoding : {"window", "series"}, default="window"
     stride : int, default=None
@@ -218,14 +220,15 @@ class LLMForecaster(BaseForecaster):
         from sklearn.pipeline import make_pipeline
 
         from .centerer import IsotropyCenterer
-        from .softmax_head import SoftmaxBinRegressor
+        from .softmax_head import SoftmaxBinRegressor, SoftmaxBinRegressorCV
 
         if self.head is not None:
             return clone(self.head)
-        return make_pipeline(
-            IsotropyCenterer(self.centering, normalize=True),
-            SoftmaxBinRegressor(n_bins=self.n_bins, alpha=self.alpha),
-        )
+        if isinstance(self.alpha, str):  # "auto": chosen by time-series CV in fit
+            softmax = SoftmaxBinRegressorCV(n_bins=self.n_bins)
+        else:
+            softmax = SoftmaxBinRegressor(n_bins=self.n_bins, alpha=self.alpha)
+        return make_pipeline(IsotropyCenterer(self.centering, normalize=True), softmax)
 
     def _context_length(self):
         """Values of each series that the next forecast reads."""

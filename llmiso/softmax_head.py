@@ -33,7 +33,11 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     n_bins : int, default=100
         Number of bins, the two open-ended edge bins included.
     bin_range : tuple of float, default=(-4.0, 4.0)
-        Span of the uniform bins, in robust scales around the training median.
+        Span of the uniform bins: in robust scales around the training median
+        (``bin_placement="robust"``), or in the target's own units (``"fixed"``).
+    bin_placement : {"robust", "fixed"}, default="robust"
+        ``"fixed"`` suits targets already on a known scale, such as values divided
+        by their window's level (``bin_range=(0, 3)``, say).
     alpha : float, default=1.0
         L2 penalty on the weights (bias unpenalised), as sklearn's ``1 / C``.
     label_smoothing : float, default=0.0
@@ -91,6 +95,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "n_bins": [Interval(Integral, 3, None, closed="left")],
         "bin_range": [tuple, list],
+        "bin_placement": [StrOptions({"robust", "fixed"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "point": [StrOptions({"median", "mean"})],
@@ -103,6 +108,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         *,
         n_bins=100,
         bin_range=(-4.0, 4.0),
+        bin_placement="robust",
         alpha=1.0,
         label_smoothing=0.0,
         point="median",
@@ -111,6 +117,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     ):
         self.n_bins = n_bins
         self.bin_range = bin_range
+        self.bin_placement = bin_placement
         self.alpha = alpha
         self.label_smoothing = label_smoothing
         self.point = point
@@ -139,26 +146,13 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         self._single_output = y.ndim == 1
         Y = y.reshape(len(y), -1).astype(np.float64)
         self.n_outputs_ = Y.shape[1]
-        self.bin_edges_, self.tail_scale_ = self._place_bins(Y.ravel(), low, high)
+        self.bin_edges_, self.tail_scale_ = _bins.place(
+            Y.ravel(), self.n_bins, low, high, robust=self.bin_placement == "robust"
+        )
         self.bin_centers_ = _bins.centers(self.bin_edges_, self.tail_scale_)
         targets = self._target_distribution(_bins.assign(Y, self.bin_edges_))
         self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, targets)
         return self
-
-    def _place_bins(self, y, low, high):
-        center = np.median(y)
-        q25, q75 = np.percentile(y, [25, 75])
-        # Fall back from the IQR to the std, then to a tiny scale, for near-constant y.
-        scale = (q75 - q25) / 1.349 or np.std(y) or 1e-3 * max(abs(center), 1.0)
-        inner = center + scale * np.linspace(low, high, self.n_bins - 1)
-        edges = np.concatenate([[-np.inf], inner, [np.inf]])
-        width = inner[1] - inner[0]
-        below, above = y[y < inner[0]], y[y >= inner[-1]]
-        tail = np.array([
-            np.mean(inner[0] - below) if len(below) else width,
-            np.mean(above - inner[-1]) if len(above) else width,
-        ])
-        return edges, np.maximum(tail, width * 1e-3)
 
     def _target_distribution(self, labels):
         """(n, n_outputs, n_bins) target probabilities, smoothed over neighbours."""
@@ -243,6 +237,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         proba = np.exp(log_softmax(logits, axis=2))
         return proba[:, 0] if self._single_output else proba
 
+    def _negative_log_likelihood(self, X, y):
+        """Mean negative log density of ``y`` under the predicted distributions."""
+        proba = self.predict_bin_proba(X)
+        y = np.asarray(y, dtype=np.float64).reshape(proba.shape[:-1])
+        return float(-np.mean(_bins.log_pdf(proba, y, self.bin_edges_, self.tail_scale_)))
+
     def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9)):
         """Exact quantiles of the predicted distribution.
 
@@ -290,3 +290,113 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
             "the old name will be removed in llmiso 0.3.")
 class SoftmaxHeadForecaster(SoftmaxBinRegressor):
     """Deprecated alias of :class:`SoftmaxBinRegressor`."""
+
+
+class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
+    """:class:`SoftmaxBinRegressor` whose penalty is chosen by cross-validation in ``fit``.
+
+    Like ``LogisticRegressionCV``: each of ``alphas`` is fitted on the training
+    part of every split of ``cv`` and scored by the mean negative log-likelihood of
+    the held-out targets (a proper score of the whole predicted distribution, in
+    nats per unit of the target); the best ``alpha_`` is then refitted on all rows.
+    The default splits are time-ordered (``TimeSeriesSplit``), since rows are
+    usually windows of a series in time order. Each split places its own bins, so
+    nothing of the held-out rows leaks into the candidate it scores.
+
+    Parameters
+    ----------
+    alphas : array-like of float, default=(0.01, 0.1, 1.0, 10.0)
+        Candidate L2 penalties.
+    cv : int or cross-validation generator, default=3
+        An int is the number of ``TimeSeriesSplit`` folds.
+    n_bins, bin_range, bin_placement, label_smoothing, point, max_iter, tol
+        As in :class:`SoftmaxBinRegressor`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen penalty.
+    cv_scores_ : ndarray of shape (n_alphas,)
+        Mean held-out negative log-likelihood of each candidate (lower is better).
+    Also every attribute of :class:`SoftmaxBinRegressor`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from llmiso import SoftmaxBinRegressorCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(600, 20))
+    >>> y = X @ rng.normal(size=20) + rng.normal(scale=0.5, size=600)
+    >>> head = SoftmaxBinRegressorCV().fit(X, y)
+    >>> float(head.alpha_) in (0.01, 0.1, 1.0, 10.0)
+    True
+    """
+
+    _parameter_constraints = {
+        **{k: v for k, v in SoftmaxBinRegressor._parameter_constraints.items() if k != "alpha"},
+        "alphas": ["array-like"],
+        "cv": ["cv_object"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alphas=(0.01, 0.1, 1.0, 10.0),
+        cv=3,
+        n_bins=100,
+        bin_range=(-4.0, 4.0),
+        bin_placement="robust",
+        label_smoothing=0.0,
+        point="median",
+        max_iter=300,
+        tol=1e-4,
+    ):
+        self.alphas = alphas
+        self.cv = cv
+        self.n_bins = n_bins
+        self.bin_range = bin_range
+        self.bin_placement = bin_placement
+        self.label_smoothing = label_smoothing
+        self.point = point
+        self.max_iter = max_iter
+        self.tol = tol
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Choose ``alpha_`` by cross-validation, then fit on all rows with it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : SoftmaxBinRegressorCV
+        """
+        from sklearn.model_selection import TimeSeriesSplit, check_cv
+
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
+        )
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if not len(alphas) or (alphas < 0).any():
+            raise ValueError(f"alphas must be non-negative penalties, got {self.alphas!r}.")
+        cv = TimeSeriesSplit(self.cv) if isinstance(self.cv, Integral) else check_cv(self.cv)
+        scores = np.zeros(len(alphas))
+        if len(X) > 2 * cv.get_n_splits() and len(alphas) > 1:
+            for train, test in cv.split(X):
+                for i, alpha in enumerate(alphas):
+                    candidate = SoftmaxBinRegressor(**self._head_params(alpha)).fit(X[train], y[train])
+                    scores[i] += candidate._negative_log_likelihood(X[test], y[test])
+        self.cv_scores_ = scores / cv.get_n_splits()
+        self.alpha_ = float(alphas[int(np.argmin(self.cv_scores_))])
+        head = SoftmaxBinRegressor(**self._head_params(self.alpha_)).fit(X, y)
+        self.__dict__.update({k: v for k, v in vars(head).items() if k.endswith("_")})
+        self._single_output = head._single_output
+        return self
+
+    def _head_params(self, alpha):
+        names = ("n_bins", "bin_range", "bin_placement", "label_smoothing", "point", "max_iter",
+                 "tol")
+        return {**{name: getattr(self, name) for name in names}, "alpha": alpha}

@@ -127,3 +127,12 @@ def test_cluster_centers_come_from_the_training_rows():
     out = centerer.transform(test)
     nearest = means[np.argmin(((test[:, None] - means) ** 2).sum(axis=2), axis=1)]
     np.testing.assert_allclose(out, test - nearest, rtol=1e-8, atol=1e-8)
+
+
+def test_normalize_divides_by_the_training_mean_norm():
+    centerer = IsotropyCenterer("center", normalize=True).fit(TRAIN)
+    norm = np.linalg.norm(TRAIN - TRAIN.mean(axis=0), axis=1).mean()
+    assert centerer.norm_ == pytest.approx(norm)
+    np.testing.assert_allclose(centerer.transform(TEST), (TEST - TRAIN.mean(axis=0)) / norm)
+    np.testing.assert_allclose(centerer.inverse_transform(centerer.transform(TEST)), TEST)
+    assert np.linalg.norm(centerer.transform(TRAIN), axis=1).mean() == pytest.approx(1.0)

@@ -199,7 +199,8 @@ def test_demo_writes_its_tables_and_plots(tmp_path):
 
     table, isotropy, profile = run_demo(tmp_path, quiet=True)
     assert list(table.index) == [
-        "LLM, uncentered", "LLM, centered", "LLM, whitened", "seasonal naive", "Theta"
+        "LLM (defaults)", "LLM, uncentered", "LLM, whitened", "same head, no LLM",
+        "seasonal naive", "Theta", "AutoETS",
     ]
     assert table["MASE"].notna().all()
     np.testing.assert_allclose(
@@ -207,7 +208,7 @@ def test_demo_writes_its_tables_and_plots(tmp_path):
     )
     # Centering removes the common direction that dominates the raw states.
     assert isotropy.loc["LLM, uncentered", "average_cosine"] > 0.9
-    assert abs(isotropy.loc["LLM, centered", "average_cosine"]) < 0.05
+    assert abs(isotropy.loc["LLM (defaults)", "average_cosine"]) < 0.05
     assert list(profile.index) == list(range(31))
     for name in ("scores.csv", "isotropy.csv", "isotropy_profile.csv", "isotropy_profile.png", "forecast.png"):
         assert (tmp_path / name).stat().st_size > 0

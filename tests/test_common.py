@@ -3,7 +3,13 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import TINY_LLAMA
-from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxBinRegressor
+from llmiso import (
+    IsotropyCenterer,
+    LLMEmbedder,
+    MeanScaledRegressor,
+    SoftmaxBinRegressor,
+    SoftmaxBinRegressorCV,
+)
 
 
 # batch_size=1: sklearn's subset-invariance checks compare at rtol=1e-7, and a float32
@@ -18,7 +24,8 @@ def test_sklearn_compatible(estimator, check):
 
 @parametrize_with_checks(
     [IsotropyCenterer(method=m, random_state=0) for m in ("center", "abtt", "whiten", "cluster", "none")]
-    + [IsotropyCenterer("cluster", n_components=1, random_state=0)]
+    + [IsotropyCenterer("cluster", n_components=1, random_state=0),
+       IsotropyCenterer("abtt", normalize=True)]
 )
 def test_isotropy_centerer_sklearn_compatible(estimator, check):
     check(estimator)
@@ -28,6 +35,7 @@ def test_isotropy_centerer_sklearn_compatible(estimator, check):
     [
         SoftmaxBinRegressor(),
         SoftmaxBinRegressor(point="mean", label_smoothing=0.2, n_bins=20),
+        SoftmaxBinRegressorCV(n_bins=20, alphas=(0.1, 10.0)),
         MeanScaledRegressor(),
     ]
 )

@@ -34,6 +34,19 @@ def test_prompts_are_mean_scaled_llmtime_text():
     assert raw == ["1.0|2.0|3.0"]
 
 
+def test_prompts_end_where_the_next_value_begins(tiny_llama):
+    X = np.array([[1.0, 2.0, 3.0]])
+    assert format_windows(X, decimals=2, separator=", ", trailing=True) == ["1.00, 2.00, 3.00,"]
+    assert format_windows(X, decimals=1, separator=" | ", trailing=True) == ["1.0 | 2.0 | 3.0 |"]
+    # The embedding is the state at that separator: the same text as a longer window's
+    # prefix, and not the state at the last digit.
+    emb = LLMEmbedder(tiny_llama, dtype="float32", scaling=None).fit(X)
+    digit = LLMEmbedder(tiny_llama, dtype="float32", scaling=None, trailing_separator=False)
+    assert not np.allclose(emb.transform(X), digit.fit(X).transform(X))
+    Z, _ = emb.embed_series([np.r_[X[0], 4.0]], 3, stride=2)[0]
+    np.testing.assert_allclose(Z[0], emb.transform(X)[0], atol=1e-5)
+
+
 def test_level_does_not_change_the_prompt(tiny_llama):
     X = RNG.random((3, 6)) + 1
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(X)

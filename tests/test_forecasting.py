@@ -197,3 +197,37 @@ def test_one_data_flow_in_the_forecaster():
     import llmiso.forecasting
 
     assert inspect.getsource(llmiso.forecasting).count("encoding ==") <= 1
+
+
+def test_without_the_llm_is_the_same_head_on_the_scaled_window():
+    """model=None: the head reads each window divided by its mean |value|, nothing else."""
+    from sklearn.pipeline import make_pipeline
+
+    from llmiso import IsotropyCenterer, SoftmaxBinRegressor, mean_abs_scale
+
+    y = load_shampoo_sales().astype(float)
+    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20).fit(y, fh=[1, 2])
+    values = y.to_numpy()
+    windows = np.lib.stride_tricks.sliding_window_view(values, 6)
+    scale = mean_abs_scale(windows)
+    X, targets = windows[:-2] / scale[:-2, None], np.column_stack([values[6:-1], values[7:]])
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20))
+    head.fit(X, targets / scale[:-2, None])
+    expected = head.predict(windows[-1:] / scale[-1]) * scale[-1]
+    np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
+
+
+def test_hybrid_gives_the_head_the_embedding_and_the_window():
+    y = load_shampoo_sales()
+    hybrid = LLMForecaster(**TINY, include_values=True).fit(y, fh=[1])
+    plain = LLMForecaster(**TINY).fit(y, fh=[1])
+    both, llm = hybrid.head_features(y), plain.head_features(y)
+    assert both.shape == (llm.shape[0], llm.shape[1] + 6)
+
+
+def test_alpha_auto_chooses_by_cross_validation():
+    y = load_airline()
+    forecaster = LLMForecaster(**TINY, alpha="auto").fit(y, fh=[1, 2])
+    head = forecaster.regressor_[-1]
+    assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))]
+    assert np.isfinite(forecaster.predict().to_numpy()).all()

@@ -229,3 +229,23 @@ def test_extreme_levels_follow_the_tail_cdf():
         x = head.predict_quantiles(X[:20], [level])[:, 0]
         assert ((x < head.bin_edges_[1]) if level < 0.5 else (x > head.bin_edges_[-2])).all()
         np.testing.assert_allclose(_cdf(proba, x, head), level, rtol=1e-9)
+
+
+def test_cv_picks_the_penalty_the_data_call_for():
+    """Pure noise in many features wants a large penalty; a strong signal, a small one."""
+    from llmiso import SoftmaxBinRegressorCV
+
+    X = RNG.normal(size=(600, 40))
+    noise = SoftmaxBinRegressorCV(n_bins=20, alphas=(0.01, 100.0)).fit(X, RNG.normal(size=600))
+    assert noise.alpha_ == 100.0 and noise.cv_scores_[1] < noise.cv_scores_[0]
+    X, y = _linear(1500, noise=0.1)
+    signal = SoftmaxBinRegressorCV(n_bins=20, alphas=(0.01, 100.0)).fit(X, y)
+    assert signal.alpha_ == 0.01
+    refit = SoftmaxBinRegressor(n_bins=20, alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(signal.coef_, refit.coef_)  # the final fit uses every row
+
+
+def test_fixed_bins_span_the_given_range():
+    X, y = _linear(300)
+    head = SoftmaxBinRegressor(n_bins=32, bin_range=(0, 3), bin_placement="fixed").fit(X, y)
+    np.testing.assert_allclose(head.bin_edges_[1:-1], np.linspace(0, 3, 31))
