@@ -37,6 +37,14 @@ def place(y, n_bins, low, high, *, robust=True):
     return edges, np.maximum(tail, width * 1e-3)
 
 
+def check_levels(levels):
+    """Quantile levels as a 1-D float array, each strictly inside (0, 1)."""
+    array = np.atleast_1d(np.asarray(levels, dtype=np.float64))
+    if array.ndim != 1 or not len(array) or not np.all((array > 0) & (array < 1)):
+        raise ValueError(f"Quantile levels must lie in (0, 1), got {levels!r}.")
+    return array
+
+
 def centers(edges, tail_scale):
     """The mean of each bin's piece of density."""
     inner = (edges[1:-2] + edges[2:-1]) / 2

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import svd_flip
+from sklearn.utils.extmath import randomized_svd, svd_flip
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -17,8 +17,17 @@ _NULL_VARIANCE = 1e-9
 
 
 def _top_directions(Xc, n_components):
-    """Top principal directions (rows) of centered ``Xc`` and their variances."""
-    U, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+    """Top principal directions (rows) of centered ``Xc`` and their variances.
+
+    As PCA picks its solver by problem size: a randomized SVD when a few directions
+    of a large matrix are wanted (all-but-the-top removes about d/100), else the
+    full SVD.
+    """
+    rank = min(Xc.shape)
+    if rank > 500 and n_components < rank // 10:
+        U, S, Vt = randomized_svd(Xc, n_components, n_iter=7, random_state=0)
+    else:
+        U, S, Vt = np.linalg.svd(Xc, full_matrices=False)
     _, Vt = svd_flip(U, Vt)  # deterministic signs
     variances = S**2 / max(len(Xc) - 1, 1)
     return Vt[:n_components], variances[:n_components]

@@ -3,13 +3,14 @@
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._pipeline import final_step
 
 
+@validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
 def mean_abs_scale(X):
     """Mean absolute value of each row of ``X``: the scale Chronos divides a window by.
 

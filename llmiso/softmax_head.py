@@ -260,9 +260,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples, n_quantiles), or (n_samples, n_outputs,
         n_quantiles) for a 2-D ``y``.
         """
-        levels = np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
-        if levels.ndim != 1 or not np.all((levels > 0) & (levels < 1)):
-            raise ValueError(f"quantiles must be levels in (0, 1), got {quantiles!r}.")
+        levels = _bins.check_levels(quantiles)
         return _bins.quantiles(self.predict_bin_proba(X), levels, self.bin_edges_, self.tail_scale_)
 
     def predict(self, X):

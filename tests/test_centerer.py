@@ -136,3 +136,14 @@ def test_normalize_divides_by_the_training_mean_norm():
     np.testing.assert_allclose(centerer.transform(TEST), (TEST - TRAIN.mean(axis=0)) / norm)
     np.testing.assert_allclose(centerer.inverse_transform(centerer.transform(TEST)), TEST)
     assert np.linalg.norm(centerer.transform(TRAIN), axis=1).mean() == pytest.approx(1.0)
+
+
+def test_abtt_on_a_large_matrix_takes_the_randomized_path_and_matches_pca():
+    from sklearn.decomposition import PCA
+
+    big = RNG.normal(size=(1200, 600)) + RNG.normal(size=(1200, 5)) @ (10 * RNG.normal(size=(5, 600)))
+    new = RNG.normal(size=(50, 600))
+    pca = PCA(n_components=5, svd_solver="full").fit(big)
+    expected = (new - pca.mean_) - (new - pca.mean_) @ pca.components_.T @ pca.components_
+    out = IsotropyCenterer("abtt", n_components=5).fit(big).transform(new)
+    np.testing.assert_allclose(out, expected, atol=1e-6)

@@ -2,6 +2,9 @@
 
 import numpy as np
 from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils._param_validation import validate_params
+
+_QUANTILE_ARGS = {"y_true": ["array-like"], "y_quantiles": ["array-like"], "quantiles": ["array-like"]}
 
 from .. import _bins
 
@@ -9,14 +12,12 @@ from .. import _bins
 def _quantile_inputs(y_true, y_quantiles, quantiles):
     y_true = np.asarray(y_true, dtype=np.float64)
     y_quantiles = np.asarray(y_quantiles, dtype=np.float64)
-    quantiles = np.asarray(quantiles, dtype=np.float64).ravel()
+    quantiles = _bins.check_levels(np.ravel(quantiles))
     if y_quantiles.shape != y_true.shape + (len(quantiles),):
         raise ValueError(
             f"y_quantiles must have shape y_true.shape + (n_quantiles,) = "
             f"{y_true.shape + (len(quantiles),)}, got {y_quantiles.shape}."
         )
-    if not np.all((quantiles > 0) & (quantiles < 1)):
-        raise ValueError(f"Quantile levels must lie in (0, 1), got {quantiles}.")
     for name, a in (("y_true", y_true), ("y_quantiles", y_quantiles)):
         if not np.isfinite(a).all():
             raise ValueError(f"{name} contains NaN or infinity.")
@@ -28,6 +29,7 @@ def _pinball(y_true, y_quantiles, quantiles):
     return np.maximum(quantiles * diff, (quantiles - 1) * diff)
 
 
+@validate_params(_QUANTILE_ARGS, prefer_skip_nested_validation=True)
 def pinball_loss(y_true, y_quantiles, quantiles):
     """Mean pinball (quantile) loss, averaged over samples, outputs and levels.
 
@@ -53,6 +55,7 @@ def pinball_loss(y_true, y_quantiles, quantiles):
     return float(np.mean(_pinball(*_quantile_inputs(y_true, y_quantiles, quantiles))))
 
 
+@validate_params(_QUANTILE_ARGS, prefer_skip_nested_validation=True)
 def weighted_quantile_loss(y_true, y_quantiles, quantiles):
     """Weighted quantile loss, as Chronos reports it (scale-free).
 
@@ -87,6 +90,11 @@ def weighted_quantile_loss(y_true, y_quantiles, quantiles):
     return float(per_level.mean())
 
 
+@validate_params(
+    {"y_true": ["array-like"], "y_proba": ["array-like"], "bin_edges": ["array-like"],
+     "tail_scale": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def negative_log_likelihood(y_true, y_proba, *, bin_edges, tail_scale):
     """Mean negative log density of ``y_true`` under binned predicted distributions.
 

@@ -2,9 +2,17 @@
 
 import warnings
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+# Parameters shared by the measures; X itself is checked by _check_points.
+_X = {"X": ["array-like"]}
+_SEEDED = {**_X, "random_state": ["random_state"]}
+_SAMPLE = [Interval(Integral, 2, None, closed="left"), None]
 
 
 def _check_points(X):
@@ -37,6 +45,7 @@ def _covariance_spectrum(X):
     return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
+@validate_params({**_SEEDED, "sample_size": _SAMPLE}, prefer_skip_nested_validation=True)
 def average_cosine(X, *, sample_size=None, random_state=None):
     """Mean cosine similarity of distinct pairs of rows (Ethayarajh, 2019).
 
@@ -72,6 +81,7 @@ def average_cosine(X, *, sample_size=None, random_state=None):
     return _mean_pairwise_cosine(X)
 
 
+@validate_params(_X, prefer_skip_nested_validation=True)
 def partition_isotropy(X):
     """Partition-function isotropy ``I(X) = min_c Z(c) / max_c Z(c)`` (Mu & Viswanath, 2018).
 
@@ -126,6 +136,7 @@ def _column_logsumexp(X, C, chunk=8192):
     return peak + np.log(total)
 
 
+@validate_params(_X, prefer_skip_nested_validation=True)
 def isoscore(X):
     """IsoScore (Rudman et al., 2022): how uniformly the variance spreads over all dimensions.
 
@@ -182,6 +193,7 @@ def _nonzero_spectrum(X):
     return spectrum
 
 
+@validate_params(_X, prefer_skip_nested_validation=True)
 def effective_dimension(X):
     """Number of directions that carry the variance: the participation ratio.
 
@@ -207,6 +219,7 @@ def effective_dimension(X):
     return float(spectrum.sum() ** 2 / np.sum(spectrum**2))
 
 
+@validate_params(_X, prefer_skip_nested_validation=True)
 def top_component_share(X):
     """Share of the total variance along the first principal component, in (0, 1].
 
@@ -222,6 +235,11 @@ def top_component_share(X):
     return float(spectrum[0] / spectrum.sum())
 
 
+@validate_params(
+    {**_SEEDED, "k": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+     "sample_size": _SAMPLE, "return_k": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def cluster_cosine(X, *, k="auto", sample_size=2000, random_state=None, return_k=False):
     """Cluster-based isotropy (Cai et al., 2021), the indicator the paper computes per layer.
 
@@ -302,6 +320,7 @@ def _choose_clusters(X, k, seed):
     return labels, best_k
 
 
+@validate_params(_SEEDED, prefer_skip_nested_validation=True)
 def isotropy_summary(X, *, random_state=None):
     """Every measure of ``X`` in one dict: what the profile, the demo and the CLI report.
 
