@@ -79,18 +79,27 @@ def forecasters(quick, cache_dir, window):
     }
     if not quick:
         embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
+        # (an embedder passed in replaces the forecaster's, cache_dir included)
         llms.update({
             "LLM + raw window (include_values=True)": variant(include_values=True),
             "change: no trailing separator": variant(
                 embedder=LLMEmbedder(**embedder, trailing_separator=False)),
-            "change: last layer (layer=-1)": variant(layer=-1),
+            "change: layer 24": variant(layer=24),
             "change: layer 12": variant(layer=12),
+            "change: bins fixed on [0, 3] of the scaled target": variant(head=make_pipeline(
+                IsotropyCenterer("center", normalize=True),
+                SoftmaxBinRegressor(n_bins=122, bin_range=(0, 3), bin_placement="fixed",
+                                    alpha=defaults["alpha"]))),
+            "change: alpha chosen by CV (alpha='auto')": variant(alpha="auto"),
             "change: not scaled to unit mean norm": variant(head=head(normalize=False)),
             "change: not centered (scaled to unit norm)": variant(head=head("none")),
             "change: whitened": variant(centering="whiten"),
             "change: all-but-the-top": variant(centering="abtt"),
             "change: alpha x10": variant(alpha=10 * defaults["alpha"]),
             "change: alpha / 10": variant(alpha=defaults["alpha"] / 10),
+            "the previous defaults (no trailing separator, not scaled to unit norm, alpha 1)":
+                variant(embedder=LLMEmbedder(**embedder, trailing_separator=False),
+                        head=head(normalize=False, alpha=1.0)),
             "change: one pass over the series (encoding='series')": variant(encoding="series"),
             "no LLM, not scaled to unit mean norm": variant(model=None, head=head(normalize=False)),
         })

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_accuracy.py", "geomean_rel_MASE"),
         ("bench_memory.py", "peak RSS"),
         ("bench_series.py", "one pass, stride 24"),
+        ("bench_recipe.py", "same head, no LLM"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
