@@ -1,6 +1,6 @@
 """The ``llmiso`` command: forecast a CSV, profile its isotropy, or run the demo.
 
-    llmiso forecast DATA.csv --horizon H [--output forecast.csv] [--plot forecast.png]
+    llmiso forecast DATA.csv --horizon H [--backtest ORIGINS] [--output forecast.csv]
     llmiso isotropy DATA.csv [--plot isotropy_profile.png]
     llmiso demo [--output-dir llmiso-output]
 
@@ -39,18 +39,27 @@ def _panel(frame):
 
 def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
              value_columns=None, window_length=24, layer=-1, centering="center",
-             encoding="window", model=DEFAULT_MODEL, quiet=False):
-    """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart."""
+             encoding="window", model=DEFAULT_MODEL, backtest=0, quiet=False):
+    """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart.
+
+    With ``backtest`` origins, first score the LLM against the same head without it
+    and seasonal naive on those origins, and say which wins.
+    """
     from ._data_files import read_series
     from .forecasting import LLMForecaster
 
+    needed = window_length + horizon * (1 + backtest)
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
-                        min_length=window_length + horizon,
-                        needed_for=f"a window of {window_length} plus a horizon of {horizon}")
+                        min_length=needed,
+                        needed_for=f"a window of {window_length} plus a horizon of {horizon}"
+                        + (f" for each of {backtest} backtest origins and the forecast"
+                           if backtest else ""))
     _print(quiet, f"{path}: {frame.shape[1]} series of {len(frame)} values; "
            f"forecasting {horizon} steps from windows of {window_length}")
     forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
                                centering=centering, encoding=encoding, verbose=not quiet)
+    if backtest:
+        _compare(forecaster, frame, horizon, backtest, quiet)
     forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
     quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
     table = quantiles.copy()
@@ -77,6 +86,31 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
 
         plot_forecast(frame, table, plot)
         _print(quiet, f"wrote {plot}")
+    return table
+
+
+def _compare(forecaster, frame, horizon, origins, quiet):
+    """Backtest the LLM against the same head without it and seasonal naive; print the verdict."""
+    from sktime.forecasting.naive import NaiveForecaster
+
+    from .backtest import backtest, seasonal_period, verdict
+
+    sp = seasonal_period(frame.index)
+    if len(frame) - origins * horizon <= sp:  # too short for a season: last value
+        sp = 1
+    models = {
+        "LLM": forecaster,
+        "same head, no LLM": forecaster.clone().set_params(model=None),
+        "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
+    }
+    table, fitted = backtest(models, _panel(frame), horizon=horizon, origins=origins, sp=sp)
+    _print(quiet, f"backtest, {origins} origins of {horizon} steps (MASE with seasonal period "
+           f"{sp}):\n" + table.round(3).to_string())
+    print(verdict(table, "LLM", "same head, no LLM"), flush=True)
+    iso = fitted["LLM"].head_isotropy(frame.iloc[: len(frame) - horizon])
+    if iso is not None:
+        _print(quiet, "isotropy of the LLM head's training embeddings: "
+               + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
     return table
 
 
@@ -112,6 +146,10 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
     return value
+
+
+def _non_negative_int(text):
+    return 0 if text.strip() == "0" else _positive_int(text)
 
 
 def _choices():
@@ -150,6 +188,9 @@ def main(argv=None):
     sub.add_argument("--centering", default="center", choices=centerings)
     sub.add_argument("--encoding", default="window", choices=encodings,
                      help="one prompt per window, or one pass over each series (faster)")
+    sub.add_argument("--backtest", type=_non_negative_int, default=0, metavar="ORIGINS",
+                     help="first backtest from this many origins: the LLM against the same "
+                     "head without it and seasonal naive, and say which wins")
 
     sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")
     data_options(sub)
@@ -169,7 +210,7 @@ def main(argv=None):
                      time_column=args.time_column, value_columns=args.value_columns,
                      window_length=args.window_length, layer=args.layer,
                      centering=args.centering, encoding=args.encoding, model=args.model,
-                     quiet=args.quiet)
+                     backtest=args.backtest, quiet=args.quiet)
         elif args.command == "isotropy":
             isotropy(args.data, plot=args.plot, time_column=args.time_column,
                      value_columns=args.value_columns, window_length=args.window_length,

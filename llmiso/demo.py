@@ -36,18 +36,6 @@ def _models(cache_dir, verbose):
     }
 
 
-def _verdict(table):
-    """One plain sentence: does the LLM add anything here, and who wins."""
-    llm = table.loc["LLM (defaults)", "MASE"]
-    plain = table.loc["same head, no LLM", "MASE"]
-    best = table["MASE"].idxmin()
-    added = (f"the LLM helps: {llm:.3f} against {plain:.3f} for the same head without it"
-             if llm < plain else
-             f"the LLM does not help: {llm:.3f} against {plain:.3f} for the same head "
-             "without it")
-    return f"On this split {added}; the most accurate model is {best} ({table['MASE'].min():.3f})."
-
-
 def run_demo(output_dir="llmiso-output", quiet=False):
     """Run the backtest, print the tables, save CSVs and PNGs in ``output_dir``."""
     with warnings.catch_warnings():
@@ -63,13 +51,9 @@ def run_demo(output_dir="llmiso-output", quiet=False):
 def _run(output_dir, quiet):
     import pandas as pd
     from sktime.datasets import load_airline
-    from sktime.forecasting.model_evaluation import evaluate
-    from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
-    from sktime.performance_metrics.forecasting.probabilistic import EmpiricalCoverage
-    from sktime.split import ExpandingWindowSplitter
-    from tqdm.auto import tqdm
 
     from ._windows import sliding_windows
+    from .backtest import backtest, verdict
     from .embedder import LLMEmbedder
     from .plotting import plot_backtest, plot_isotropy_profile
     from .profile import isotropy_profile
@@ -78,35 +62,20 @@ def _run(output_dir, quiet):
     out.mkdir(parents=True, exist_ok=True)
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     y = load_airline()
-    cv = ExpandingWindowSplitter(
-        fh=list(range(1, HORIZON + 1)), initial_window=len(y) - ORIGINS * HORIZON,
-        step_length=HORIZON,
-    )
     say(f"airline: {len(y)} months; backtest of {HORIZON} months ahead from {ORIGINS} "
         f"origins; LLM: SmolLM2-135M, last layer, windows of {WINDOW}")
     start = time.perf_counter()
-    scores, isotropy, last_fold = {}, {}, {}
-    models = _models(out / "embedding-cache", verbose=not quiet)
+    table, fitted = backtest(_models(out / "embedding-cache", verbose=not quiet), y,
+                             horizon=HORIZON, origins=ORIGINS, sp=SEASON)
     last_train = y.iloc[: len(y) - HORIZON]
-    for name, model in tqdm(models.items(), desc="Backtest", disable=quiet):
-        result = evaluate(
-            model, cv, y, return_data=True, return_model=True, error_score="raise",
-            scoring=[MeanAbsoluteScaledError(sp=SEASON), EmpiricalCoverage(coverage=0.8)],
-        )
-        scores[name] = {
-            "MASE": result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].mean(),
-            "80% coverage": result.filter(like="EmpiricalCoverage").iloc[:, 0].mean(),
-        }
+    isotropy, last_fold = {}, {}
+    for name, model in fitted.items():
         if name.startswith("LLM"):
-            fitted = result["fitted_forecaster"].iloc[-1]  # trained up to the last origin
-            isotropy[name] = fitted.head_isotropy(last_train.to_frame())
-            last_fold[name] = fitted.predict_quantiles(alpha=[0.1, 0.5, 0.9])
-    table = pd.DataFrame(scores).T
-    naive = table.loc["seasonal naive", "MASE"]
-    table["MASE / seasonal naive"] = table["MASE"] / naive
+            isotropy[name] = model.head_isotropy(last_train.to_frame())
+            last_fold[name] = model.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     iso_table = pd.DataFrame(isotropy).T
     say("\nForecast accuracy (mean over origins):\n" + table.round(3).to_string())
-    say("\n" + _verdict(table))
+    say("\n" + verdict(table, "LLM (defaults)", "same head, no LLM"))
     say("\nIsotropy of the training embeddings each LLM head used:\n"
         + iso_table.round(3).to_string())
 

@@ -212,3 +212,27 @@ def test_demo_writes_its_tables_and_plots(tmp_path):
     assert list(profile.index) == list(range(31))
     for name in ("scores.csv", "isotropy.csv", "isotropy_profile.csv", "isotropy_profile.png", "forecast.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_forecast_backtests_the_llm_against_the_same_head_without_it(monthly_csv, tmp_path, capsys):
+    main(["forecast", str(monthly_csv), "--horizon", "3", "--backtest", "2", "--output",
+          str(tmp_path / "f.csv"), "--plot", "", "--model", "tiny-random-llama",
+          "--window-length", "6", "--value-column", "sales"])
+    out = capsys.readouterr().out
+    table = out[out.index("backtest, 2 origins"):out.index("On these folds")]
+    for row in ("LLM", "same head, no LLM", "seasonal naive"):
+        assert f"\n{row} " in table
+    assert "On these folds the LLM" in out and "isotropy of the LLM head" in out
+    assert len(pd.read_csv(tmp_path / "f.csv")) == 3  # and then it forecasts
+
+
+def test_verdict_and_seasonal_period():
+    from llmiso.backtest import seasonal_period, verdict
+
+    table = pd.DataFrame({"MASE": [0.8, 1.0, 1.2]}, index=["LLM", "no LLM", "seasonal naive"])
+    assert verdict(table, "LLM", "no LLM").startswith("On these folds the LLM helps: MASE 0.800")
+    assert "(20% lower)" in verdict(table, "LLM", "no LLM")
+    assert "does not help" in verdict(table.iloc[[1, 0, 2]].set_axis(table.index), "LLM", "no LLM")
+    assert seasonal_period(pd.period_range("2020-01", periods=3, freq="M")) == 12
+    assert seasonal_period(pd.period_range("2020Q1", periods=3, freq="Q")) == 4
+    assert seasonal_period(pd.RangeIndex(3)) == 1

@@ -1,0 +1,83 @@
+"""Does the LLM add anything on this data? A rolling-origin backtest on the same folds.
+
+Used by ``llmiso demo`` and ``llmiso forecast --backtest``: every model is scored
+on the same origins, and the verdict compares the LLM with the same head without
+it, the null it must beat.
+"""
+
+import numpy as np
+
+# Seasonal period by the frequency of a PeriodIndex (its first letter).
+_SEASONS = {"M": 12, "Q": 4, "W": 52, "D": 7, "H": 24, "B": 5}
+
+
+def seasonal_period(index):
+    """The customary seasonal period of a time index (1 when unknown)."""
+    freq = getattr(index, "freqstr", None) or ""
+    return _SEASONS.get(freq[:1].upper(), 1)
+
+
+def backtest(models, y, *, horizon, origins=2, sp=1):
+    """Score each sktime forecaster by rolling origin: MASE and 80% interval coverage.
+
+    Parameters
+    ----------
+    models : dict of str to sktime forecaster
+    y : pd.DataFrame or pd.Series
+        One series, or a panel (the last index level is time).
+    horizon : int
+        Steps ahead from each origin.
+    origins : int, default=2
+        Forecast origins, ``horizon`` steps apart, the last one ``horizon`` steps
+        before the end.
+    sp : int, default=1
+        Seasonal period of MASE's in-sample scale.
+
+    Returns
+    -------
+    table : pd.DataFrame
+        One row per model: ``MASE`` (mean over origins), ``80% coverage`` and
+        ``MASE / seasonal naive`` when a model is named "seasonal naive".
+    fitted : dict of str to forecaster
+        Each model as fitted at the last origin.
+    """
+    import pandas as pd
+    from sktime.forecasting.model_evaluation import evaluate
+    from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
+    from sktime.performance_metrics.forecasting.probabilistic import EmpiricalCoverage
+    from sktime.split import ExpandingWindowSplitter
+
+    n_times = len(y.index.get_level_values(-1).unique())
+    cv = ExpandingWindowSplitter(
+        fh=list(range(1, horizon + 1)), initial_window=n_times - origins * horizon,
+        step_length=horizon,
+    )
+    scores, fitted = {}, {}
+    for name, model in models.items():
+        result = evaluate(
+            model, cv, y, return_model=True, error_score="raise",
+            scoring=[MeanAbsoluteScaledError(sp=sp), EmpiricalCoverage(coverage=0.8)],
+        )
+        scores[name] = {
+            "MASE": result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].mean(),
+            "80% coverage": result.filter(like="EmpiricalCoverage").iloc[:, 0].mean(),
+        }
+        fitted[name] = result["fitted_forecaster"].iloc[-1]
+    table = pd.DataFrame(scores).T
+    if "seasonal naive" in table.index:
+        table["MASE / seasonal naive"] = table["MASE"] / table.loc["seasonal naive", "MASE"]
+    return table, fitted
+
+
+def verdict(table, llm, plain):
+    """One plain sentence: does the LLM beat the same head without it, and who wins."""
+    a, b = table.loc[llm, "MASE"], table.loc[plain, "MASE"]
+    if not np.isfinite([a, b]).all():
+        return "MASE is undefined on these folds (a constant stretch), so no verdict."
+    change = abs(a - b) / b
+    added = (f"the LLM helps: MASE {a:.3f} against {b:.3f} for the same head without it "
+             f"({change:.0%} lower)" if a < b else
+             f"the LLM does not help: MASE {a:.3f} against {b:.3f} for the same head "
+             f"without it ({change:.0%} higher)")
+    best = table["MASE"].idxmin()
+    return f"On these folds {added}; the most accurate model is {best} ({table['MASE'].min():.3f})."
