@@ -79,7 +79,8 @@ def main():
     X = real_windows(n)
     embedder = LLMEmbedder().fit(X)  # loads (and if needed converts) the model
     loaded = load_model("smollm2-135m")
-    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X))
+    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X),
+                             trailing=True)
     tokens = sum(len(ids) for ids in loaded.tokenizer(prompts)["input_ids"])
 
     embedder.transform(X[:4])  # warm-up: first-call allocations

@@ -33,21 +33,22 @@ def head(alpha=0.1, fixed=True, normalize=True, method="center"):
                          SoftmaxBinRegressor(alpha=alpha, **bins))
 
 
-def configurations(model, cache_dir):
+def configurations(model, cache_dir, deep=24):
+    """One change per row; ``deep`` is the recipe's layer (24 of SmolLM2's 30)."""
     from llmiso import LLMEmbedder
 
     cached = dict(cache_dir=cache_dir)
     return {
-        "the recipe": dict(layer=24, head=head()),
+        "the recipe": dict(layer=deep, head=head()),
         "no trailing separator (prompt ends on the last digit)": dict(
-            embedder=LLMEmbedder(model, layer=24, trailing_separator=False, **cached), head=head()),
-        "not scaled to unit mean norm": dict(layer=24, head=head(normalize=False)),
-        "not centered (scaled to unit mean norm)": dict(layer=24, head=head(method="none")),
+            embedder=LLMEmbedder(model, layer=deep, trailing_separator=False, **cached), head=head()),
+        "not scaled to unit mean norm": dict(layer=deep, head=head(normalize=False)),
+        "not centered (scaled to unit mean norm)": dict(layer=deep, head=head(method="none")),
         "last layer": dict(layer=-1, head=head()),
         "layer 12": dict(layer=12, head=head()),
-        "bins from the target's robust scale (100)": dict(layer=24, head=head(fixed=False)),
-        "penalty 1": dict(layer=24, head=head(alpha=1.0)),
-        "one pass over the series (encoding='series')": dict(layer=24, head=head(), encoding="series"),
+        "bins from the target's robust scale (100)": dict(layer=deep, head=head(fixed=False)),
+        "penalty 1": dict(layer=deep, head=head(alpha=1.0)),
+        "one pass over the series (encoding='series')": dict(layer=deep, head=head(), encoding="series"),
         "same head, no LLM (model=None)": dict(model=None, head=head()),
     }
 
@@ -69,7 +70,7 @@ def main():
     data = {"shampoo": (load_shampoo_sales(), 12, 6, 12)}
     if not args.quick:
         data = {"airline": (load_airline(), 12, 12, 24), "lynx": (load_lynx(), 10, 6, 12), **data}
-    configs = configurations(model, args.cache_dir)
+    configs = configurations(model, args.cache_dir, deep=-1 if args.quick else 24)
     if args.quick:
         configs = {k: configs[k] for k in ("the recipe", "same head, no LLM (model=None)")}
     rows, start = [], time.perf_counter()

@@ -52,7 +52,7 @@ def main():
     per_window = np.vstack([embedder.transform(w) for w in windows])
     per_window_s = time.perf_counter() - start
     prompts = [p for w in windows for p in format_windows(w, decimals=2, separator=", ",
-                                                          scales=mean_abs_scale(w))]
+                                                          scales=mean_abs_scale(w), trailing=True)]
     per_window_tokens = sum(map(len, tokenizer(prompts)["input_ids"]))
     print(f"{len(data)} series, {n_windows} windows of {window} values, model {model}")
     print(f"{'encoding':28s} {'tokens':>8s} {'seconds':>8s} {'speed-up':>9s} "
@@ -87,7 +87,7 @@ def _series_tokens(tokenizer, data, window, stride):
     for y in data:
         for start, _, last_read in series_chunks(len(y), window, stride):
             chunk = y[None, start : last_read + 1]
-            texts += format_windows(chunk, decimals=2, separator=", ",
+            texts += format_windows(chunk, decimals=2, separator=", ", trailing=True,
                                     scales=mean_abs_scale(chunk[:, :window]))
     return sum(map(len, tokenizer(texts)["input_ids"]))
 

@@ -206,12 +206,12 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window():
     from llmiso import IsotropyCenterer, SoftmaxBinRegressor, mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20, alpha=0.3).fit(y, fh=[1, 2])
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
     scale = mean_abs_scale(windows)
     X, targets = windows[:-2] / scale[:-2, None], np.column_stack([values[6:-1], values[7:]])
-    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20))
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20, alpha=0.3))
     head.fit(X, targets / scale[:-2, None])
     expected = head.predict(windows[-1:] / scale[-1]) * scale[-1]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
