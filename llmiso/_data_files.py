@@ -54,27 +54,21 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2,
             )
 
     values = frame[value_columns].apply(pd.to_numeric, errors="coerce").astype(float)
-    bad = values.isna() & frame[value_columns].notna()
-    if bad.any().any():
-        column = bad.any().idxmax()
-        row = int(bad[column].to_numpy().argmax())
-        raise DataError(
-            f"{path}: column {column!r} has a non-numeric value "
-            f"{frame[column].iloc[row]!r} on data row {row + 1}."
-        )
-    if values.isna().any().any():
-        column = values.isna().any().idxmax()
-        raise DataError(
-            f"{path}: column {column!r} has missing values; fill or drop them first."
-        )
-    infinite = ~np.isfinite(values) & values.notna()
-    if infinite.any().any():
-        column = infinite.any().idxmax()
-        row = int(infinite[column].to_numpy().argmax())
-        raise DataError(
-            f"{path}: column {column!r} has an infinite value ({frame[column].iloc[row]!r}) "
-            f"on data row {row + 1}; replace it with a number or drop the row."
-        )
+    checks = [
+        (values.isna() & frame[value_columns].notna(), "a non-numeric value {cell!r}",
+         "write it as a number"),
+        (values.isna(), "missing values", "fill or drop them first"),
+        (~np.isfinite(values) & values.notna(), "an infinite value ({cell!r})",
+         "replace it with a number or drop the row"),
+    ]
+    for mask, what, fix in checks:
+        if mask.any().any():
+            column = mask.any().idxmax()
+            row = int(mask[column].to_numpy().argmax())
+            what = what.format(cell=frame[column].iloc[row])
+            raise DataError(
+                f"{path}: column {column!r} has {what} on data row {row + 1}; {fix}."
+            )
     times = None if time_column is None else _parse_times(path, frame[time_column], time_column)
     if len(values) < min_length:
         raise DataError(
