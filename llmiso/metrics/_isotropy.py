@@ -178,7 +178,7 @@ def isoscore(X):
             f"IsoScore of {n_samples} points in {d} dimensions: with fewer points than "
             "dimensions the covariance is rank-deficient and the score is biased low.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # past validate_params' wrapper, to the caller
         )
     variances = _nonzero_spectrum(X)
     normalized = variances * np.sqrt(d) / np.linalg.norm(variances)
