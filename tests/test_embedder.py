@@ -580,3 +580,22 @@ def test_two_processes_converting_at_once(tmp_path):
         assert run.returncode == 0, err
         assert out.strip() == "(1, 576)"
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["smollm2-135m"]
+
+
+def test_two_processes_writing_overlapping_keys_to_one_cache(tmp_path):
+    """WAL mode and a busy timeout: concurrent writers lose nothing, corrupt nothing."""
+    code = (
+        "import sys, numpy as np; from llmiso._embedding_cache import EmbeddingCache; "
+        "c = EmbeddingCache(sys.argv[1]); start = int(sys.argv[2]); "
+        "[c.put_many([(f'k{i}', np.full(8, i, np.float32))]) for i in range(start, start + 300)]"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(start)],
+                             stderr=subprocess.PIPE, text=True) for start in (0, 150)]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    from llmiso._embedding_cache import EmbeddingCache
+
+    found = EmbeddingCache(tmp_path).get_many([f"k{i}" for i in range(450)])
+    assert len(found) == 450
+    for i in range(450):
+        np.testing.assert_array_equal(found[f"k{i}"], np.full(8, i, np.float32))
