@@ -102,13 +102,11 @@ class LLMForecaster(BaseForecaster):
 
     Attributes
     ----------
-    regressor_ : MeanScaledRegressor or Pipeline
-        With ``encoding="window"``, the fitted window-to-future regressor (embedder,
-        isotropy transform and head behind a per-window scale). With
-        ``encoding="series"``, the isotropy transform and head, fitted on the
-        embeddings from ``embedder_``.
-    embedder_ : LLMEmbedder
-        The fitted embedder (``encoding="series"`` only).
+    regressor_ : Pipeline or regressor
+        The isotropy transform and head (or ``head``), fitted on the features of
+        every training window and its targets divided by the window's scale.
+    embedder_ : LLMEmbedder or None
+        The fitted embedder; None with ``model=None``.
     horizon_ : int
         Steps ahead the direct heads were trained for.
 
