@@ -65,15 +65,16 @@ def format_windows(X, *, decimals, separator, scales=None, trailing=False):
     return [_write(row, decimals, separator)[0] + end for row in X.tolist()]
 
 
-def read_ends(prompt_values, decimals, separator, trailing):
-    """Character offsets just past what the state after each value is read at.
+def write_with_reads(values, *, decimals, separator, trailing):
+    """One prompt written from ``values``, and the offset just past what each state is read at.
 
-    Without ``trailing``, each value's last character; with it, the last character
-    of the :func:`next_value_mark` after the value.
+    As :func:`format_windows` writes one row; each offset is just past a value's
+    last character, or with ``trailing`` past the :func:`next_value_mark` after it.
     """
-    row = np.round(np.asarray(prompt_values, dtype=np.float64), decimals) + 0.0
-    ends = np.asarray(_write(row.tolist(), decimals, separator)[1])
-    return (ends + (len(next_value_mark(separator)) if trailing else 0)).tolist()
+    row = np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0
+    text, ends = _write(row.tolist(), decimals, separator)
+    mark = next_value_mark(separator) if trailing else ""
+    return text + mark, (np.asarray(ends) + len(mark)).tolist()
 
 
 def special_token_counts(tokenizer):

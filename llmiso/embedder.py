@@ -351,11 +351,12 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         """For each chunk, the states after the values numbered in its reads."""
         width = loaded.hidden_size * len(self.layers_)
         limit = self._max_length(loaded)
-        prompts = [
-            _prompts.format_windows(c[None], decimals=self.decimals, separator=self.separator,
-                                    scales=[s], trailing=self.trailing_separator)[0]
-            for c, s, _ in chunks
+        written = [
+            _prompts.write_with_reads(chunk / scale, decimals=self.decimals,
+                                      separator=self.separator, trailing=self.trailing_separator)
+            for chunk, scale, _ in chunks
         ]
+        prompts = [text for text, _ in written]
         states = [None] * len(chunks)
 
         def compute(part, progress):
@@ -364,16 +365,14 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             )
             ids, positions = [], []
             for j, i in enumerate(part):
-                chunk, scale, reads = chunks[i]
+                reads = chunks[i][2]
                 row = encoded["input_ids"][j]
                 if len(row) > limit:
                     raise ValueError(
                         f"A chunk of the series takes {len(row)} tokens, more than the "
                         f"model's {limit}; use a smaller stride or window_length."
                     )
-                ends = _prompts.read_ends(chunk / scale, self.decimals, self.separator,
-                                          self.trailing_separator)
-                tokens = _prompts.tokens_ending_at(encoded["offset_mapping"][j], ends)
+                tokens = _prompts.tokens_ending_at(encoded["offset_mapping"][j], written[i][1])
                 ids.append(row)
                 positions.append([tokens[k] for k in reads])
             return self._states_at(loaded, ids, positions, progress)

@@ -395,6 +395,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return self
 
     def _head_params(self, alpha):
-        names = ("n_bins", "bin_range", "bin_placement", "label_smoothing", "point", "max_iter",
-                 "tol")
-        return {**{name: getattr(self, name) for name in names}, "alpha": alpha}
+        """This estimator's settings as a SoftmaxBinRegressor's, with one penalty."""
+        params = self.get_params()
+        del params["alphas"], params["cv"]
+        return {**params, "alpha": alpha}
