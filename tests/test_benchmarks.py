@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_memory.py", "peak RSS"),
         ("bench_series.py", "one pass, stride 24"),
         ("bench_recipe.py", "same head, no LLM"),
+        ("bench_isotropy_null.py", "20x16"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
