@@ -61,10 +61,13 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         authors' rule of thumb), all for ``"whiten"``, none for ``"cluster"``.
     n_clusters : int, default=3
         Clusters for ``"cluster"`` (at most the number of training rows).
-    metric : {"isoscore", "partition", "average_cosine", "cluster_cosine", \
-"effective_dimension"}, default="isoscore"
-        Isotropy measure returned by :meth:`score` (negated for the cosine
-        measures, so that greater is more isotropic).
+    metric : {"uncentered_isoscore", "isoscore", "partition", "average_cosine", \
+"cluster_cosine", "effective_dimension", "top_component_share"}, \
+default="uncentered_isoscore"
+        Isotropy measure returned by :meth:`score`, adjusted to what isotropic
+        data of the same size scores (negated for the share measures, so that
+        greater is more isotropic). The default sees a common offset, which
+        centering removes, as well as unequal spread, which whitening removes.
     eps : float, default=1e-4
         Whitening adds ``eps`` times the largest variance to every variance, so
         low-variance directions are shrunk rather than blown up. Directions with
@@ -107,7 +110,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    llmiso.metrics.isoscore : The default measure of :meth:`score`.
+    llmiso.metrics.adjusted_isotropy : The measure of :meth:`score`.
     sklearn.decomposition.PCA : Whitening with ``whiten=True``.
 
     References
@@ -128,8 +131,8 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
     >>> centerer = IsotropyCenterer(method="center").fit(train)
     >>> print(f"{average_cosine(test):.2f} -> {average_cosine(centerer.transform(test)):.2f}")
     0.99 -> 0.01
-    >>> round(centerer.score(test), 2)
-    0.82
+    >>> round(centerer.score(test), 2)  # 1 is isotropic
+    1.0
     """
 
     _parameter_constraints = {
@@ -148,7 +151,7 @@ class IsotropyCenterer(TransformerMixin, BaseEstimator):
         *,
         n_components="auto",
         n_clusters=3,
-        metric="isoscore",
+        metric="uncentered_isoscore",
         eps=1e-4,
         random_state=None,
         normalize=False,

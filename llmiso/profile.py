@@ -5,20 +5,24 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from .metrics import _isotropy
+from .metrics import _isotropy, _null
 
-# Measures that a shift of every point changes; the others are computed once per layer.
-_SHIFT_SENSITIVE = ("average_cosine", "partition")
+# What centering changes: these appear also after centering.
+_SHIFT_SENSITIVE = ("uncentered_isoscore", "average_cosine", "partition")
 
 
 def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
-    """Every isotropy measure at every layer, before and after centering.
+    """Every isotropy measure at every layer, referenced to isotropic data of the same size.
 
     ``X`` is embedded once, reading all hidden states of the model from one forward
-    pass per batch. IsoScore, cluster cosine, effective dimension and top-component
-    share ignore a common shift, so they appear once; average cosine and the
-    partition measure appear raw and ``_centered`` (on the mean of ``X``: this is
-    an analysis of ``X`` itself, not a fitted transform).
+    pass per batch. Each measure appears adjusted to its isotropic null (the
+    columns of :func:`llmiso.metrics.isotropy_summary`: 1 or 0 is isotropic at any
+    size) and raw (``<measure>_raw``, the literature definition). The measures a
+    common shift changes (uncentered IsoScore, average cosine, partition) appear
+    also ``_centered`` (on the mean of ``X``: this is an analysis of ``X`` itself,
+    not a fitted transform). ``profile.attrs["isotropic"]`` holds the null: per
+    measure, the raw value of isotropic data of this size and the band of the
+    adjusted value.
 
     Parameters
     ----------
@@ -34,11 +38,9 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     Returns
     -------
     pandas.DataFrame
-        One row per layer (index ``layer``, 0 = token embeddings), one column per
-        measure of :func:`llmiso.metrics.isotropy_summary`, plus the centered
-        average cosine and partition isotropy; NaN at a layer where every state is
-        the same (layer 0 with ``pooling="last"``: every prompt ends on the same
-        token).
+        One row per layer (index ``layer``, 0 = token embeddings); NaN at a layer
+        where every state is the same (layer 0 with ``pooling="last"``: every
+        prompt ends on the same token).
 
     See Also
     --------
@@ -51,13 +53,6 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     layers = list(range(n_layers + 1))
     Z = clone(embedder).set_params(layer=layers).fit_transform(X)
     per_layer = np.split(Z, len(layers), axis=1)
-    if len(Z) < per_layer[0].shape[1]:
-        warnings.warn(
-            f"{len(Z)} samples in {per_layer[0].shape[1]} dimensions: IsoScore and the "
-            "effective dimension are biased low with fewer samples than dimensions.",
-            UserWarning,
-            stacklevel=2,
-        )
     rows = []
     progress = tqdm(zip(layers, per_layer), total=len(layers), desc="Isotropy per layer",
                     disable=not verbose)
@@ -68,11 +63,21 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
             # the separator, for every window): isotropy is undefined there.
             rows.append({"layer": layer})
             continue
-        centered = E - E.mean(axis=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # warned once above
-            row = {"layer": layer, **_isotropy.isotropy_summary(E, random_state=random_state)}
-        row["average_cosine_centered"] = _isotropy.average_cosine(centered)
-        row["partition_centered"] = _isotropy.partition_isotropy(centered)
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("layer")
+        rows.append({"layer": layer, **_measures(E, random_state)})
+    profile = pd.DataFrame(rows).set_index("layer")
+    profile.attrs["isotropic"] = _null.isotropic_null(*per_layer[0].shape)
+    return profile
+
+
+def _measures(E, random_state):
+    """Adjusted, raw and centered-adjusted measures of one layer's states."""
+    with warnings.catch_warnings():
+        # The adjusted measures account for few rows; the raw IsoScore's warning is moot.
+        warnings.simplefilter("ignore", UserWarning)
+        report = _null.isotropy_report(E, random_state=random_state)
+        _, centered, _ = _null._adjusted(_isotropy._check_points(E - E.mean(axis=0)),
+                                         _SHIFT_SENSITIVE, random_state)
+    row = report["adjusted"].to_dict()
+    row.update({f"{name}_raw": value for name, value in report["raw"].items()})
+    row.update({f"{name}_centered": value for name, value in centered.items()})
+    return row

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from llmiso import IsotropyCenterer
-from llmiso.metrics import isoscore
+from llmiso.metrics import adjusted_isotropy, isoscore
 
 RNG = np.random.default_rng(0)
 
@@ -71,7 +71,9 @@ def test_none_passes_through_and_cluster_caps_clusters():
 def test_score_is_the_isotropy_of_the_output():
     for method in ("none", "center", "whiten"):
         centerer = IsotropyCenterer(method).fit(TRAIN)
-        assert centerer.score(TEST) == pytest.approx(isoscore(centerer.transform(TEST)))
+        assert centerer.score(TEST) == pytest.approx(adjusted_isotropy(centerer.transform(TEST)))
+    scores = {m: IsotropyCenterer(m).fit(TRAIN).score(TEST) for m in ("none", "center", "whiten")}
+    assert scores["none"] < scores["center"] < scores["whiten"]  # offset, then unequal spread
     cos = IsotropyCenterer("none", metric="average_cosine").fit(TRAIN)
     assert cos.score(TEST) < -0.9  # negated: greater is more isotropic
 

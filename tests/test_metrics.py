@@ -1,10 +1,12 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 
 from llmiso import IsotropyCenterer
+from llmiso.metrics._null import RATIO
 from llmiso.metrics import (
     average_cosine,
     cluster_cosine,
@@ -15,6 +17,9 @@ from llmiso.metrics import (
     partition_isotropy,
     pinball_loss,
     top_component_share,
+    adjusted_isotropy,
+    isotropy_report,
+    isotropy_summary,
     weighted_quantile_loss,
 )
 
@@ -139,10 +144,11 @@ def test_scorer_scores_what_reaches_the_final_step():
     X, y = _anisotropic_regression()
     raw = make_pipeline(IsotropyCenterer("none"), Ridge()).fit(X, y)
     white = make_pipeline(IsotropyCenterer("whiten"), Ridge()).fit(X, y)
-    assert isotropy_scorer(raw, X) == pytest.approx(isoscore(X))
+    assert isotropy_scorer(raw, X) == pytest.approx(adjusted_isotropy(X))
+    assert make_isotropy_scorer("isoscore", adjusted=False)(raw, X) == pytest.approx(isoscore(X))
     assert isotropy_scorer(white, X) > 0.95 > isotropy_scorer(raw, X)
     # lower-is-better measures come back negated, so greater is always better
-    cos = make_isotropy_scorer("average_cosine")
+    cos = make_isotropy_scorer("average_cosine", adjusted=False)
     assert cos(raw, X) == pytest.approx(-average_cosine(X))
     assert cos(white, X) > cos(raw, X)
     # a bare transformer: its output
@@ -161,9 +167,12 @@ def test_scorer_in_grid_search_and_cross_validate():
     ).fit(X, y)
     iso = dict(zip(grid.cv_results_["param_isotropycenterer__method"], grid.cv_results_["mean_test_isotropy"]))
     assert iso["whiten"] > 0.9 > iso["center"]
-    assert iso["none"] == pytest.approx(iso["center"], abs=1e-9)  # IsoScore ignores shifts
+    # The default score sees the common offset that centering removes (IsoScore alone
+    # scored "none" and "center" the same).
+    assert iso["center"] > 3 * iso["none"]
     cv = cross_validate(
-        pipe, X, y, cv=3, scoring={"iso": make_isotropy_scorer("partition")}, return_estimator=True
+        pipe, X, y, cv=3, scoring={"iso": make_isotropy_scorer("partition", adjusted=False)},
+        return_estimator=True,
     )
     # Each fold's score is the partition isotropy of its held-out rows, as its fit transforms them.
     from sklearn.model_selection import KFold
@@ -175,6 +184,51 @@ def test_scorer_in_grid_search_and_cross_validate():
 def test_unknown_metric():
     with pytest.raises(ValueError, match="metric must be one of"):
         make_isotropy_scorer("nope")
+
+
+# -- isotropy referenced to its null ----------------------------------------------------
+
+SIZES = [(n, d) for n in (20, 50, 200, 2000) for d in (16, 576)]
+
+
+@pytest.mark.parametrize("n, d", SIZES)
+def test_isotropic_data_scores_the_isotropic_value_at_any_size(n, d):
+    reports = [isotropy_report(np.random.default_rng(seed).normal(size=(n, d)), random_state=0)
+               for seed in range(4)]
+    adjusted = pd.concat([r["adjusted"] for r in reports], axis=1)
+    isotropic = pd.Series({name: 1.0 if ratio else 0.0 for name, ratio in RATIO.items()})
+    spread = adjusted.drop(index="partition").mean(axis=1) - isotropic.drop("partition")
+    # The raw measures miss these by up to 0.95 (IsoScore of 30 x 576) at the same sizes.
+    assert spread.abs().max() < 0.06, spread
+    # Each flag is a one-sided test at 2.5%: about 0.7 of these 28 are expected.
+    flagged = sum(int(r["anisotropic"].sum()) for r in reports)
+    assert flagged <= 3, [r.loc[r["anisotropic"]] for r in reports]
+    summary = isotropy_summary(np.random.default_rng(9).normal(size=(n, d)), random_state=0)
+    assert set(summary) == set(RATIO)
+
+
+@pytest.mark.parametrize("n, d", SIZES)
+def test_a_common_direction_and_a_low_rank_cone_score_anisotropic_at_any_size(n, d):
+    rng = np.random.default_rng(1)
+    offset = rng.normal(size=(n, d)) + 1.0  # a direction common to every row
+    cone = np.abs(rng.normal(size=(n, 3))) @ rng.normal(size=(3, d)) + 0.05 * rng.normal(size=(n, d))
+    for X in (offset, cone):
+        report = isotropy_report(X, random_state=0)
+        assert report.loc["uncentered_isoscore", "anisotropic"]
+        assert report.loc["uncentered_isoscore", "adjusted"] < 0.5
+        assert adjusted_isotropy(X) == pytest.approx(report.loc["uncentered_isoscore", "adjusted"])
+        assert report.loc["average_cosine", "adjusted"] > 0.3
+    # Centering removes the offset, and the default score sees it.
+    assert adjusted_isotropy(offset - offset.mean(axis=0)) > 0.9
+
+
+def test_cluster_cosine_null_is_analytic_per_cluster():
+    """A cluster of m isotropic points centered on its own mean averages cosine -1/(m-1)."""
+    X = np.random.default_rng(0).normal(size=(30, 576))
+    report = isotropy_report(X, random_state=0)
+    assert report.loc["cluster_cosine", "raw"] == pytest.approx(-1 / 29, abs=2e-3)
+    assert report.loc["cluster_cosine", "isotropic"] == pytest.approx(-1 / 29)
+    assert abs(report.loc["cluster_cosine", "adjusted"]) < 2e-3
 
 
 # -- distribution scores -------------------------------------------------------------

@@ -1,6 +1,10 @@
 """Isotropy measures, isotropy scorers, and scores of predicted distributions.
 
-Every measure takes ``X`` of shape (n_samples, n_features), one point per row.
+Every measure takes ``X`` of shape (n_samples, n_features), one point per row. The
+raw measures keep their literature definitions; :func:`isotropy_report`,
+:func:`adjusted_isotropy`, :func:`isotropy_summary` and the scorers set each beside
+what isotropic data of the same size scores (its null), so values of different n
+and d compare.
 """
 
 from ._distribution import negative_log_likelihood, pinball_loss, weighted_quantile_loss
@@ -9,17 +13,19 @@ from ._isotropy import (
     cluster_cosine,
     effective_dimension,
     isoscore,
-    isotropy_summary,
     partition_isotropy,
     top_component_share,
 )
+from ._null import adjusted_isotropy, isotropy_report, isotropy_summary
 from ._scorers import isotropy_scorer, make_isotropy_scorer
 
 __all__ = [
+    "adjusted_isotropy",
     "average_cosine",
     "cluster_cosine",
     "effective_dimension",
     "isoscore",
+    "isotropy_report",
     "isotropy_scorer",
     "isotropy_summary",
     "make_isotropy_scorer",

@@ -41,8 +41,24 @@ def _mean_pairwise_cosine(X):
 def _covariance_spectrum(X):
     """Eigenvalues (descending, >= 0) of the sample covariance of ``X``."""
     Xc = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
-    cov = (Xc.T @ Xc).astype(np.float64) / (len(X) - 1)
-    return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
+    return _gram_spectrum(Xc) / (len(X) - 1)
+
+
+def _gram_spectrum(X):
+    """The min(n, d) largest eigenvalues of ``X^T X``, descending (the rest are 0).
+
+    From the n x n side when there are fewer rows than columns: O(n^2 d), not O(d^3).
+    """
+    if len(X) < X.shape[1]:
+        return np.linalg.svd(X.astype(np.float64), compute_uv=False) ** 2
+    return np.clip(np.linalg.eigvalsh((X.T @ X).astype(np.float64))[::-1], 0.0, None)
+
+
+def _gram_directions(X):
+    """Orthonormal eigenvectors of ``X^T X`` spanning the rows (d x min(n, d))."""
+    if len(X) < X.shape[1]:
+        return np.linalg.svd(X.astype(np.float64), full_matrices=False)[2].T
+    return np.linalg.eigh((X.T @ X).astype(np.float64))[1]
 
 
 @validate_params({**_SEEDED, "sample_size": _SAMPLE}, prefer_skip_nested_validation=True)
@@ -112,9 +128,11 @@ def partition_isotropy(X):
     (True, True)
     """
     X = _check_points(X)
-    gram = (X.T @ X).astype(np.float64)
-    _, directions = np.linalg.eigh(gram)
+    directions = _gram_directions(X)
     log_z = _column_logsumexp(X, directions.astype(X.dtype))
+    if directions.shape[1] < X.shape[1]:
+        # Directions orthogonal to every row: each projection is 0, so Z(c) = n.
+        log_z = np.append(log_z, np.log(len(X)))
     return float(np.exp(log_z.min() - log_z.max()))
 
 
@@ -136,8 +154,8 @@ def _column_logsumexp(X, C, chunk=8192):
     return peak + np.log(total)
 
 
-@validate_params(_X, prefer_skip_nested_validation=True)
-def isoscore(X):
+@validate_params({**_X, "center": ["boolean"]}, prefer_skip_nested_validation=True)
+def isoscore(X, *, center=True):
     """IsoScore (Rudman et al., 2022): how uniformly the variance spreads over all dimensions.
 
     The covariance eigenvalues ``lambda`` (the variances along the principal
@@ -149,10 +167,16 @@ def isoscore(X):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+    center : bool, default=True
+        True: the covariance, as the authors define it, blind to a common offset.
+        False: the second moments ``X^T X / n`` instead, so a direction common to
+        every row counts as the anisotropy it is (what centering removes).
 
     Returns
     -------
     float in [0, 1]; 1 is isotropic, 0 means one direction holds all variance.
+    Biased low for finite samples (0.63 for 1,000 standard Gaussian rows in 576
+    dimensions): :func:`isotropy_report` sets it beside isotropic data of the same size.
 
     References
     ----------
@@ -180,10 +204,22 @@ def isoscore(X):
             UserWarning,
             stacklevel=3,  # past validate_params' wrapper, to the caller
         )
-    variances = _nonzero_spectrum(X)
-    normalized = variances * np.sqrt(d) / np.linalg.norm(variances)
+    return _isoscore_of_spectrum(_nonzero_spectrum(X) if center else _second_moments(X), d)
+
+
+def _isoscore_of_spectrum(variances, d):
+    normalized = np.zeros(d)
+    normalized[: len(variances)] = variances * np.sqrt(d) / np.linalg.norm(variances)
     defect = np.linalg.norm(normalized - 1) / np.sqrt(2 * (d - np.sqrt(d)))
     return float(((d - defect**2 * (d - np.sqrt(d))) ** 2 - d) / (d * (d - 1)))
+
+
+def _second_moments(X):
+    """Eigenvalues (descending, >= 0) of ``X^T X / n``: the spread about the origin."""
+    spectrum = _gram_spectrum(X) / len(X)
+    if spectrum.sum() <= 0:
+        raise ValueError("Every row of X is zero; isotropy is undefined.")
+    return spectrum
 
 
 def _nonzero_spectrum(X):
@@ -282,20 +318,30 @@ def cluster_cosine(X, *, k="auto", sample_size=2000, random_state=None, return_k
     >>> k, abs(score) < 0.05
     (3, True)
     """
+    score, _, best_k = _cluster_cosine_and_sizes(X, k=k, sample_size=sample_size,
+                                                 random_state=random_state)
+    return (score, best_k) if return_k else score
+
+
+def _cluster_cosine_and_sizes(X, *, k="auto", sample_size=2000, random_state=None):
+    """The cluster cosine; per cluster of 2 or more members, (its cosine, its size); k."""
     X = _sample_rows(_check_points(X), sample_size, random_state)
     X = X - X.mean(axis=0)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    with warnings.catch_warnings():
-        # Fewer distinct points than k (e.g. repeated tokens) is expected, not a fault.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        labels, best_k = _choose_clusters(X, k, seed)
+    if k == 1:
+        labels, best_k = np.zeros(len(X), dtype=int), 1
+    else:
+        with warnings.catch_warnings():
+            # Fewer distinct points than k (e.g. repeated tokens) is expected, not a fault.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            labels, best_k = _choose_clusters(X, k, seed)
     per_cluster = [
-        _mean_pairwise_cosine(members - members.mean(axis=0))
+        (_mean_pairwise_cosine(members - members.mean(axis=0)), len(members))
         for members in (X[labels == c] for c in np.unique(labels))
         if len(members) >= 2
     ]
-    score = float(np.mean(per_cluster)) if per_cluster else 0.0
-    return (score, best_k) if return_k else score
+    score = float(np.mean([c for c, _ in per_cluster])) if per_cluster else 0.0
+    return score, per_cluster, best_k
 
 
 def _choose_clusters(X, k, seed):
@@ -318,37 +364,3 @@ def _choose_clusters(X, k, seed):
         best_k = int(k)
         labels = KMeans(best_k, n_init="auto", random_state=seed).fit(X).labels_
     return labels, best_k
-
-
-@validate_params(_SEEDED, prefer_skip_nested_validation=True)
-def isotropy_summary(X, *, random_state=None):
-    """Every measure of ``X`` in one dict: what the profile, the demo and the CLI report.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    random_state : int, RandomState instance or None, default=None
-        Seeds the cluster measure.
-
-    Returns
-    -------
-    dict
-        ``isoscore``, ``partition``, ``average_cosine``, ``cluster_cosine``,
-        ``effective_dimension`` and ``top_component_share``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from llmiso.metrics import isotropy_summary
-    >>> summary = isotropy_summary(np.random.default_rng(0).normal(size=(500, 4)), random_state=0)
-    >>> round(summary["effective_dimension"], 1), round(summary["isoscore"], 2)
-    (4.0, 0.99)
-    """
-    return {
-        "isoscore": isoscore(X),
-        "partition": partition_isotropy(X),
-        "average_cosine": average_cosine(X),
-        "cluster_cosine": cluster_cosine(X, random_state=random_state),
-        "effective_dimension": effective_dimension(X),
-        "top_component_share": top_component_share(X),
-    }
