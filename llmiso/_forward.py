@@ -39,6 +39,63 @@ def _blocks(model, n_layers):
     return None
 
 
+def attention_sublayers(model, n_layers):
+    """Per transformer block, the module whose output is its self-attention sublayer's
+    output before the residual add (the seed paper's hook point): Llama-style
+    ``self_attn``, GPT-2 ``attn``, and BERT's ``attention.output.dense`` (BERT's
+    ``attention`` module itself adds the residual and normalizes)."""
+    blocks = _blocks(model, n_layers)
+    if blocks is None:
+        raise ValueError(f"Cannot find the {n_layers} transformer blocks of "
+                         f"{type(model).__name__} to read their attention sublayers.")
+    found = []
+    for block in blocks:
+        attention = next((getattr(block, name) for name in ("self_attn", "attn", "attention")
+                          if hasattr(block, name)), None)
+        if attention is None:
+            raise ValueError(f"Cannot find the self-attention sublayer of {type(block).__name__} "
+                             "(looked for self_attn, attn, attention).")
+        dense = getattr(getattr(attention, "output", None), "dense", None)
+        found.append(dense if dense is not None else attention)
+    return found
+
+
+def _after_attention(module, args, output):
+    request = getattr(_CAPTURE, "attention", None)
+    if request is not None:
+        request[module._llmiso_layer] = output[0] if isinstance(output, tuple) else output
+
+
+def attention_states(loaded, ids, picks, *, batch_size, progress):
+    """The attention sublayers' outputs at chosen tokens, layer by layer.
+
+    ``picks[i]`` lists the token positions of prompt i to keep. Returns one
+    (total picks, hidden) float32 array per layer 1..n_layers, rows in prompt order.
+    """
+    import torch
+
+    modules = attention_sublayers(loaded.model, loaded.n_layers)
+    with _REGISTER_LOCK:
+        for layer, module in enumerate(modules, start=1):
+            if not hasattr(module, "_llmiso_layer"):
+                module._llmiso_layer = layer
+                module.register_forward_hook(_after_attention)
+    per_prompt = [None] * len(ids)
+    _CAPTURE.attention = {}
+    try:
+        for batch, _, _ in _batches(loaded, ids, [loaded.n_layers], batch_size, progress):
+            outputs = _CAPTURE.attention
+            for j, i in enumerate(batch):
+                per_prompt[i] = torch.stack(
+                    [outputs[L][j, picks[i]] for L in range(1, loaded.n_layers + 1)]
+                ).float().cpu().numpy()
+            _CAPTURE.attention = {}
+    finally:
+        _CAPTURE.attention = None
+    stacked = np.concatenate(per_prompt, axis=1)  # (layers, total picks, hidden)
+    return list(stacked)
+
+
 def _before_first(module, args, kwargs):
     request = getattr(_CAPTURE, "request", None)
     if request is not None:

@@ -11,6 +11,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -238,28 +239,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 f"{mode} input; pass the same kind of data to fit and transform."
             )
         loaded = self._load()
-        limit = self._max_length(loaded)
-        if mode == "numeric":
-            X = self._check_numeric(X, reset=False)
-            scales = _prompts.window_scales(X, self.scaling)
-            prompts = _prompts.format_windows(
-                X, decimals=self.decimals, separator=self.separator, scales=scales,
-                trailing=self.trailing_separator,
-            )
-        else:
-            prompts = _check_texts(X)
+        X, scales, prompts = self._prompts_of(X, mode)
 
         def tokenize(part):
-            if mode == "numeric":
-                return _prompts.tokenize_windows(
-                    loaded.tokenizer, X[part], scales[part], limit,
-                    decimals=self.decimals, separator=self.separator,
-                    trailing=self.trailing_separator,
-                )
-            ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
-            specials = _prompts.special_token_counts(loaded.tokenizer)
-            cut = sum(len(row) > limit for row in ids)
-            return [_prompts.cut_left(row, limit, specials) for row in ids], cut
+            return self._tokenize(loaded, mode, X, scales, prompts, part)
 
         out = np.empty((len(prompts), loaded.hidden_size * len(self.layers_)), np.float32)
         n_cut = 0
@@ -283,6 +266,73 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 stacklevel=3,  # past sklearn's set_output wrapper, to the user's call
             )
         return out
+
+    def _prompts_of(self, X, mode):
+        """The checked input, the window scales (numeric) and the prompt texts."""
+        if mode != "numeric":
+            return X, None, _check_texts(X)
+        X = self._check_numeric(X, reset=False)
+        scales = _prompts.window_scales(X, self.scaling)
+        prompts = _prompts.format_windows(
+            X, decimals=self.decimals, separator=self.separator, scales=scales,
+            trailing=self.trailing_separator,
+        )
+        return X, scales, prompts
+
+    def _tokenize(self, loaded, mode, X, scales, prompts, part):
+        """Token ids of the prompts ``part`` (cut from the left to fit), and how many were cut."""
+        limit = self._max_length(loaded)
+        if mode == "numeric":
+            return _prompts.tokenize_windows(
+                loaded.tokenizer, X[part], scales[part], limit,
+                decimals=self.decimals, separator=self.separator,
+                trailing=self.trailing_separator,
+            )
+        ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
+        specials = _prompts.special_token_counts(loaded.tokenizer)
+        cut = sum(len(row) > limit for row in ids)
+        return [_prompts.cut_left(row, limit, specials) for row in ids], cut
+
+    def attention_states(self, X, *, sample_size=2000, random_state=0):
+        """The self-attention sublayers' outputs at sampled tokens: the seed paper's source.
+
+        Every token position of every prompt (padding excluded) is a candidate; a
+        seeded sample of ``sample_size`` of them is read at every layer, from the
+        output of each block's attention sublayer before the residual add (forward
+        hooks; see :func:`llmiso.isotropy_profile` with ``source="attention"``).
+        Not cached; ``layer`` and ``pooling`` are not used.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window_length), or list of str
+        sample_size : int, default=2000
+            Token positions kept (all of them if there are fewer).
+        random_state : int, RandomState instance or None, default=0
+            Picks the positions (the paper's subsample is unseeded).
+
+        Returns
+        -------
+        list of ndarray
+            One (n_picked, hidden_size_) float32 array per layer 1..n_model_layers_.
+        """
+        from ._forward import attention_states
+
+        check_is_fitted(self)
+        mode = self._mode(X)
+        loaded = self._load()
+        X, scales, prompts = self._prompts_of(X, mode)
+        ids, _ = self._tokenize(loaded, mode, X, scales, prompts, np.arange(len(prompts)))
+        owners = np.repeat(np.arange(len(ids)), [len(row) for row in ids])
+        positions = np.concatenate([np.arange(len(row)) for row in ids])
+        rng = check_random_state(random_state)
+        keep = np.sort(rng.choice(len(owners), min(sample_size, len(owners)), replace=False))
+        picks = [positions[keep[owners[keep] == i]] for i in range(len(ids))]
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(ids), desc="Attention outputs", unit="window",
+                  disable=not self.verbose) as progress:
+            return attention_states(loaded, ids, picks, batch_size=self.batch_size,
+                                    progress=progress)
 
     def embed_series(self, series, window_length, *, stride=None):
         """Embed every window of each series, reading one state per value (causal models).

@@ -11,7 +11,8 @@ from .metrics import _isotropy, _null
 _SHIFT_SENSITIVE = ("uncentered_isoscore", "average_cosine", "partition")
 
 
-def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
+def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, random_state=0,
+                     verbose=False):
     """Every isotropy measure at every layer, referenced to isotropic data of the same size.
 
     ``X`` is embedded once, reading all hidden states of the model from one forward
@@ -29,8 +30,18 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     embedder : LLMEmbedder
         Its settings (model, pooling, prompt) are used; its ``layer`` is ignored.
     X : array-like of shape (n_samples, window_length), or list of str
+    source : {"last_token", "attention"}, default="last_token"
+        ``"last_token"``: the embedder's own output at every layer, one vector per
+        prompt (what a forecaster's head sees). ``"attention"``: the seed paper's
+        protocol, the output of each block's self-attention sublayer before the
+        residual add, at ``sample_size`` token positions sampled (seeded) from
+        every position of every prompt (see :meth:`LLMEmbedder.attention_states`);
+        its cluster cosine is the paper's indicator (globally centered, k-means
+        for k = 2..16 by silhouette).
+    sample_size : int, default=2000
+        Token positions sampled for ``source="attention"``.
     random_state : int, default=0
-        Seeds the cluster measure.
+        Seeds the cluster measure and the token sample.
     verbose : bool, default=False
         Progress bar over the layers (the embedder's own ``verbose`` shows one
         while embedding).
@@ -49,10 +60,16 @@ def isotropy_profile(embedder, X, *, random_state=0, verbose=False):
     import pandas as pd
     from tqdm.auto import tqdm
 
-    n_layers = clone(embedder).set_params(layer=0).fit(X).n_model_layers_
-    layers = list(range(n_layers + 1))
-    Z = clone(embedder).set_params(layer=layers).fit_transform(X)
-    per_layer = np.split(Z, len(layers), axis=1)
+    if source not in ("last_token", "attention"):
+        raise ValueError(f"source must be 'last_token' or 'attention', got {source!r}.")
+    fitted = clone(embedder).set_params(layer=0).fit(X)
+    if source == "attention":
+        per_layer = fitted.attention_states(X, sample_size=sample_size, random_state=random_state)
+        layers = list(range(1, len(per_layer) + 1))
+    else:
+        layers = list(range(fitted.n_model_layers_ + 1))
+        Z = clone(embedder).set_params(layer=layers).fit_transform(X)
+        per_layer = np.split(Z, len(layers), axis=1)
     rows = []
     progress = tqdm(zip(layers, per_layer), total=len(layers), desc="Isotropy per layer",
                     disable=not verbose)
