@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_series.py", "one pass, stride 24"),
         ("bench_recipe.py", "same head, no LLM"),
         ("bench_isotropy_null.py", "20x16"),
+        ("bench_isotropy_error.py", "leave-one-dataset-out"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
-    args = ["--output", str(tmp_path)] if script == "bench_accuracy.py" else []
+    args = {"bench_accuracy.py": ["--output", str(tmp_path)],
+            "bench_isotropy_error.py": ["--out", str(tmp_path)]}.get(script, [])
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), "--quick", *args],
         capture_output=True, text=True, timeout=900, cwd=tmp_path,
