@@ -18,9 +18,15 @@ import numpy as np
 from ._models import DEFAULT_MODEL
 
 QUANTILES = (0.1, 0.5, 0.9)
-# Below these, the embeddings the head sees use too few directions to be trusted.
-MIN_EFFECTIVE_DIMENSION = 3.0
-MAX_AVERAGE_COSINE = 0.5
+# What the command may say about trust, and no more: in the seed paper's experiment
+# on our model (benchmarks/bench_isotropy_error.py, docs/benchmarks.md), a threshold
+# on isotropy fitted on the other datasets did not tell, on a left-out dataset, whether
+# the LLM head beats the same head without the LLM better than the majority answer did.
+# So isotropy is reported against its null, and the verdict is left to the backtest.
+TRUST_EVIDENCE = (
+    "isotropy did not predict out of sample whether the LLM head beats the same head "
+    "without the LLM (docs/benchmarks.md); `--backtest N` measures that on your series"
+)
 
 
 def _print(quiet, *parts):
@@ -69,18 +75,17 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     table.to_csv(output)
     _print(quiet, f"wrote {output}")
 
-    iso = forecaster.head_isotropy(frame)
-    if iso is None:
+    report = _head_isotropy(forecaster, frame)
+    if report is None:
         _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
                "series are constant)")
     else:
-        _print(quiet, "isotropy of the embeddings the head used: "
-               + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
-        if (iso["effective_dimension"] < MIN_EFFECTIVE_DIMENSION
-                or iso["average_cosine"] > MAX_AVERAGE_COSINE):
-            print("warning: the embeddings are strongly anisotropic (few directions carry "
-                  "their variance); treat this forecast with caution, or try --centering "
-                  "whiten or another --layer (see `llmiso isotropy`).", file=sys.stderr)
+        _print(quiet, "isotropy of the embeddings the head used, beside the range of "
+               "isotropic data of the same size:\n" + _isotropy_lines(report))
+        flagged = report.index[report["anisotropic"]]
+        if len(flagged):
+            print(f"note: the embeddings are anisotropic beyond sampling noise by "
+                  f"{', '.join(flagged)}; {TRUST_EVIDENCE}.", file=sys.stderr)
     if plot:
         from .plotting import plot_forecast
 
@@ -107,11 +112,29 @@ def _compare(forecaster, frame, horizon, origins, quiet):
     _print(quiet, f"backtest, {origins} origins of {horizon} steps (MASE with seasonal period "
            f"{sp}):\n" + table.round(3).to_string())
     print(verdict(table, "LLM", "same head, no LLM"), flush=True)
-    iso = fitted["LLM"].head_isotropy(frame.iloc[: len(frame) - horizon])
-    if iso is not None:
-        _print(quiet, "isotropy of the LLM head's training embeddings: "
-               + ", ".join(f"{k} {v:.3f}" for k, v in iso.items()))
+    report = _head_isotropy(fitted["LLM"], frame.iloc[: len(frame) - horizon])
+    if report is not None:
+        _print(quiet, "isotropy of the LLM head's training embeddings:\n"
+               + _isotropy_lines(report))
     return table
+
+
+def _head_isotropy(forecaster, frame):
+    """isotropy_report of the features the head sees; None when they are all equal."""
+    from .metrics import isotropy_report
+
+    features = forecaster.head_features(frame)
+    if not np.ptp(features, axis=0).any():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few windows: the null accounts for it
+        return isotropy_report(features, random_state=0)
+
+
+def _isotropy_lines(report):
+    return "\n".join(
+        f"  {name:<20} {row.adjusted:7.3f}   isotropic: {row.isotropic_low:.3f} to "
+        f"{row.isotropic_high:.3f}" for name, row in report.iterrows())
 
 
 def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
