@@ -204,6 +204,11 @@ def main():
     print(f"\n({time.perf_counter() - start:.0f} s; tables in {out}/)")
 
 
+# Isotropy of each LLM head's training features, adjusted to isotropic data of the same
+# size (head_isotropy): 1 (IsoScores) or 0 (cluster cosine) is isotropic at any size.
+ISOTROPY = ("uncentered_isoscore", "isoscore", "cluster_cosine")
+
+
 def report(scores, isotropy):
     pd.set_option("display.width", 200)
     naive = scores[scores.model == "seasonal naive"].set_index("series")
@@ -221,16 +226,19 @@ def report(scores, isotropy):
         geomean_rel_WQL=("rel_WQL", lambda v: float(np.exp(np.log(v).mean())) if v.notna().all() else np.nan),
         coverage80=("coverage80", "mean"),
     )
-    if len(isotropy):
-        summary = summary.join(isotropy.groupby("model")[["isoscore", "cluster_cosine"]].mean())
+    measures = [m for m in ISOTROPY if m in isotropy]
+    if measures:
+        summary = summary.join(isotropy.groupby("model")[measures].mean())
     print("\nRelative to seasonal naive (geometric mean over series):\n"
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
-    llm = summary.dropna(subset=["isoscore"]) if "isoscore" in summary else summary.iloc[:0]
+    llm = summary.dropna(subset=measures[:1]) if measures else summary.iloc[:0]
     if len(llm) > 2:
-        for measure in ("isoscore", "cluster_cosine"):
-            rho = llm[measure].rank().corr(llm["geomean_rel_MASE"].rank())
+        from bench_isotropy_error import spearman_with_interval
+
+        for measure in measures:
+            rho, low, high, _ = spearman_with_interval(llm[measure], llm["geomean_rel_MASE"])
             print(f"Spearman correlation across {len(llm)} LLM configurations, {measure} "
-                  f"vs relative MASE: {rho:+.2f}")
+                  f"(adjusted) vs relative MASE: {rho:+.2f} [95% bootstrap {low:+.2f}, {high:+.2f}]")
 
 
 if __name__ == "__main__":
