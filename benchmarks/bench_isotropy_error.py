@@ -7,7 +7,7 @@ scikit-learn's GP prior on a grid of [0, 1] (seeded, no download): DotProduct
 sigma_0 0 and 1, ExpSineSquared with periods of 7 and 24 steps, RationalQuadratic
 alpha 1 and 10, RBF length scale 0.1 and 1, WhiteKernel noise 1 and 0.1; plus
 sktime's airline, lynx and shampoo series. Two GP series of 200 values per
-kernel. Every other layer of the model (and the last) is read in one pass per
+kernel. Every third layer of the model (and the last) is read in one pass per
 series (``embed_series``: the state at the separator after each value).
 
 Per layer and dataset: the softmax head the forecaster uses (centered, unit mean
@@ -246,8 +246,8 @@ def main(argv=None):
         attention_windows, attention_tokens = 40, 1000
     probe = LLMEmbedder(model, layer=0).fit(np.ones((1, WINDOW)))
     n_layers = probe.n_model_layers_
-    # Every other layer and the last: the profile's shape at half the head fits.
-    layers = sorted(set(range(0, n_layers + 1, 1 if args.quick else 2)) | {n_layers})
+    # Every third layer and the last: the profile's shape at a third of the head fits.
+    layers = sorted(set(range(0, n_layers + 1, 1 if args.quick else 3)) | {n_layers})
     embedder = LLMEmbedder(model, layer=layers).fit(np.ones((1, WINDOW)))
     rows = []
     for seed, (name, series) in enumerate(data.items()):

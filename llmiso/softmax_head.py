@@ -3,6 +3,9 @@
 from numbers import Integral, Real
 
 import numpy as np
+from functools import partial
+
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 from threadpoolctl import threadpool_limits
@@ -26,7 +29,8 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     L-BFGS from a zero start, so a fit is deterministic.
 
     A 2-D ``y`` (n_samples, n_outputs) gets one softmax per column (one per forecast
-    horizon step, say); the columns share the bins and are fitted as one problem.
+    horizon step, say); the columns share the bins, and each is fitted on its own
+    (the problem is separable), in parallel with ``n_jobs``.
 
     Parameters
     ----------
@@ -49,7 +53,10 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         L-BFGS iterations at most.
     tol : float, default=1e-4
         Stop when the largest gradient entry falls below ``tol`` (as sklearn's
-        ``LogisticRegression``).
+        ``LogisticRegression``), for each output.
+    n_jobs : int, default=None
+        Outputs fitted at once, in threads (None: 1 unless in a
+        ``joblib.parallel_backend`` context; -1: all cores).
 
     Attributes
     ----------
@@ -64,7 +71,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     intercept_ : ndarray of shape (n_outputs_, n_bins)
     n_outputs_ : int
     n_iter_ : int
-        L-BFGS iterations run.
+        L-BFGS iterations run (the most any output needed).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
@@ -101,6 +108,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         "point": [StrOptions({"median", "mean"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -114,6 +122,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         point="median",
         max_iter=300,
         tol=1e-4,
+        n_jobs=None,
     ):
         self.n_bins = n_bins
         self.bin_range = bin_range
@@ -123,6 +132,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         self.point = point
         self.max_iter = max_iter
         self.tol = tol
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -182,38 +192,23 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
             X, basis = U * S, Vt
         F = X.astype(np.float32)  # the matrix products dominate; float32 halves them
         r = F.shape[1]
-        T = targets.reshape(n, H * K).astype(np.float32)
-        alpha = self.alpha
-
-        def loss_and_grad(theta):
-            W = theta[: r * H * K].reshape(r, H * K).astype(np.float32)
-            b = theta[r * H * K :].astype(np.float32)
-            Z = (F @ W + b).reshape(n, H, K)
-            Z -= Z.max(axis=2, keepdims=True)
-            E = np.exp(Z)
-            total = E.sum(axis=2, keepdims=True)
-            logp = (Z - np.log(total)).reshape(n, H * K)
-            loss = -np.sum(T * logp, dtype=np.float64) / n
-            loss += alpha / (2 * n) * np.dot(theta[: r * H * K], theta[: r * H * K])
-            G = ((E / total).reshape(n, H * K) - T) / n
-            grad_W = F.T @ G + (alpha / n) * W
-            return loss, np.concatenate([grad_W.ravel(), G.sum(axis=0)]).astype(np.float64)
-
-        # Threaded BLAS costs more than it saves on small products (10x here).
-        threads = 1 if n * r * H * K < 50_000_000 else None
-        with threadpool_limits(limits=threads, user_api="blas"):
-            result = minimize(
-                loss_and_grad,
-                np.zeros(r * H * K + H * K),
-                jac=True,
-                method="L-BFGS-B",
-                options={"maxiter": self.max_iter, "gtol": self.tol},
-            )
-        W = result.x[: r * H * K].reshape(r, H * K)
+        T = targets.astype(np.float32)
+        # The outputs share nothing but the features: the loss and the penalty are sums
+        # over outputs, so each is its own problem with the same optimum as the joint
+        # one, and needs only its own iterations (the joint L-BFGS runs every output as
+        # long as the slowest). n_jobs runs them in threads (BLAS releases the GIL).
+        n_jobs = min(effective_n_jobs(self.n_jobs), H)
+        threads = 1 if n_jobs > 1 or n * r * K < 50_000_000 else None
+        solve = partial(_fit_one_softmax, F, alpha=self.alpha, max_iter=self.max_iter,
+                        tol=self.tol, blas_threads=threads)
+        solved = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(solve)(T[:, h]) for h in range(H))
+        W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
-            W = basis.T @ W
-        coef = W.reshape(d, H, K).transpose(1, 2, 0)
-        return coef, result.x[r * H * K :].reshape(H, K), int(result.nit)
+            W = np.einsum("rd,rhk->dhk", basis, W)
+        coef = W.transpose(1, 2, 0)
+        intercept = np.stack([b for _, b, _ in solved])
+        return coef, intercept, max(it for _, _, it in solved)
 
     def predict_bin_proba(self, X):
         """Bin probabilities (the softmax itself).
@@ -348,6 +343,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         point="median",
         max_iter=300,
         tol=1e-4,
+        n_jobs=None,
     ):
         self.alphas = alphas
         self.cv = cv
@@ -358,6 +354,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         self.point = point
         self.max_iter = max_iter
         self.tol = tol
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -399,3 +396,27 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         params = self.get_params()
         del params["alphas"], params["cv"]
         return {**params, "alpha": alpha}
+
+
+def _fit_one_softmax(F, T, *, alpha, max_iter, tol, blas_threads):
+    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations."""
+    n, r = F.shape
+    K = T.shape[1]
+
+    def loss_and_grad(theta):
+        W = theta[: r * K].reshape(r, K).astype(np.float32)
+        Z = F @ W + theta[r * K :].astype(np.float32)
+        Z -= Z.max(axis=1, keepdims=True)
+        E = np.exp(Z)
+        total = E.sum(axis=1, keepdims=True)
+        loss = -np.sum(T * (Z - np.log(total)), dtype=np.float64) / n
+        loss += alpha / (2 * n) * np.dot(theta[: r * K], theta[: r * K])
+        G = (E / total - T) / n
+        grad_W = F.T @ G + (alpha / n) * W
+        return loss, np.concatenate([grad_W.ravel(), G.sum(axis=0)]).astype(np.float64)
+
+    # Threaded BLAS costs more than it saves on small products (10x here).
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        result = minimize(loss_and_grad, np.zeros(r * K + K), jac=True, method="L-BFGS-B",
+                          options={"maxiter": max_iter, "gtol": tol})
+    return result.x[: r * K].reshape(r, K), result.x[r * K :], int(result.nit)

@@ -249,3 +249,18 @@ def test_fixed_bins_span_the_given_range():
     X, y = _linear(300)
     head = SoftmaxBinRegressor(n_bins=32, bin_range=(0, 3), bin_placement="fixed").fit(X, y)
     np.testing.assert_allclose(head.bin_edges_[1:-1], np.linspace(0, 3, 31))
+
+
+def test_outputs_are_fitted_as_the_separate_problems_they_are():
+    """Each output's softmax is the one fitted on that column alone, in any thread count."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 8))
+    Y = np.column_stack([X[:, 0] + rng.normal(size=300), -2 * X[:, 1] + rng.normal(size=300)])
+    bins = dict(n_bins=20, bin_placement="fixed", bin_range=(-6.0, 6.0))
+    both = SoftmaxBinRegressor(**bins).fit(X, Y)
+    parallel = SoftmaxBinRegressor(**bins, n_jobs=2).fit(X, Y)
+    for h in range(2):
+        alone = SoftmaxBinRegressor(**bins).fit(X, Y[:, h])
+        np.testing.assert_allclose(both.coef_[h], alone.coef_[0], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(both.predict(X)[:, h], alone.predict(X), rtol=1e-9)
+    np.testing.assert_array_equal(parallel.coef_, both.coef_)
