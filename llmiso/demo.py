@@ -78,8 +78,9 @@ def _run(output_dir, quiet):
     iso_table = pd.DataFrame(isotropy).T
     say("\nForecast accuracy (mean over origins):\n" + table.round(3).to_string())
     say("\n" + verdict(table, "LLM (defaults)", "same head, no LLM"))
-    say("\nIsotropy of the training embeddings each LLM head used:\n"
-        + iso_table.round(3).to_string())
+    say("\nIsotropy of the training embeddings each LLM head used, adjusted to isotropic "
+        "data of the same size (1 for the IsoScores, partition and effective dimension, "
+        "0 for the cosines and top share, at any size):\n" + iso_table.round(3).to_string())
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions
