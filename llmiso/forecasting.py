@@ -9,6 +9,9 @@ from sktime.forecasting.base import BaseForecaster
 from ._models import DEFAULT_MODEL
 from ._windows import sliding_windows
 
+# Series per embedding task: small enough to spread a panel over workers, large
+# enough that each task fills the model's batches.
+SERIES_PER_TASK = 64
 STRATEGIES = ("direct", "recursive")
 ENCODINGS = ("window", "series")
 
@@ -90,6 +93,13 @@ class LLMForecaster(BaseForecaster):
         backtests and tuning.
     verbose : bool, default=False
         Progress bar while embedding.
+    n_jobs : int, default=None
+        Groups of ``SERIES_PER_TASK`` series embedded at once, in joblib workers
+        (None: 1 unless in a ``joblib.parallel_backend`` context; -1: all). Under
+        ``joblib.parallel_backend("dask")`` the groups run on a Dask cluster, each
+        worker loading the model once, and the head is fitted once on the gathered
+        embeddings. The groups are the same for any ``n_jobs``, so the result is
+        identical to a single process.
     embedder : LLMEmbedder, default=None
         Used (cloned) instead of the embedder built from ``model``, ``layer``,
         ``pooling``, ``decimals``, ``batch_size``, ``dtype``, ``device``,
@@ -166,6 +176,7 @@ class LLMForecaster(BaseForecaster):
         include_values=False,
         embedder=None,
         head=None,
+        n_jobs=None,
     ):
         self.window_length = window_length
         self.model = model
@@ -186,6 +197,7 @@ class LLMForecaster(BaseForecaster):
         self.include_values = include_values
         self.embedder = embedder
         self.head = head
+        self.n_jobs = n_jobs
         super().__init__()
         self._y = self._X = None  # sktime's data memory, empty as with remember_data
         if strategy == "recursive":  # one next-step head serves any horizon
@@ -251,12 +263,15 @@ class LLMForecaster(BaseForecaster):
         scales = [mean_abs_scale(w) for w in windows]
         if self.embedder_ is None:  # no LLM: the head reads the scaled window itself
             return [(w / s[:, None], s) for w, s in zip(windows, scales)]
-        if self._stride() > 1:
-            encoded = self.embedder_.embed_series(many, self.window_length, stride=self._stride())
-        else:
-            embeddings = np.split(self.embedder_.transform(np.vstack(windows)),
-                                  np.cumsum([len(w) for w in windows])[:-1])
-            encoded = list(zip(embeddings, scales))
+        from joblib import Parallel, delayed
+
+        # Fixed groups, whatever n_jobs: the model sees the same batches either way.
+        groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
+        parts = Parallel(n_jobs=self.n_jobs)(
+            delayed(_embed_group)(self.embedder_, many[g], windows[g], scales[g],
+                                  self.window_length, self._stride())
+            for g in groups)
+        encoded = [pair for part in parts for pair in part]
         if self.include_values:  # each row beside the window it ends, in that row's scale
             encoded = [(np.hstack([e, w / s[:, None]]), s) for (e, s), w in zip(encoded, windows)]
         return encoded
@@ -444,3 +459,12 @@ class LLMForecaster(BaseForecaster):
             {**base, "strategy": "recursive", "centering": "abtt", "pooling": "mean"},
             {**base, "encoding": "series", "stride": 3},
         ]
+
+
+def _embed_group(embedder, many, windows, scales, window_length, stride):
+    """(embeddings, scales) of each series of one group: a task for a joblib worker."""
+    if stride > 1:
+        return embedder.embed_series(many, window_length, stride=stride)
+    embeddings = np.split(embedder.transform(np.vstack(windows)),
+                          np.cumsum([len(w) for w in windows])[:-1])
+    return list(zip(embeddings, scales))
