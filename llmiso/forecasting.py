@@ -280,7 +280,7 @@ class LLMForecaster(BaseForecaster):
         """The values of each series of ``y`` (one for a plain series), in order."""
         if isinstance(y.index, pd.MultiIndex):
             levels = list(range(y.index.nlevels - 1))
-            groups = y.iloc[:, 0].groupby(level=levels, sort=False)
+            groups = y.iloc[:, 0].groupby(level=levels if len(levels) > 1 else 0, sort=False)
             return [(key, group.to_numpy(dtype=float)) for key, group in groups]
         return [(None, y.iloc[:, 0].to_numpy(dtype=float))]
 

@@ -201,7 +201,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         threads = 1 if n_jobs > 1 or n * r * K < 50_000_000 else None
         solve = partial(_fit_one_softmax, F, alpha=self.alpha, max_iter=self.max_iter,
                         tol=self.tol, blas_threads=threads)
-        solved = Parallel(n_jobs=n_jobs, prefer="threads")(
+        solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
             delayed(solve)(T[:, h]) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:

@@ -1,0 +1,141 @@
+"""The same estimators on a Dask cluster: two worker processes, one thread each, tiny model.
+
+Each path must give exactly what one process gives: the cluster only moves work.
+"""
+
+import os
+import signal
+import time
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+from llmiso.forecasting import LLMForecaster
+
+distributed = pytest.importorskip("distributed")
+TINY = dict(model="tiny-random-llama", dtype="float32", n_bins=20)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def _panel(n_series=6, length=40):
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"y": 50 + 10 * np.sin(np.arange(length) / 3 + k) + rng.normal(size=length)},
+                           index=pd.MultiIndex.from_product([[f"s{k}"], range(length)],
+                                                            names=["series", "time"]))
+              for k in range(n_series)]
+    return pd.concat(frames)
+
+
+def test_grid_search_under_the_dask_backend_matches_one_process(client):
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 6)), rng.random(40)
+    pipe = make_pipeline(LLMEmbedder("tiny-random-llama", dtype="float32"), IsotropyCenterer(),
+                         SoftmaxBinRegressor(n_bins=10))
+    grid = {"isotropycenterer__method": ["none", "center", "whiten"]}
+
+    def search():
+        return GridSearchCV(pipe, grid, cv=2, scoring="neg_mean_absolute_error").fit(X, y)
+
+    with joblib.parallel_backend("dask"):
+        on_cluster = search()
+    alone = search()
+    np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"],
+                                  alone.cv_results_["mean_test_score"])
+    # The workers did the fits, each with the model loaded once in its process.
+    loaded = client.run(lambda: len(__import__("llmiso._models", fromlist=["_CACHE"])._CACHE))
+    assert set(loaded.values()) == {1}
+
+
+def test_sktime_evaluate_with_the_dask_backend_matches_one_process(client):
+    from sktime.forecasting.model_evaluation import evaluate
+    from sktime.split import ExpandingWindowSplitter
+
+    y = _panel(1).droplevel(0)
+    cv = ExpandingWindowSplitter(initial_window=24, step_length=4, fh=[1, 2])
+    forecaster = LLMForecaster(window_length=6, **TINY)
+    on_cluster = evaluate(forecaster, cv, y, backend="dask")
+    alone = evaluate(forecaster, cv, y)
+    assert len(alone) == 4
+    np.testing.assert_array_equal(on_cluster.iloc[:, 0], alone.iloc[:, 0])
+
+
+def test_local_model_per_series_in_parallel_on_dask(client):
+    from sktime.forecasting.compose import ForecastByLevel
+
+    y = _panel(4)
+    local = ForecastByLevel(LLMForecaster(window_length=6, **TINY), groupby="local")
+    alone = local.clone().fit(y, fh=[1, 2]).predict()
+    local.set_config(**{"backend:parallel": "dask"})
+    on_cluster = local.fit(y, fh=[1, 2]).predict()
+    pd.testing.assert_frame_equal(on_cluster, alone)
+    # Each series got its own model: the forecast of s2 is that of a model fitted on s2.
+    s2 = LLMForecaster(window_length=6, **TINY).fit(y.loc["s2"], fh=[1, 2]).predict()
+    np.testing.assert_array_equal(alone.loc["s2"].to_numpy(), s2.to_numpy())
+
+
+def test_global_model_embeds_on_the_cluster_and_matches_one_process(client, monkeypatch):
+    import llmiso.forecasting as forecasting
+
+    monkeypatch.setattr(forecasting, "SERIES_PER_TASK", 2)  # 6 series: 3 tasks
+    y = _panel(6)
+    for encoding in ("window", "series"):
+        forecaster = LLMForecaster(window_length=6, encoding=encoding, n_jobs=-1, **TINY)
+        with joblib.parallel_backend("dask"):
+            on_cluster = forecaster.clone().fit(y, fh=[1, 2]).predict_quantiles(alpha=[0.1, 0.9])
+        alone = forecaster.clone().set_params(n_jobs=None).fit(y, fh=[1, 2]).predict_quantiles(
+            alpha=[0.1, 0.9])
+        pd.testing.assert_frame_equal(on_cluster, alone)
+
+
+def _slow_group(embedder, many, windows, scales, window_length, stride):
+    from llmiso.forecasting import _embed_group
+
+    time.sleep(1.0)  # long enough for the test to kill a worker mid-task
+    return _embed_group(embedder, many, windows, scales, window_length, stride)
+
+
+def test_a_killed_worker_loses_no_series(client, tmp_path):
+    from llmiso.forecasting import sliding_windows
+    from llmiso.scaling import mean_abs_scale
+
+    y = _panel(8)
+    many = [g.to_numpy(dtype=float) for _, g in y["y"].groupby(level=0)]
+    windows = [sliding_windows(v, 6) for v in many]
+    scales = [mean_abs_scale(w) for w in windows]
+    # A shared on-disk cache, written by both workers, one of them killed mid-run.
+    embedder = LLMEmbedder("tiny-random-llama", dtype="float32", cache_dir=tmp_path).fit(
+        np.zeros((1, 6)))
+    futures = [client.submit(_slow_group, embedder, many[i:i + 1], windows[i:i + 1],
+                             scales[i:i + 1], 6, 1, pure=False) for i in range(len(many))]
+    time.sleep(1.5)
+    victim = next(iter(client.scheduler_info()["workers"]))
+    pid = client.run(os.getpid, workers=[victim])[victim]
+    os.kill(pid, signal.SIGKILL)
+    results = client.gather(futures)
+    fresh = LLMEmbedder("tiny-random-llama", dtype="float32").fit(np.zeros((1, 6)))
+    for got, w in zip(results, windows):
+        np.testing.assert_array_equal(got[0][0], fresh.transform(w))
+    # The cache the dead worker was writing still reads back whole.
+    cached = LLMEmbedder("tiny-random-llama", dtype="float32", cache_dir=tmp_path).fit(
+        np.zeros((1, 6)))
+    np.testing.assert_array_equal(cached.transform(windows[0]), fresh.transform(windows[0]))
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it
+
+
+def test_an_unreachable_scheduler_fails_in_seconds():
+    start = time.perf_counter()
+    with pytest.raises(OSError):
+        distributed.Client("tcp://127.0.0.1:9", timeout="2s")
+    assert time.perf_counter() - start < 15
