@@ -114,3 +114,61 @@ def _regular_index(path, times, name):
             "frequency could be inferred; resample the series to a regular frequency."
         )
     return pd.DatetimeIndex(times, freq=freq).to_period()
+
+
+def read_long(path, *, id_column, time_column, value_column, min_length=2,
+              needed_for="the analysis"):
+    """Read a long-format CSV (one row per series, time and value) into a wide frame.
+
+    Returns a DataFrame indexed by time (a PeriodIndex when the times are dates at
+    a regular frequency, else the sorted times), one float column per series id.
+    Series may start at different times (NaN before their first value) but must
+    end at the same time, with no gaps, so one forecast origin serves them all.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python")
+    except Exception as error:
+        raise DataError(f"{path}: not a readable CSV file ({error}).") from error
+    if frame.empty:
+        raise DataError(f"{path}: the file has no rows.")
+    missing = [c for c in (id_column, time_column, value_column) if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: no column(s) {missing} for --id/--time-column/--value-column; "
+                        f"the columns are {list(frame.columns)}.")
+    values = pd.to_numeric(frame[value_column], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.fillna(0))
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(f"{path}: column {value_column!r} has {frame[value_column].iloc[row]!r} "
+                        f"on data row {row + 1}; write it as a finite number.")
+    times = frame[time_column]
+    if not pd.api.types.is_numeric_dtype(times):
+        times = pd.to_datetime(times, format="mixed", errors="coerce")
+        if times.isna().any():
+            raise DataError(f"{path}: cannot read the dates in column {time_column!r}; write "
+                            "them as YYYY-MM-DD or YYYY-MM.")
+    long = pd.DataFrame({"id": frame[id_column].astype(str), "time": times, "value": values})
+    if long.duplicated(["id", "time"]).any():
+        first = long[long.duplicated(["id", "time"])].iloc[0]
+        raise DataError(f"{path}: series {first['id']!r} has two values at {first['time']}; "
+                        "keep one row per series and time.")
+    wide = long.pivot(index="time", columns="id", values="value").sort_index()
+    ends = wide.apply(lambda c: c.last_valid_index())
+    if ends.nunique() > 1:
+        early = ends[ends != ends.max()].index[0]
+        raise DataError(f"{path}: series {early!r} ends at {ends[early]}, others at "
+                        f"{ends.max()}; every series must end at the same time.")
+    gaps = wide.apply(lambda c: c.loc[c.first_valid_index():].isna().any())
+    if gaps.any():
+        raise DataError(f"{path}: series {gaps.idxmax()!r} has gaps; fill them first.")
+    lengths = wide.notna().sum()
+    if lengths.min() < min_length:
+        raise DataError(f"{path}: series {lengths.idxmin()!r} has {lengths.min()} values, but at "
+                        f"least {min_length} are needed ({needed_for}).")
+    if pd.api.types.is_datetime64_any_dtype(wide.index):
+        wide.index = _regular_index(path, pd.Series(wide.index), time_column)
+    wide.columns.name = None
+    return wide

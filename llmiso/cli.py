@@ -1,6 +1,8 @@
 """The ``llmiso`` command: forecast a CSV, profile its isotropy, or run the demo.
 
     llmiso forecast DATA.csv --horizon H [--backtest ORIGINS] [--output forecast.csv]
+    llmiso forecast LONG.csv --id ID --time-column T --value-column V --horizon H \
+        [--workers N | --scheduler ADDRESS]
     llmiso isotropy DATA.csv [--plot isotropy_profile.png]
     llmiso demo [--output-dir llmiso-output]
 
@@ -9,6 +11,7 @@ estimators); nothing in the library imports the command.
 """
 
 import argparse
+import contextlib
 import sys
 import warnings
 from pathlib import Path
@@ -44,30 +47,42 @@ def _panel(frame):
 
 
 def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
-             value_columns=None, window_length=24, layer=-1, centering="center",
-             encoding="window", model=DEFAULT_MODEL, backtest=0, quiet=False):
+             value_columns=None, id_column=None, window_length=24, layer=-1,
+             centering="center", encoding="window", model=DEFAULT_MODEL, backtest=0,
+             workers=None, scheduler=None, quiet=False):
     """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart.
 
     With ``backtest`` origins, first score the LLM against the same head without it
-    and seasonal naive on those origins, and say which wins.
+    and seasonal naive on those origins, and say which wins. ``id_column`` reads a
+    long file (one row per series and time). ``workers`` (a local Dask cluster) or
+    ``scheduler`` (an existing one) spread the embedding over Dask workers.
     """
-    from ._data_files import read_series
+    from ._data_files import DataError, read_long, read_series
     from .forecasting import LLMForecaster
 
     needed = window_length + horizon * (1 + backtest)
-    frame = read_series(path, time_column=time_column, value_columns=value_columns,
-                        min_length=needed,
-                        needed_for=f"a window of {window_length} plus a horizon of {horizon}"
-                        + (f" for each of {backtest} backtest origins and the forecast"
-                           if backtest else ""))
-    _print(quiet, f"{path}: {frame.shape[1]} series of {len(frame)} values; "
+    needed_for = (f"a window of {window_length} plus a horizon of {horizon}"
+                  + (f" for each of {backtest} backtest origins and the forecast"
+                     if backtest else ""))
+    if id_column is not None:
+        if not time_column or not value_columns or len(value_columns) != 1:
+            raise DataError("a long file (--id) needs --time-column and one --value-column.")
+        frame = read_long(path, id_column=id_column, time_column=time_column,
+                          value_column=value_columns[0], min_length=needed,
+                          needed_for=needed_for)
+    else:
+        frame = read_series(path, time_column=time_column, value_columns=value_columns,
+                            min_length=needed, needed_for=needed_for)
+    _print(quiet, f"{path}: {frame.shape[1]} series of up to {len(frame)} values; "
            f"forecasting {horizon} steps from windows of {window_length}")
-    forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
-                               centering=centering, encoding=encoding, verbose=not quiet)
-    if backtest:
-        _compare(forecaster, frame, horizon, backtest, quiet)
-    forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
-    quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
+    with _dask_backend(workers, scheduler, quiet) as n_jobs:
+        forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
+                                   centering=centering, encoding=encoding, verbose=not quiet,
+                                   n_jobs=n_jobs)
+        if backtest:
+            _compare(forecaster, frame, horizon, backtest, quiet)
+        forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
+        quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
     table = quantiles.copy()
     table.columns = [f"q{level:g}" for _, level in quantiles.columns]
     table = table.rename(columns={"q0.5": "median"})
@@ -75,7 +90,7 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     table.to_csv(output)
     _print(quiet, f"wrote {output}")
 
-    report = _head_isotropy(forecaster, frame)
+    report = _head_isotropy(forecaster, _panel(frame))
     if report is None:
         _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
                "series are constant)")
@@ -112,11 +127,43 @@ def _compare(forecaster, frame, horizon, origins, quiet):
     _print(quiet, f"backtest, {origins} origins of {horizon} steps (MASE with seasonal period "
            f"{sp}):\n" + table.round(3).to_string())
     print(verdict(table, "LLM", "same head, no LLM"), flush=True)
-    report = _head_isotropy(fitted["LLM"], frame.iloc[: len(frame) - horizon])
+    report = _head_isotropy(fitted["LLM"], _panel(frame.iloc[: len(frame) - horizon]))
     if report is not None:
         _print(quiet, "isotropy of the LLM head's training embeddings:\n"
                + _isotropy_lines(report))
     return table
+
+
+@contextlib.contextmanager
+def _dask_backend(workers, scheduler, quiet):
+    """Yield the forecaster's n_jobs: None in this process, or -1 with joblib's work
+    sent to a local Dask cluster of ``workers`` processes or to ``scheduler``."""
+    from ._data_files import DataError
+
+    if workers is None and scheduler is None:
+        yield None
+        return
+    try:
+        import joblib
+        from distributed import Client, LocalCluster
+    except ImportError as error:
+        raise DataError("--workers and --scheduler need Dask: pip install 'llmiso[dask]'.") \
+            from error
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except OSError as error:
+                raise DataError(f"cannot reach the Dask scheduler at {scheduler} ({error}); "
+                                "check the address, or drop --scheduler to run here.") from error
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        _print(quiet, f"Dask: {len(client.scheduler_info()['workers'])} workers at "
+               f"{client.scheduler.address}")
+        stack.enter_context(joblib.parallel_backend("dask"))
+        yield -1
 
 
 def _head_isotropy(forecaster, frame):
@@ -214,6 +261,14 @@ def main(argv=None):
     sub.add_argument("--backtest", type=_non_negative_int, default=0, metavar="ORIGINS",
                      help="first backtest from this many origins: the LLM against the same "
                      "head without it and seasonal naive, and say which wins")
+    sub.add_argument("--id", dest="id_column", metavar="ID_COLUMN",
+                     help="read a long file: one row per series (this column), time "
+                     "(--time-column) and value (--value-column)")
+    where = sub.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int,
+                       help="embed on a local Dask cluster of this many worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="embed on an existing Dask cluster (tcp://host:8786)")
 
     sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")
     data_options(sub)
@@ -231,9 +286,10 @@ def main(argv=None):
         if args.command == "forecast":
             forecast(args.data, args.horizon, output=args.output, plot=args.plot,
                      time_column=args.time_column, value_columns=args.value_columns,
-                     window_length=args.window_length, layer=args.layer,
-                     centering=args.centering, encoding=args.encoding, model=args.model,
-                     backtest=args.backtest, quiet=args.quiet)
+                     id_column=args.id_column, window_length=args.window_length,
+                     layer=args.layer, centering=args.centering, encoding=args.encoding,
+                     model=args.model, backtest=args.backtest, workers=args.workers,
+                     scheduler=args.scheduler, quiet=args.quiet)
         elif args.command == "isotropy":
             isotropy(args.data, plot=args.plot, time_column=args.time_column,
                      value_columns=args.value_columns, window_length=args.window_length,

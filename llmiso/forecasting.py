@@ -267,11 +267,19 @@ class LLMForecaster(BaseForecaster):
 
         # Fixed groups, whatever n_jobs: the model sees the same batches either way.
         groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
-        parts = Parallel(n_jobs=self.n_jobs)(
+        from tqdm.auto import tqdm
+
+        tasks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(_embed_group)(self.embedder_, many[g], windows[g], scales[g],
                                   self.window_length, self._stride())
             for g in groups)
-        encoded = [pair for part in parts for pair in part]
+        encoded = []
+        # Over series, wherever the groups run (the embedder's own bar is per group).
+        with tqdm(total=len(many), desc="Series", unit="series",
+                  disable=not self.verbose or len(groups) < 2) as progress:
+            for part in tasks:
+                encoded.extend(part)
+                progress.update(len(part))
         if self.include_values:  # each row beside the window it ends, in that row's scale
             encoded = [(np.hstack([e, w / s[:, None]]), s) for (e, s), w in zip(encoded, windows)]
         return encoded
@@ -335,7 +343,7 @@ class LLMForecaster(BaseForecaster):
         ----------
         y : pd.Series or pd.DataFrame
             A series at least ``window_length`` long (each column of a DataFrame
-            is one series).
+            is one series), or a panel (MultiIndex: series, time).
 
         Returns
         -------
@@ -345,7 +353,10 @@ class LLMForecaster(BaseForecaster):
 
         self.check_is_fitted()
         frame = y.to_frame() if isinstance(y, pd.Series) else y
-        columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
+        if isinstance(frame.index, pd.MultiIndex):  # a panel: each instance is a series
+            columns = [values for _, values in self._series(frame)]
+        else:  # each column is a series; leading NaN: it starts later than the others
+            columns = [frame[c].dropna().to_numpy(dtype=float) for c in frame.columns]
         embeddings = np.vstack([e for e, _ in self._encode(columns)])
         return final_step(self.regressor_, embeddings)[0]
 

@@ -239,3 +239,78 @@ def test_verdict_and_seasonal_period():
     assert seasonal_period(pd.period_range("2020-01", periods=3, freq="M")) == 12
     assert seasonal_period(pd.period_range("2020Q1", periods=3, freq="Q")) == 4
     assert seasonal_period(pd.RangeIndex(3)) == 1
+
+
+# -- many series: a long file, and a Dask cluster ---------------------------------------
+
+
+def _long_csv(tmp_path, n_series=4):
+    """Series at levels 100, 1000, 10000, ... of different lengths, all ending in 2020-12,
+    the rows shuffled."""
+    rows = []
+    for k in range(n_series):
+        months = pd.period_range(end="2020-12", periods=30 + 4 * k, freq="M")
+        for i, month in enumerate(months):
+            rows.append((f"store{k}", str(month), 10 ** (k + 2) * (1 + 0.05 * np.sin(i / 2))))
+    path = tmp_path / "long.csv"
+    pd.DataFrame(rows, columns=["store", "month", "sales"]).sample(frac=1, random_state=0).to_csv(
+        path, index=False)
+    return path
+
+
+LONG = ["--id", "store", "--time-column", "month", "--value-column", "sales"]
+
+
+def test_long_file_forecasts_each_series_at_its_own_level(tmp_path):
+    path, out = _long_csv(tmp_path), tmp_path / "f.csv"
+    main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot", "",
+          *LONG, *TINY])
+    table = pd.read_csv(out, index_col=["series", "time"])
+    assert list(table.index.get_level_values("time").unique()) == ["2021-01", "2021-02"]
+    for k in range(4):
+        level = table.loc[f"store{k}", "median"]
+        assert (abs(level / 10 ** (k + 2) - 1) < 0.2).all(), (k, level)
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([("a", "2020-01", 1.0), ("a", "2020-01", 2.0)], "two values at"),
+    ([("a", "2020-01", 1.0), ("a", "2020-02", 2.0), ("b", "2020-01", 1.0)], "ends at"),
+    ([("a", "2020-01", 1.0), ("a", "2020-02", "x")], "finite number"),
+    ([("a", "2020-01", 1.0), ("a", "2020-03", 2.0), ("b", "2020-01", 1.0),
+      ("b", "2020-02", 1.0), ("b", "2020-03", 1.0)], "gaps"),
+])
+def test_long_file_errors(tmp_path, capsys, rows, message):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame(rows, columns=["store", "month", "sales"]).to_csv(path, index=False)
+    _, stderr = _fails(["forecast", str(path), "--horizon", "1", *LONG, *TINY,
+                        "--window-length", "1"], capsys)
+    assert message in stderr
+
+
+def test_long_file_needs_its_columns(tmp_path, capsys):
+    _, stderr = _fails(["forecast", str(_long_csv(tmp_path)), "--horizon", "1", "--id", "store",
+                        *TINY], capsys)
+    assert "--time-column and one --value-column" in stderr
+
+
+def test_workers_give_the_same_forecast_as_one_process(tmp_path):
+    pytest.importorskip("distributed")
+    path = _long_csv(tmp_path)
+    outs = []
+    for extra in ([], ["--workers", "2"]):
+        out = tmp_path / f"f{len(extra)}.csv"
+        main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot", "",
+              *LONG, *TINY, *extra])
+        outs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(*outs)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_in_seconds(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    import time
+
+    start = time.perf_counter()
+    _, stderr = _fails(["forecast", str(_long_csv(tmp_path)), "--horizon", "1", *LONG, *TINY,
+                        "--scheduler", "tcp://127.0.0.1:9"], capsys)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in stderr
+    assert time.perf_counter() - start < 30
