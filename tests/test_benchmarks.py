@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_isotropy_null.py", "20x16"),
         ("bench_isotropy_error.py", "leave-one-dataset-out"),
         ("bench_competitions.py", "protocol check"),
+        ("bench_scale_out.py", "identical embeddings: True"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path):
