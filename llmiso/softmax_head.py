@@ -198,11 +198,17 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # one, and needs only its own iterations (the joint L-BFGS runs every output as
         # long as the slowest). n_jobs runs them in threads (BLAS releases the GIL).
         n_jobs = min(effective_n_jobs(self.n_jobs), H)
-        threads = 1 if n_jobs > 1 or n * r * K < 50_000_000 else None
+        # One BLAS thread per output's solve: faster on these products than threaded
+        # BLAS (measured: docs/benchmarks.md), and the same arithmetic for any n_jobs,
+        # so the fit does not depend on it. A single large output keeps threaded BLAS.
+        threads = 1 if H > 1 or n * r * K < 50_000_000 else None
         solve = partial(_fit_one_softmax, F, alpha=self.alpha, max_iter=self.max_iter,
-                        tol=self.tol, blas_threads=threads)
-        solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
-            delayed(solve)(T[:, h]) for h in range(H))
+                        tol=self.tol)
+        # The limit is process-wide: set once here, not in each thread (their exits
+        # would restore it under each other's feet).
+        with threadpool_limits(limits=threads, user_api="blas"):
+            solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
+                delayed(solve)(T[:, h]) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
             W = np.einsum("rd,rhk->dhk", basis, W)
@@ -398,7 +404,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return {**params, "alpha": alpha}
 
 
-def _fit_one_softmax(F, T, *, alpha, max_iter, tol, blas_threads):
+def _fit_one_softmax(F, T, *, alpha, max_iter, tol):
     """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations."""
     n, r = F.shape
     K = T.shape[1]
@@ -415,8 +421,6 @@ def _fit_one_softmax(F, T, *, alpha, max_iter, tol, blas_threads):
         grad_W = F.T @ G + (alpha / n) * W
         return loss, np.concatenate([grad_W.ravel(), G.sum(axis=0)]).astype(np.float64)
 
-    # Threaded BLAS costs more than it saves on small products (10x here).
-    with threadpool_limits(limits=blas_threads, user_api="blas"):
-        result = minimize(loss_and_grad, np.zeros(r * K + K), jac=True, method="L-BFGS-B",
-                          options={"maxiter": max_iter, "gtol": tol})
+    result = minimize(loss_and_grad, np.zeros(r * K + K), jac=True, method="L-BFGS-B",
+                      options={"maxiter": max_iter, "gtol": tol})
     return result.x[: r * K].reshape(r, K), result.x[r * K :], int(result.nit)
