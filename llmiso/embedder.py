@@ -315,6 +315,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         list of ndarray
             One (n_picked, hidden_size_) float32 array per layer 1..n_model_layers_.
         """
+        from tqdm.auto import tqdm
+
         from ._forward import attention_states
 
         check_is_fitted(self)
@@ -327,8 +329,6 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         rng = check_random_state(random_state)
         keep = np.sort(rng.choice(len(owners), min(sample_size, len(owners)), replace=False))
         picks = [positions[keep[owners[keep] == i]] for i in range(len(ids))]
-        from tqdm.auto import tqdm
-
         with tqdm(total=len(ids), desc="Attention outputs", unit="window",
                   disable=not self.verbose) as progress:
             return attention_states(loaded, ids, picks, batch_size=self.batch_size,

@@ -264,11 +264,10 @@ class LLMForecaster(BaseForecaster):
         if self.embedder_ is None:  # no LLM: the head reads the scaled window itself
             return [(w / s[:, None], s) for w, s in zip(windows, scales)]
         from joblib import Parallel, delayed
+        from tqdm.auto import tqdm
 
         # Fixed groups, whatever n_jobs: the model sees the same batches either way.
         groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
-        from tqdm.auto import tqdm
-
         tasks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(_embed_group)(self.embedder_, many[g], windows[g], scales[g],
                                   self.window_length, self._stride())
