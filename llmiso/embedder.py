@@ -239,6 +239,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                 f"{mode} input; pass the same kind of data to fit and transform."
             )
         loaded = self._load()
+        limit = self._max_length(loaded)  # named in the warning about cut prompts
         X, scales, prompts = self._prompts_of(X, mode)
 
         def tokenize(part):
