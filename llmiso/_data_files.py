@@ -19,15 +19,7 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2,
     float column per series. ``needed_for`` says, in the error about too few rows,
     what ``min_length`` rows are for.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    try:
-        frame = pd.read_csv(path, sep=None, engine="python")  # sniffs the delimiter
-    except Exception as error:  # pandas raises many types for malformed files
-        raise DataError(f"{path}: not a readable CSV file ({error}).") from error
-    if frame.empty:
-        raise DataError(f"{path}: the file has no rows.")
+    path, frame = _read_csv(path)
 
     if time_column is not None and time_column not in frame.columns:
         raise DataError(
@@ -80,6 +72,20 @@ def read_series(path, *, time_column=None, value_columns=None, min_length=2,
     return values
 
 
+def _read_csv(path):
+    """The file as a frame, with the delimiter sniffed; a DataError if it cannot be one."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python")  # sniffs the delimiter
+    except Exception as error:  # pandas raises many types for malformed files
+        raise DataError(f"{path}: not a readable CSV file ({error}).") from error
+    if frame.empty:
+        raise DataError(f"{path}: the file has no rows.")
+    return path, frame
+
+
 def _detect_time_column(frame):
     """The first non-numeric column that parses as dates, or None."""
     for column in frame.columns:
@@ -125,15 +131,7 @@ def read_long(path, *, id_column, time_column, value_column, min_length=2,
     Series may start at different times (NaN before their first value) but must
     end at the same time, with no gaps, so one forecast origin serves them all.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    try:
-        frame = pd.read_csv(path, sep=None, engine="python")
-    except Exception as error:
-        raise DataError(f"{path}: not a readable CSV file ({error}).") from error
-    if frame.empty:
-        raise DataError(f"{path}: the file has no rows.")
+    path, frame = _read_csv(path)
     missing = [c for c in (id_column, time_column, value_column) if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: no column(s) {missing} for --id/--time-column/--value-column; "
