@@ -100,14 +100,31 @@ def run_fracast(series):
     return out, sum(len(s.train) < FRACAST_MIN_VALUES for s in series)
 
 
-def run_llm(series, model, quick, history):
+# The LLM rows: LLMForecaster's defaults, one change each, and no LLM at all.
+LLM_ROWS = {
+    "LLMForecaster (defaults)": {},
+    "LLM, change: layer 24": {"layer": 24},
+    "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bins": "fixed"},
+    "same head, no LLM": {"model": None},
+}
+
+
+def run_llm(series, change, quick, history, cache_dir):
+    from sklearn.pipeline import make_pipeline
+
+    from llmiso import IsotropyCenterer, SoftmaxBinRegressor
     from llmiso.forecasting import LLMForecaster
 
     window = WINDOW[series[0].period]
     h = series[0].h
-    params = dict(window_length=window, encoding="series", model=model, verbose=False)
-    if quick and model is not None:
-        params.update(model="tiny-random-llama", dtype="float32")
+    params = dict(window_length=window, encoding="series", verbose=False, cache_dir=cache_dir)
+    change = dict(change)
+    if change.pop("bins", None) == "fixed":
+        change["head"] = make_pipeline(IsotropyCenterer("center", normalize=True), SoftmaxBinRegressor(
+            n_bins=change.pop("n_bins"), bin_range=(0, 3), bin_placement="fixed", alpha=0.1))
+    params.update(change)
+    if quick and params.get("model", "") is not None:
+        params.update(model="tiny-random-llama", dtype="float32", layer=-1)
     forecaster = LLMForecaster(**params)
     usable = [s for s in series if len(s.train) >= window + h]
     # The last `history` values of each series train the global head: the embedding
@@ -134,8 +151,7 @@ def score(series, quantiles):
     }
 
 
-MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", "LLMForecaster (defaults)",
-          "same head, no LLM"]
+MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", *LLM_ROWS]
 
 
 def main(argv=None):
@@ -149,6 +165,8 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--output", default="benchmarks/results/competitions")
+    parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/competitions",
+                        help="embedding cache, one folder per dataset (reruns read it back)")
     args = parser.parse_args(argv)
     from tqdm.auto import tqdm
 
@@ -158,10 +176,11 @@ def main(argv=None):
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     rows, notes, protocol = [], [], {}
-    # Datasets run before (another --datasets call) stay in the table.
+    # Rows run before (other --datasets or --models) stay in the table.
     earlier = pd.read_csv(out / "scores.csv") if (out / "scores.csv").exists() else None
-    if earlier is not None:
-        rows = earlier[~earlier.dataset.isin(datasets)].to_dict("records")
+    if earlier is not None and not args.quick:
+        rerun = earlier.dataset.isin(datasets) & earlier.model.isin(args.models)
+        rows = earlier[~rerun].to_dict("records")
     for dataset in datasets:
         # The protocol check runs on every series, whatever the subset: seasonal naive
         # is instant, and the published figures are over all of them.
@@ -180,8 +199,8 @@ def main(argv=None):
                     notes.append(f"{dataset}, fracast: {short} series shorter than "
                                  f"{FRACAST_MIN_VALUES} values got the last value")
             else:
-                q, short = run_llm(series, None if "no LLM" in name else "smollm2-135m",
-                                   args.quick, args.llm_history)
+                q, short = run_llm(series, LLM_ROWS[name], args.quick, args.llm_history,
+                                   f"{args.cache_dir}/{dataset}")
                 if short:
                     notes.append(f"{dataset}, {name}: {short} series too short for a window "
                                  "and the horizon got the last value")

@@ -31,8 +31,9 @@ class LLMForecaster(BaseForecaster):
 
     Strategies:
 
-    - ``"direct"`` (default): one softmax head per horizon step, trained on the
-      targets that many steps after each training window (a multi-output head).
+    - ``"direct"`` (default): one softmax head per horizon step, trained on every
+      window with a value that many steps after it (a multi-output head whose
+      missing targets are left out), so the first steps learn from the latest windows.
       The last window is embedded once, so the whole horizon costs one forward
       pass, and every step's quantiles are exact. Needs ``fh`` in ``fit``, and
       predicts for that ``fh``.
@@ -315,13 +316,30 @@ class LLMForecaster(BaseForecaster):
             self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
         features, targets = [], []
         for (_, values), (embeddings, scales) in zip(series, self._encode([v for _, v in series])):
-            n_train = len(values) - needed + 1  # windows with a whole horizon after them
-            future = sliding_windows(values[self.window_length :], self.horizon_)[:n_train]
-            features.append(embeddings[:n_train])
-            targets.append(future / scales[:n_train, None])
+            future = self._targets(values)
+            features.append(embeddings[: len(future)])
+            targets.append(future / scales[: len(future), None])
         self.regressor_ = self._make_head().fit(np.vstack(features), np.vstack(targets))
         self._remember_tails(y)
         return self
+
+    def _targets(self, values):
+        """The values 1..horizon_ steps after each training window, one row per window.
+
+        A softmax head learns each step from every window with a value that many
+        steps after it (missing steps are NaN), so the nearest steps see the latest
+        windows; any other ``head`` gets only the windows with a whole horizon.
+        """
+        from sklearn.pipeline import Pipeline
+
+        from .softmax_head import SoftmaxBinRegressor
+
+        W, H = self.window_length, self.horizon_
+        final = self.head[-1] if isinstance(self.head, Pipeline) else self.head
+        if final is not None and not isinstance(final, SoftmaxBinRegressor):
+            return sliding_windows(values[W:], H)
+        padded = np.concatenate([values[W:], np.full(H - 1, np.nan)])
+        return sliding_windows(padded, H)
 
     def _check_parameters(self):
         if self.strategy not in STRATEGIES:

@@ -30,7 +30,10 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
 
     A 2-D ``y`` (n_samples, n_outputs) gets one softmax per column (one per forecast
     horizon step, say); the columns share the bins, and each is fitted on its own
-    (the problem is separable), in parallel with ``n_jobs``.
+    (the problem is separable), in parallel with ``n_jobs``. Its missing targets
+    (NaN) are left out of their column's fit only: a direct forecaster's step-k
+    head then learns from every window that has a value k steps after it, the
+    latest windows included.
 
     Parameters
     ----------
@@ -147,21 +150,20 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         -------
         self : SoftmaxBinRegressor
         """
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
-        )
+        X, y = _validate_with_missing_targets(self, X, y)
         low, high = self.bin_range
         if not low < high:
             raise ValueError(f"bin_range must be (low, high) with low < high, got {self.bin_range}.")
         self._single_output = y.ndim == 1
-        Y = y.reshape(len(y), -1).astype(np.float64)
+        Y = y.reshape(len(y), -1)
+        known = np.isfinite(Y)
         self.n_outputs_ = Y.shape[1]
         self.bin_edges_, self.tail_scale_ = _bins.place(
-            Y.ravel(), self.n_bins, low, high, robust=self.bin_placement == "robust"
+            Y[known], self.n_bins, low, high, robust=self.bin_placement == "robust"
         )
         self.bin_centers_ = _bins.centers(self.bin_edges_, self.tail_scale_)
-        targets = self._target_distribution(_bins.assign(Y, self.bin_edges_))
-        self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, targets)
+        targets = self._target_distribution(_bins.assign(np.where(known, Y, 0.0), self.bin_edges_))
+        self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, targets, known)
         return self
 
     def _target_distribution(self, labels):
@@ -180,7 +182,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
                 T[rows, cols, neighbour] += eps / 2
         return T
 
-    def _minimise(self, X, targets):
+    def _minimise(self, X, targets, known):
         n, d = X.shape
         H, K = targets.shape[1:]
         # With fewer rows than features, the penalised optimum W lies in the row space
@@ -202,13 +204,13 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # BLAS (measured: docs/benchmarks.md), and the same arithmetic for any n_jobs,
         # so the fit does not depend on it. A single large output keeps threaded BLAS.
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
-        solve = partial(_fit_one_softmax, F, alpha=self.alpha, max_iter=self.max_iter,
+        solve = partial(_fit_one_softmax, alpha=self.alpha, max_iter=self.max_iter,
                         tol=self.tol)
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
         with threadpool_limits(limits=threads, user_api="blas"):
             solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
-                delayed(solve)(T[:, h]) for h in range(H))
+                delayed(solve)(*_known_rows(F, T[:, h], known[:, h])) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
             W = np.einsum("rd,rhk->dhk", basis, W)
@@ -242,7 +244,9 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         """Mean negative log density of ``y`` under the predicted distributions."""
         proba = self.predict_bin_proba(X)
         y = np.asarray(y, dtype=np.float64).reshape(proba.shape[:-1])
-        return float(-np.mean(_bins.log_pdf(proba, y, self.bin_edges_, self.tail_scale_)))
+        known = np.isfinite(y)
+        log_pdf = _bins.log_pdf(proba, np.where(known, y, 0.0), self.bin_edges_, self.tail_scale_)
+        return float(-np.mean(log_pdf[known]))
 
     def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9)):
         """Exact quantiles of the predicted distribution.
@@ -377,9 +381,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         """
         from sklearn.model_selection import TimeSeriesSplit, check_cv
 
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
-        )
+        X, y = _validate_with_missing_targets(self, X, y)
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
         if not len(alphas) or (alphas < 0).any():
             raise ValueError(f"alphas must be non-negative penalties, got {self.alphas!r}.")
@@ -424,3 +426,32 @@ def _fit_one_softmax(F, T, *, alpha, max_iter, tol):
     result = minimize(loss_and_grad, np.zeros(r * K + K), jac=True, method="L-BFGS-B",
                       options={"maxiter": max_iter, "gtol": tol})
     return result.x[: r * K].reshape(r, K), result.x[r * K :], int(result.nit)
+
+
+def _validate_with_missing_targets(estimator, X, y):
+    """``validate_data``, but a 2-D ``y`` may have NaN: targets missing for an output.
+
+    Each output still needs a known target, and no target may be infinite.
+    """
+    from sklearn.utils import check_array, check_consistent_length
+
+    X = validate_data(estimator, X, dtype=[np.float64, np.float32])
+    two_d = np.ndim(y) == 2
+    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y",
+                    ensure_all_finite="allow-nan" if two_d else True)
+    check_consistent_length(X, y)
+    if y.ndim == 2:
+        if np.isinf(y).any():
+            raise ValueError("y contains infinity; only NaN (a missing target) is allowed.")
+        empty = np.flatnonzero(~np.isfinite(y).any(axis=0))
+        if len(empty):
+            raise ValueError(
+                f"y's output(s) {empty.tolist()} have no known target (all NaN): each "
+                "output needs at least one row with a value. Drop those columns."
+            )
+    return X, y
+
+
+def _known_rows(F, T, known):
+    """One output's features and targets, on the rows where its target is known."""
+    return (F, T) if known.all() else (F[known], T[known])

@@ -200,7 +200,11 @@ def test_one_data_flow_in_the_forecaster():
 
 
 def test_without_the_llm_is_the_same_head_on_the_scaled_window():
-    """model=None: the head reads each window divided by its mean |value|, nothing else."""
+    """model=None: the head reads each window divided by its mean |value|, nothing else.
+
+    Each step's head learns from every window with a value that many steps after it:
+    the last window before the end trains step 1 (its step 2 is missing, NaN).
+    """
     from sklearn.pipeline import make_pipeline
 
     from llmiso import IsotropyCenterer, SoftmaxBinRegressor, mean_abs_scale
@@ -210,11 +214,31 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window():
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
     scale = mean_abs_scale(windows)
-    X, targets = windows[:-2] / scale[:-2, None], np.column_stack([values[6:-1], values[7:]])
+    X = windows[:-1] / scale[:-1, None]
+    targets = np.column_stack([values[6:], np.append(values[7:], np.nan)])
     head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20, alpha=0.3))
-    head.fit(X, targets / scale[:-2, None])
+    head.fit(X, targets / scale[:-1, None])
     expected = head.predict(windows[-1:] / scale[-1]) * scale[-1]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
+
+
+def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
+    """Only a softmax head takes missing targets; any other regressor gets complete rows."""
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Recording(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.seen_ = np.asarray(y)
+            return self
+
+        def predict_quantiles(self, X, quantiles):
+            return np.zeros((len(X), self.seen_.shape[1], len(quantiles)))
+
+    y = load_shampoo_sales().astype(float)
+    forecaster = LLMForecaster(model=None, window_length=6, head=Recording()).fit(y, fh=[1, 2])
+    seen = forecaster.regressor_.seen_
+    assert np.isfinite(seen).all() and seen.shape == (len(y) - 6 - 2 + 1, 2)
+    assert (forecaster.predict() == 0).all()
 
 
 def test_hybrid_gives_the_head_the_embedding_and_the_window():

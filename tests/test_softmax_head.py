@@ -264,3 +264,28 @@ def test_outputs_are_fitted_as_the_separate_problems_they_are():
         np.testing.assert_allclose(both.coef_[h], alone.coef_[0], rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(both.predict(X)[:, h], alone.predict(X), rtol=1e-9)
     np.testing.assert_array_equal(parallel.coef_, both.coef_)
+
+
+def test_missing_targets_leave_only_their_own_output():
+    """NaN in a 2-D y: each output is the fit on the rows where its target is known."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 5))
+    Y = np.column_stack([X[:, 0] + rng.normal(size=200), X[:, 1] + rng.normal(size=200)])
+    Y[150:, 1] = np.nan  # a direct forecaster's far step: the latest windows have none
+    bins = dict(n_bins=20, bin_placement="fixed", bin_range=(-6.0, 6.0))
+    both = SoftmaxBinRegressor(**bins).fit(X, Y)
+    first = SoftmaxBinRegressor(**bins).fit(X, Y[:, 0])
+    second = SoftmaxBinRegressor(**bins).fit(X[:150], Y[:150, 1])
+    np.testing.assert_allclose(both.coef_[0], first.coef_[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(both.coef_[1], second.coef_[0], rtol=1e-6, atol=1e-8)
+    assert np.isfinite(both.predict(X)).all()
+
+
+def test_missing_targets_need_a_known_value_per_output_and_no_infinity():
+    X = RNG.normal(size=(10, 2))
+    Y = np.column_stack([np.arange(10.0), np.full(10, np.nan)])
+    with pytest.raises(ValueError, match=r"output\(s\) \[1\] have no known target"):
+        SoftmaxBinRegressor().fit(X, Y)
+    Y[0, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        SoftmaxBinRegressor().fit(X, Y)
