@@ -37,6 +37,18 @@ def place(y, n_bins, low, high, *, robust=True):
     return edges, np.maximum(tail, width * 1e-3)
 
 
+def spline_basis(n_bins, n_basis, degree=3):
+    """(n_bins, n_basis) cubic B-splines over the bins' order, each row summing to 1.
+
+    B-splines of degree 3 reproduce every polynomial up to degree 3 in the bin's
+    position, the linear tilt of a shifted distribution among them.
+    """
+    from scipy.interpolate import BSpline
+
+    knots = np.r_[[0.0] * degree, np.linspace(0, 1, n_basis - degree + 1), [1.0] * degree]
+    return BSpline.design_matrix(np.linspace(0, 1, n_bins), knots, degree).toarray()
+
+
 def check_levels(levels):
     """Quantile levels as a 1-D float array, each strictly inside (0, 1)."""
     array = np.atleast_1d(np.asarray(levels, dtype=np.float64))

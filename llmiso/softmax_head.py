@@ -47,6 +47,15 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         by their window's level (``bin_range=(0, 3)``, say).
     alpha : float, default=1.0
         L2 penalty on the weights (bias unpenalised), as sklearn's ``1 / C``.
+    n_basis : int, default=None
+        With an int, each feature's weights over the bins are a smooth function of
+        the bin (a cubic B-spline basis of ``n_basis`` functions over the bins'
+        order): ``n_basis`` instead of ``n_bins`` weights per feature, and ``alpha``
+        penalises those. The basis holds the linear tilt a Gaussian shift needs, so
+        a conditional distribution that moves with ``x`` is learned from far fewer
+        rows (on a linear-Gaussian target, held-out R^2 0.96 against 0.88; see the
+        user guide); the bias stays one per bin, so the distribution's shape is
+        free. None: a free weight per bin and feature, the paper's model.
     label_smoothing : float, default=0.0
         Share of each target's probability moved to its two neighbouring bins
         (the bins are ordered, so near misses are rewarded).
@@ -107,6 +116,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         "bin_range": [tuple, list],
         "bin_placement": [StrOptions({"robust", "fixed"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "n_basis": [Interval(Integral, 4, None, closed="left"), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "point": [StrOptions({"median", "mean"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -121,6 +131,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         bin_range=(-4.0, 4.0),
         bin_placement="robust",
         alpha=1.0,
+        n_basis=None,
         label_smoothing=0.0,
         point="median",
         max_iter=300,
@@ -131,6 +142,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         self.bin_range = bin_range
         self.bin_placement = bin_placement
         self.alpha = alpha
+        self.n_basis = n_basis
         self.label_smoothing = label_smoothing
         self.point = point
         self.max_iter = max_iter
@@ -204,8 +216,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # BLAS (measured: docs/benchmarks.md), and the same arithmetic for any n_jobs,
         # so the fit does not depend on it. A single large output keeps threaded BLAS.
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
+        if self.n_basis is not None and self.n_basis > K:
+            raise ValueError(f"n_basis={self.n_basis} exceeds n_bins={K}: a basis over the "
+                             "bins has at most one function per bin. Lower n_basis.")
+        bins_basis = None if self.n_basis is None else _bins.spline_basis(K, self.n_basis)
         solve = partial(_fit_one_softmax, alpha=self.alpha, max_iter=self.max_iter,
-                        tol=self.tol)
+                        tol=self.tol, bins_basis=bins_basis)
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
         with threadpool_limits(limits=threads, user_api="blas"):
@@ -312,7 +328,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         Candidate L2 penalties.
     cv : int or cross-validation generator, default=3
         An int is the number of ``TimeSeriesSplit`` folds.
-    n_bins, bin_range, bin_placement, label_smoothing, point, max_iter, tol
+    n_bins, bin_range, bin_placement, n_basis, label_smoothing, point, max_iter, tol
         As in :class:`SoftmaxBinRegressor`.
 
     Attributes
@@ -349,6 +365,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         n_bins=100,
         bin_range=(-4.0, 4.0),
         bin_placement="robust",
+        n_basis=None,
         label_smoothing=0.0,
         point="median",
         max_iter=300,
@@ -360,6 +377,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         self.n_bins = n_bins
         self.bin_range = bin_range
         self.bin_placement = bin_placement
+        self.n_basis = n_basis
         self.label_smoothing = label_smoothing
         self.point = point
         self.max_iter = max_iter
@@ -406,26 +424,34 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return {**params, "alpha": alpha}
 
 
-def _fit_one_softmax(F, T, *, alpha, max_iter, tol):
-    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations."""
+def _fit_one_softmax(F, T, *, alpha, max_iter, tol, bins_basis=None):
+    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
+
+    With ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m)
+    is what is fitted and penalised; the logits are computed as ``(F @ A) @ B.T``,
+    m/K of the work of ``F @ W``.
+    """
     n, r = F.shape
     K = T.shape[1]
+    B = None if bins_basis is None else bins_basis.astype(np.float32)
+    m = K if B is None else B.shape[1]
 
     def loss_and_grad(theta):
-        W = theta[: r * K].reshape(r, K).astype(np.float32)
-        Z = F @ W + theta[r * K :].astype(np.float32)
+        A = theta[: r * m].reshape(r, m).astype(np.float32)
+        Z = (F @ A if B is None else (F @ A) @ B.T) + theta[r * m :].astype(np.float32)
         Z -= Z.max(axis=1, keepdims=True)
         E = np.exp(Z)
         total = E.sum(axis=1, keepdims=True)
         loss = -np.sum(T * (Z - np.log(total)), dtype=np.float64) / n
-        loss += alpha / (2 * n) * np.dot(theta[: r * K], theta[: r * K])
+        loss += alpha / (2 * n) * np.dot(theta[: r * m], theta[: r * m])
         G = (E / total - T) / n
-        grad_W = F.T @ G + (alpha / n) * W
-        return loss, np.concatenate([grad_W.ravel(), G.sum(axis=0)]).astype(np.float64)
+        grad_A = F.T @ (G if B is None else G @ B) + (alpha / n) * A
+        return loss, np.concatenate([grad_A.ravel(), G.sum(axis=0)]).astype(np.float64)
 
-    result = minimize(loss_and_grad, np.zeros(r * K + K), jac=True, method="L-BFGS-B",
+    result = minimize(loss_and_grad, np.zeros(r * m + K), jac=True, method="L-BFGS-B",
                       options={"maxiter": max_iter, "gtol": tol})
-    return result.x[: r * K].reshape(r, K), result.x[r * K :], int(result.nit)
+    A = result.x[: r * m].reshape(r, m)
+    return (A if B is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
 
 
 def _validate_with_missing_targets(estimator, X, y):
