@@ -17,8 +17,10 @@ horizon from its training part:
 - LLMForecaster with its defaults but ``encoding="series"`` (one pass per series:
   one prompt per window is hours on 2 cores), as one global model per dataset
   (the windows of all its series train one head), trained on the last
-  ``--llm-history`` values of each series, and the same forecaster without the LLM
-  (``model=None``) on the same values.
+  ``--llm-history`` values of each series; one change per row (``LLM_ROWS``); the
+  same forecaster without the LLM (``model=None``) on the same values; and both as
+  a local model per series (the embeddings are cached, so these rows cost head
+  fits only once the global rows have run).
 
 Scores: MASE (in-sample seasonal-naive scale, mean over series), WQL over levels
 0.1..0.9 (summed over the dataset, as Chronos reports it), 80% interval coverage,
@@ -105,7 +107,10 @@ LLM_ROWS = {
     "LLMForecaster (defaults)": {},
     "LLM, change: layer 24": {"layer": 24},
     "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bins": "fixed"},
+    "LLM + the scaled window (include_values=True)": {"include_values": True},
     "same head, no LLM": {"model": None},
+    "LLMForecaster (defaults), local: one model per series": {"local": True},
+    "same head, no LLM, local": {"model": None, "local": True},
 }
 
 
@@ -122,17 +127,22 @@ def run_llm(series, change, quick, history, cache_dir):
     if change.pop("bins", None) == "fixed":
         change["head"] = make_pipeline(IsotropyCenterer("center", normalize=True), SoftmaxBinRegressor(
             n_bins=change.pop("n_bins"), bin_range=(0, 3), bin_placement="fixed", alpha=0.1))
+    local = change.pop("local", False)
     params.update(change)
     if quick and params.get("model", "") is not None:
         params.update(model="tiny-random-llama", dtype="float32", layer=-1)
     forecaster = LLMForecaster(**params)
     usable = [s for s in series if len(s.train) >= window + h]
-    # The last `history` values of each series train the global head: the embedding
-    # cost grows with every value read (the statistical models read them all).
+    # The last `history` values of each series train the head (the embedding cost
+    # grows with every value read; the statistical models read them all).
     recent = [type(s)(s.name, s.train[-history:], s.test, s.period) for s in usable]
-    forecaster.fit(panel(recent), fh=list(range(1, h + 1)))
-    q = forecaster.predict_quantiles(alpha=list(LEVELS))
-    by_series = {key: frame.to_numpy() for key, frame in q.groupby(level=0)}
+    fh = list(range(1, h + 1))
+    if local:  # one model per series, on its own windows only
+        by_series = {s.name: forecaster.clone().fit(pd.Series(s.train), fh=fh)
+                     .predict_quantiles(alpha=list(LEVELS)).to_numpy() for s in recent}
+    else:  # one global model: the windows of every series train one head
+        q = forecaster.fit(panel(recent), fh=fh).predict_quantiles(alpha=list(LEVELS))
+        by_series = {key: frame.to_numpy() for key, frame in q.groupby(level=0)}
     # Too short for a window and a horizon: the last value (and say how many).
     return [by_series.get(s.name, np.repeat(s.train[-1], h * len(LEVELS)).reshape(h, -1))
             for s in series], len(series) - len(usable)

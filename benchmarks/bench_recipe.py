@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_accuracy import score_fold  # noqa: E402
 
 
-def head(alpha=0.1, fixed=True, normalize=True, method="center"):
+def head(alpha=0.1, fixed=True, normalize=True, method="center", n_basis=None):
     from sklearn.pipeline import make_pipeline
 
     from llmiso import IsotropyCenterer, SoftmaxBinRegressor
 
     bins = dict(n_bins=122, bin_range=(0, 3), bin_placement="fixed") if fixed else dict(n_bins=100)
     return make_pipeline(IsotropyCenterer(method, normalize=normalize),
-                         SoftmaxBinRegressor(alpha=alpha, **bins))
+                         SoftmaxBinRegressor(alpha=alpha, n_basis=n_basis, **bins))
 
 
 def configurations(model, cache_dir, deep=24):
@@ -40,6 +40,7 @@ def configurations(model, cache_dir, deep=24):
     cached = dict(cache_dir=cache_dir)
     return {
         "the recipe": dict(layer=deep, head=head()),
+        "the recipe, from LLMForecaster's parameters": dict(layer=deep, n_bins=122, bin_range=(0, 3)),
         "no trailing separator (prompt ends on the last digit)": dict(
             embedder=LLMEmbedder(model, layer=deep, trailing_separator=False, **cached), head=head()),
         "not scaled to unit mean norm": dict(layer=deep, head=head(normalize=False)),
@@ -48,8 +49,11 @@ def configurations(model, cache_dir, deep=24):
         "layer 12": dict(layer=12, head=head()),
         "bins from the target's robust scale (100)": dict(layer=deep, head=head(fixed=False)),
         "penalty 1": dict(layer=deep, head=head(alpha=1.0)),
+        "weights tied by a basis over the bins (n_basis=8)": dict(layer=deep, head=head(n_basis=8)),
         "one pass over the series (encoding='series')": dict(layer=deep, head=head(), encoding="series"),
         "same head, no LLM (model=None)": dict(model=None, head=head()),
+        "LLM + the scaled window (include_values=True)": dict(
+            layer=deep, include_values=True, n_bins=122, bin_range=(0, 3)),
     }
 
 

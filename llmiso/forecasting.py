@@ -66,7 +66,10 @@ class LLMForecaster(BaseForecaster):
         See :class:`LLMEmbedder`. None: no LLM at all, the same head on the scaled
         raw window (the baseline the LLM must beat).
     include_values : bool, default=False
-        Give the head the scaled raw window beside the embedding (a hybrid).
+        Give the head the scaled raw window beside the embedding (a hybrid). Each
+        block is centered and scaled to unit mean norm on its own, so the penalty
+        weighs the window's values as much as the embedding's hundreds of
+        dimensions.
     layer : int or list of int, default=-1
         Hidden state(s) to read; see :class:`LLMEmbedder`.
     pooling : {"last", "mean", "first"}, default="last"
@@ -76,6 +79,12 @@ class LLMForecaster(BaseForecaster):
         was better on some series and worse on others in our backtests
         (docs/benchmarks.md): tune it.
     n_bins : int, default=100
+    bin_range : "auto", tuple of float or None, default=None
+        Where the head's uniform bins lie, in units of each window's mean \|value\|
+        (the scaled targets the head learns), the two open-ended edge bins taking
+        the rest. A tuple such as ``(0, 3)``: fixed there. ``"auto"``: ``(0, 3)``
+        when every training target is non-negative, else ``(-3, 3)``. None: the
+        training targets' median +- 4 robust scales.
     alpha : float or "auto", default=0.1
         L2 penalty of the softmax head (on features of unit mean norm; 0.1 beat 1
         and 10 at every layer in our benchmarks). ``"auto"`` chooses it among 0.01, 0.1, 1
@@ -108,8 +117,8 @@ class LLMForecaster(BaseForecaster):
     head : regressor with ``predict_quantiles``, default=None
         Fitted (a clone) on the features and the scaled targets instead of the
         default ``make_pipeline(IsotropyCenterer(centering, normalize=True),
-        SoftmaxBinRegressor(n_bins=n_bins, alpha=alpha))``; ``centering``,
-        ``n_bins`` and ``alpha`` then do nothing.
+        SoftmaxBinRegressor(n_bins=n_bins, alpha=alpha))`` (with ``bin_range``);
+        ``centering``, ``n_bins``, ``bin_range`` and ``alpha`` then do nothing.
 
     Attributes
     ----------
@@ -164,6 +173,7 @@ class LLMForecaster(BaseForecaster):
         pooling="last",
         centering="center",
         n_bins=100,
+        bin_range=None,
         alpha=0.1,
         strategy="direct",
         encoding="window",
@@ -185,6 +195,7 @@ class LLMForecaster(BaseForecaster):
         self.pooling = pooling
         self.centering = centering
         self.n_bins = n_bins
+        self.bin_range = bin_range
         self.alpha = alpha
         self.strategy = strategy
         self.encoding = encoding
@@ -226,7 +237,7 @@ class LLMForecaster(BaseForecaster):
             verbose=self.verbose,
         )
 
-    def _make_head(self):
+    def _make_head(self, targets, n_features):
         """Isotropy transform and softmax head: what is fitted on the embeddings."""
         from sklearn.base import clone
         from sklearn.pipeline import make_pipeline
@@ -236,11 +247,29 @@ class LLMForecaster(BaseForecaster):
 
         if self.head is not None:
             return clone(self.head)
+        bins = dict(n_bins=self.n_bins)
+        if self.bin_range is not None:
+            span = self.bin_range
+            if isinstance(span, str):  # "auto"; the targets are in units of their window's level
+                span = (0.0, 3.0) if np.nanmin(targets) >= 0 else (-3.0, 3.0)
+            bins.update(bin_range=tuple(span), bin_placement="fixed")
         if isinstance(self.alpha, str):  # "auto": chosen by time-series CV in fit
-            softmax = SoftmaxBinRegressorCV(n_bins=self.n_bins)
+            softmax = SoftmaxBinRegressorCV(**bins)
         else:
-            softmax = SoftmaxBinRegressor(n_bins=self.n_bins, alpha=self.alpha)
-        return make_pipeline(IsotropyCenterer(self.centering, normalize=True), softmax)
+            softmax = SoftmaxBinRegressor(alpha=self.alpha, **bins)
+        isotropy = IsotropyCenterer(self.centering, normalize=True)
+        if self.include_values and self.embedder_ is not None:
+            from sklearn.compose import ColumnTransformer
+
+            # Scaled jointly, the embedding's norm would dwarf the window's values and
+            # the penalty would silence them: each block gets unit mean norm.
+            split = n_features - self.window_length
+            isotropy = ColumnTransformer([
+                ("embedding", isotropy, np.arange(split)),
+                ("values", IsotropyCenterer("center", normalize=True),
+                 np.arange(split, n_features)),
+            ])
+        return make_pipeline(isotropy, softmax)
 
     def _context_length(self):
         """Values of each series that the next forecast reads."""
@@ -319,7 +348,8 @@ class LLMForecaster(BaseForecaster):
             future = self._targets(values)
             features.append(embeddings[: len(future)])
             targets.append(future / scales[: len(future), None])
-        self.regressor_ = self._make_head().fit(np.vstack(features), np.vstack(targets))
+        features, targets = np.vstack(features), np.vstack(targets)
+        self.regressor_ = self._make_head(targets, features.shape[1]).fit(features, targets)
         self._remember_tails(y)
         return self
 
@@ -346,6 +376,8 @@ class LLMForecaster(BaseForecaster):
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
         if self.encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}, got {self.encoding!r}.")
+        if isinstance(self.bin_range, str) and self.bin_range != "auto":
+            raise ValueError(f"bin_range must be 'auto', (low, high) or None, got {self.bin_range!r}.")
         if isinstance(self.window_length, bool) or not isinstance(self.window_length, Integral) \
                 or self.window_length < 1:
             raise ValueError(f"window_length must be a positive integer, got {self.window_length!r}.")

@@ -247,6 +247,11 @@ def test_hybrid_gives_the_head_the_embedding_and_the_window():
     plain = LLMForecaster(**TINY).fit(y, fh=[1])
     both, llm = hybrid.head_features(y), plain.head_features(y)
     assert both.shape == (llm.shape[0], llm.shape[1] + 6)
+    # Each block is centered and of unit mean norm on its own (the training windows).
+    n_train = len(y) - 6
+    for block in (both[:n_train, :-6], both[:n_train, -6:]):
+        np.testing.assert_allclose(block.mean(axis=0), 0, atol=1e-5)
+        np.testing.assert_allclose(np.linalg.norm(block, axis=1).mean(), 1, rtol=1e-5)
 
 
 def test_alpha_auto_chooses_by_cross_validation():
@@ -255,3 +260,19 @@ def test_alpha_auto_chooses_by_cross_validation():
     head = forecaster.regressor_[-1]
     assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))]
     assert np.isfinite(forecaster.predict().to_numpy()).all()
+
+
+def test_bin_range_places_the_bins_on_the_scaled_target():
+    y = load_shampoo_sales().astype(float)
+    edges = lambda f: f.regressor_[-1].bin_edges_[[1, -2]]  # noqa: E731
+    fixed = LLMForecaster(model=None, window_length=6, bin_range=(0, 3)).fit(y, fh=[1, 2])
+    np.testing.assert_allclose(edges(fixed), [0, 3])
+    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
+                                     .fit(y, fh=[1])), [0, 3])
+    crossing = y - y.mean()  # negative values: the bins span both signs
+    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
+                                     .fit(crossing, fh=[1])), [-3, 3])
+    robust = LLMForecaster(model=None, window_length=6, bin_range=None).fit(y, fh=[1])
+    assert not np.allclose(edges(robust), [0, 3])
+    with pytest.raises(ValueError, match="bin_range must be"):
+        LLMForecaster(model=None, bin_range="fixed").fit(y, fh=[1])
