@@ -2,11 +2,13 @@
 
     python benchmarks/bench_accuracy.py [--quick] [--output benchmarks/results]
 
-Rows: LLMForecaster with its defaults; the same head without the LLM
-(``model=None``: the scaled raw window) and with both (``include_values=True``);
-one row per single change from the defaults (the prompt's trailing separator, the
-layer, the scaling to unit mean norm, centering, the isotropy transform, the
-penalty, the encoding), all on the same folds; seasonal naive, Theta and AutoETS.
+Rows: LLMForecaster with its defaults (the embedding and the scaled window, each
+block centered and scaled on its own); the same head without the LLM
+(``model=None``: the scaled raw window); one row per single change from the
+defaults (the embedding alone, the prompt's trailing separator, the layer, the
+bins, the isotropy transform, the penalty, the encoding); the embedding alone
+without centering or scaling; all on the same folds; seasonal naive, Theta and
+AutoETS.
 Columns: MASE and weighted quantile loss (levels 0.1..0.9), each also relative to
 seasonal naive with its geometric mean over series (Chronos's headline metric), 80%
 interval coverage, and the isotropy (IsoScore, cluster cosine) of the features each
@@ -80,27 +82,28 @@ def forecasters(quick, cache_dir, window):
     if not quick:
         embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
         # (an embedder passed in replaces the forecaster's, cache_dir included)
+        alone = dict(include_values=False)  # custom heads get one block: the embedding
         llms.update({
-            "LLM + raw window (include_values=True)": variant(include_values=True),
+            "change: the embedding alone (include_values=False)": variant(**alone),
             "change: no trailing separator": variant(
                 embedder=LLMEmbedder(**embedder, trailing_separator=False)),
             "change: layer 24": variant(layer=24),
             "change: layer 12": variant(layer=12),
-            "change: bins fixed on [0, 3] of the scaled target": variant(head=make_pipeline(
-                IsotropyCenterer("center", normalize=True),
-                SoftmaxBinRegressor(n_bins=122, bin_range=(0, 3), bin_placement="fixed",
-                                    alpha=defaults["alpha"]))),
+            "change: bins fixed on [0, 3] of the scaled target (bin_range='auto')":
+                variant(bin_range="auto", n_bins=122),
             "change: alpha chosen by CV (alpha='auto')": variant(alpha="auto"),
-            "change: not scaled to unit mean norm": variant(head=head(normalize=False)),
-            "change: not centered (scaled to unit norm)": variant(head=head("none")),
             "change: whitened": variant(centering="whiten"),
             "change: all-but-the-top": variant(centering="abtt"),
             "change: alpha x10": variant(alpha=10 * defaults["alpha"]),
             "change: alpha / 10": variant(alpha=defaults["alpha"] / 10),
-            "the previous defaults (no trailing separator, not scaled to unit norm, alpha 1)":
-                variant(embedder=LLMEmbedder(**embedder, trailing_separator=False),
-                        head=head(normalize=False, alpha=1.0)),
             "change: one pass over the series (encoding='series')": variant(encoding="series"),
+            "embedding alone, change: not scaled to unit mean norm":
+                variant(**alone, head=head(normalize=False)),
+            "embedding alone, change: not centered (scaled to unit norm)":
+                variant(**alone, head=head("none")),
+            "the defaults before the trailing separator (embedding alone, not scaled, alpha 1)":
+                variant(**alone, embedder=LLMEmbedder(**embedder, trailing_separator=False),
+                        head=head(normalize=False, alpha=1.0)),
             "no LLM, not scaled to unit mean norm": variant(model=None, head=head(normalize=False)),
         })
 

@@ -106,8 +106,8 @@ def run_fracast(series):
 LLM_ROWS = {
     "LLMForecaster (defaults)": {},
     "LLM, change: layer 24": {"layer": 24},
-    "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bins": "fixed"},
-    "LLM + the scaled window (include_values=True)": {"include_values": True},
+    "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bin_range": "auto"},
+    "LLM, change: the embedding alone (include_values=False)": {"include_values": False},
     "same head, no LLM": {"model": None},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same head, no LLM, local": {"model": None, "local": True},
@@ -115,18 +115,12 @@ LLM_ROWS = {
 
 
 def run_llm(series, change, quick, history, cache_dir):
-    from sklearn.pipeline import make_pipeline
-
-    from llmiso import IsotropyCenterer, SoftmaxBinRegressor
     from llmiso.forecasting import LLMForecaster
 
     window = WINDOW[series[0].period]
     h = series[0].h
     params = dict(window_length=window, encoding="series", verbose=False, cache_dir=cache_dir)
     change = dict(change)
-    if change.pop("bins", None) == "fixed":
-        change["head"] = make_pipeline(IsotropyCenterer("center", normalize=True), SoftmaxBinRegressor(
-            n_bins=change.pop("n_bins"), bin_range=(0, 3), bin_placement="fixed", alpha=0.1))
     local = change.pop("local", False)
     params.update(change)
     if quick and params.get("model", "") is not None:

@@ -167,10 +167,10 @@ def _dask_backend(workers, scheduler, quiet):
 
 
 def _head_isotropy(forecaster, frame):
-    """isotropy_report of the features the head sees; None when they are all equal."""
+    """isotropy_report of the LLM's features as the head sees them; None when all equal."""
     from .metrics import isotropy_report
 
-    features = forecaster.head_features(frame)
+    features = forecaster.head_features(frame)[:, : forecaster.n_embedding_features_]
     if not np.ptp(features, axis=0).any():
         return None
     with warnings.catch_warnings():

@@ -65,11 +65,14 @@ class LLMForecaster(BaseForecaster):
     model : str or None, default="smollm2-135m"
         See :class:`LLMEmbedder`. None: no LLM at all, the same head on the scaled
         raw window (the baseline the LLM must beat).
-    include_values : bool, default=False
+    include_values : bool, default=True
         Give the head the scaled raw window beside the embedding (a hybrid). Each
         block is centered and scaled to unit mean norm on its own, so the penalty
         weighs the window's values as much as the embedding's hundreds of
-        dimensions.
+        dimensions. The default because the embedding alone loses what the raw
+        values carry on seasonal series (M3 and Tourism: 1.26 against 1.01
+        relative MASE, docs/benchmarks.md); False: the paper's model, the
+        embedding alone.
     layer : int or list of int, default=-1
         Hidden state(s) to read; see :class:`LLMEmbedder`.
     pooling : {"last", "mean", "first"}, default="last"
@@ -127,6 +130,10 @@ class LLMForecaster(BaseForecaster):
         every training window and its targets divided by the window's scale.
     embedder_ : LLMEmbedder or None
         The fitted embedder; None with ``model=None``.
+    n_embedding_features_ : int
+        How many of the head's features (the first ones) come from the LLM: all of
+        them, all but the ``window_length`` scaled values with ``include_values``,
+        none with ``model=None``.
     horizon_ : int
         Steps ahead the direct heads were trained for.
 
@@ -184,7 +191,7 @@ class LLMForecaster(BaseForecaster):
         device="auto",
         cache_dir=None,
         verbose=False,
-        include_values=False,
+        include_values=True,
         embedder=None,
         head=None,
         n_jobs=None,
@@ -349,6 +356,8 @@ class LLMForecaster(BaseForecaster):
             features.append(embeddings[: len(future)])
             targets.append(future / scales[: len(future), None])
         features, targets = np.vstack(features), np.vstack(targets)
+        self.n_embedding_features_ = 0 if self.embedder_ is None else features.shape[1] - (
+            self.window_length if self.include_values else 0)
         self.regressor_ = self._make_head(targets, features.shape[1]).fit(features, targets)
         self._remember_tails(y)
         return self
@@ -410,10 +419,11 @@ class LLMForecaster(BaseForecaster):
         return final_step(self.regressor_, embeddings)[0]
 
     def head_isotropy(self, y):
-        """:func:`llmiso.metrics.isotropy_summary` of :meth:`head_features` of ``y``.
+        """:func:`llmiso.metrics.isotropy_summary` of the LLM's part of :meth:`head_features`.
 
-        None when every window's features are the same (a constant series), where
-        isotropy is undefined.
+        The embeddings after the isotropy transform (the scaled values of
+        ``include_values`` left out). None when every window's features are the
+        same (a constant series), or without an LLM, where isotropy is undefined.
 
         Parameters
         ----------
@@ -427,7 +437,7 @@ class LLMForecaster(BaseForecaster):
 
         from .metrics import isotropy_summary
 
-        features = self.head_features(y)
+        features = self.head_features(y)[:, : self.n_embedding_features_]
         if not np.ptp(features, axis=0).any():
             return None
         with warnings.catch_warnings():

@@ -80,7 +80,9 @@ def test_series_encoding_reads_each_series_once():
     np.testing.assert_array_equal(forecaster._tails[None], y.to_numpy()[-11:])
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     assert q.shape == (2, 3) and (q.diff(axis=1).iloc[:, 1:] > 0).all().all()
-    assert forecaster.head_features(y).shape == (len(y) - 5, 16)
+    # The tiny model's 16 dimensions, then the 6 scaled values (include_values).
+    assert forecaster.head_features(y).shape == (len(y) - 5, 16 + 6)
+    assert forecaster.n_embedding_features_ == 16
     recursive = LLMForecaster(**TINY, encoding="series", strategy="recursive").fit(y)
     assert np.isfinite(recursive.predict(fh=[1, 2, 3]).to_numpy()).all()
 
@@ -244,7 +246,7 @@ def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
 def test_hybrid_gives_the_head_the_embedding_and_the_window():
     y = load_shampoo_sales()
     hybrid = LLMForecaster(**TINY, include_values=True).fit(y, fh=[1])
-    plain = LLMForecaster(**TINY).fit(y, fh=[1])
+    plain = LLMForecaster(**TINY, include_values=False).fit(y, fh=[1])
     both, llm = hybrid.head_features(y), plain.head_features(y)
     assert both.shape == (llm.shape[0], llm.shape[1] + 6)
     # Each block is centered and of unit mean norm on its own (the training windows).
