@@ -131,9 +131,9 @@ class LLMForecaster(BaseForecaster):
     embedder_ : LLMEmbedder or None
         The fitted embedder; None with ``model=None``.
     n_embedding_features_ : int
-        How many of the head's features (the first ones) come from the LLM: all of
-        them, all but the ``window_length`` scaled values with ``include_values``,
-        none with ``model=None``.
+        How many of the features the head sees (:meth:`head_features`, the first
+        ones) come from the LLM: all of them, all but the ``window_length`` scaled
+        values with ``include_values``, none with ``model=None``.
     horizon_ : int
         Steps ahead the direct heads were trained for.
 
@@ -356,9 +356,13 @@ class LLMForecaster(BaseForecaster):
             features.append(embeddings[: len(future)])
             targets.append(future / scales[: len(future), None])
         features, targets = np.vstack(features), np.vstack(targets)
-        self.n_embedding_features_ = 0 if self.embedder_ is None else features.shape[1] - (
-            self.window_length if self.include_values else 0)
         self.regressor_ = self._make_head(targets, features.shape[1]).fit(features, targets)
+        # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
+        from ._pipeline import final_step
+
+        width = final_step(self.regressor_, features[:1])[0].shape[1]
+        self.n_embedding_features_ = 0 if self.embedder_ is None else width - (
+            self.window_length if self.include_values else 0)
         self._remember_tails(y)
         return self
 

@@ -278,3 +278,13 @@ def test_bin_range_places_the_bins_on_the_scaled_target():
     assert not np.allclose(edges(robust), [0, 3])
     with pytest.raises(ValueError, match="bin_range must be"):
         LLMForecaster(model=None, bin_range="fixed").fit(y, fh=[1])
+
+
+def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
+    """Whitening 9 windows keeps fewer than the tiny model's 16 dimensions."""
+    y = load_shampoo_sales().iloc[:16]
+    hybrid = LLMForecaster(**TINY, centering="whiten").fit(y, fh=[1])
+    alone = LLMForecaster(**TINY, centering="whiten", include_values=False).fit(y, fh=[1])
+    assert hybrid.n_embedding_features_ == alone.head_features(y).shape[1] < 16
+    assert hybrid.head_isotropy(y)["isoscore"] == pytest.approx(alone.head_isotropy(y)["isoscore"],
+                                                                rel=1e-4)
