@@ -202,7 +202,8 @@ def test_demo_writes_its_tables_and_plots(tmp_path):
 
     table, isotropy, profile = run_demo(tmp_path, quiet=True)
     assert list(table.index) == [
-        "LLM (defaults)", "LLM, uncentered", "LLM, whitened", "same head, no LLM",
+        "LLM (defaults)", "LLM, the embedding alone", "LLM, uncentered", "LLM, whitened",
+        "same head, no LLM",
         "seasonal naive", "Theta", "AutoETS",
     ]
     assert table["MASE"].notna().all()
