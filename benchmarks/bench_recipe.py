@@ -52,6 +52,7 @@ def configurations(model, cache_dir, deep=24):
         "weights tied by a basis over the bins (n_basis=8)": dict(layer=deep, head=head(n_basis=8)),
         "one pass over the series (encoding='series')": dict(layer=deep, head=head(), encoding="series"),
         "same head, no LLM (model=None)": dict(model=None, head=head()),
+        "LLMForecaster's defaults (the hybrid, last layer, robust bins)": dict(include_values=True),
         "LLM + the scaled window (include_values=True)": dict(
             layer=deep, include_values=True, n_bins=122, bin_range=(0, 3)),
     }
@@ -83,8 +84,9 @@ def main():
             config = {**config, "model": model}
         for name, (y, sp, horizon, window) in data.items():
             y = y.astype(float)
+            # The recipe reads the embedding alone; only the hybrid row adds the window.
             forecaster = LLMForecaster(window_length=window, cache_dir=f"{args.cache_dir}/{name}",
-                                       **config)
+                                       **{"include_values": False, **config})
             ours, naive = [], []
             for k in range(2):
                 cut = len(y) - (2 - k) * horizon
