@@ -461,14 +461,20 @@ def _validate_with_missing_targets(estimator, X, y):
     """
     from sklearn.utils import check_array, check_consistent_length
 
+    if y is None:  # sklearn's own wording
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y "
+                         "is None.")
     X = validate_data(estimator, X, dtype=[np.float64, np.float32])
-    two_d = np.ndim(y) == 2
     y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y",
-                    ensure_all_finite="allow-nan" if two_d else True)
+                    ensure_all_finite="allow-nan")
     check_consistent_length(X, y)
+    if np.isinf(y).any():
+        raise ValueError("Input y contains infinity; only NaN (a missing target of a 2-D y) "
+                         "is allowed.")
+    if y.ndim == 1 and np.isnan(y).any():
+        raise ValueError("Input y contains NaN; a 1-D y needs every target (in a 2-D y, NaN "
+                         "marks a missing one).")
     if y.ndim == 2:
-        if np.isinf(y).any():
-            raise ValueError("y contains infinity; only NaN (a missing target) is allowed.")
         empty = np.flatnonzero(~np.isfinite(y).any(axis=0))
         if len(empty):
             raise ValueError(
