@@ -119,9 +119,12 @@ def run_llm(series, change, quick, history, cache_dir):
 
     window = WINDOW[series[0].period]
     h = series[0].h
-    params = dict(window_length=window, encoding="series", verbose=False, cache_dir=cache_dir)
     change = dict(change)
     local = change.pop("local", False)
+    # A progress bar over series: the forecaster's own for a global model (groups of
+    # series), one over the per-series fits for local models.
+    params = dict(window_length=window, encoding="series", verbose=not local and not quick,
+                  cache_dir=cache_dir)
     params.update(change)
     if quick and params.get("model", "") is not None:
         params.update(model="tiny-random-llama", dtype="float32", layer=-1)
@@ -132,8 +135,11 @@ def run_llm(series, change, quick, history, cache_dir):
     recent = [type(s)(s.name, s.train[-history:], s.test, s.period) for s in usable]
     fh = list(range(1, h + 1))
     if local:  # one model per series, on its own windows only
+        from tqdm.auto import tqdm
+
         by_series = {s.name: forecaster.clone().fit(pd.Series(s.train), fh=fh)
-                     .predict_quantiles(alpha=list(LEVELS)).to_numpy() for s in recent}
+                     .predict_quantiles(alpha=list(LEVELS)).to_numpy()
+                     for s in tqdm(recent, desc="series", leave=False, disable=quick)}
     else:  # one global model: the windows of every series train one head
         q = forecaster.fit(panel(recent), fh=fh).predict_quantiles(alpha=list(LEVELS))
         by_series = {key: frame.to_numpy() for key, frame in q.groupby(level=0)}
