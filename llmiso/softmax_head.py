@@ -177,29 +177,32 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
             Y[known], self.n_bins, low, high, robust=self.bin_placement == "robust"
         )
         self.bin_centers_ = _bins.centers(self.bin_edges_, self.tail_scale_)
-        targets = self._target_distribution(_bins.assign(np.where(known, Y, 0.0), self.bin_edges_))
-        self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, targets, known)
+        labels = _bins.assign(np.where(known, Y, 0.0), self.bin_edges_)
+        self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, labels, known)
         return self
 
     def _target_distribution(self, labels):
-        """(n, n_outputs, n_bins) target probabilities, smoothed over neighbours."""
-        n, H = labels.shape
-        K = self.n_bins
-        T = np.zeros((n, H, K))
-        eps = self.label_smoothing
-        rows, cols = np.indices((n, H))
-        T[rows, cols, labels] = 1.0 - eps
+        """Target probabilities of rows with these bin labels, as (rows, bins, probabilities).
+
+        A row's own bin gets ``1 - label_smoothing`` and its two neighbours the rest
+        (at an end, the one neighbour there is). Sparse: at most three bins per row,
+        where a dense (n, n_bins) array per output would cost hundreds of MB.
+        """
+        n, K, eps = len(labels), self.n_bins, self.label_smoothing
+        cols, probs = [labels], [np.full(n, 1.0 - eps)]
         if eps:
             for step in (-1, 1):
                 neighbour = labels + step
-                # At an end the whole share goes to the one neighbour there is.
-                neighbour = np.where((neighbour < 0) | (neighbour >= K), labels - step, neighbour)
-                T[rows, cols, neighbour] += eps / 2
-        return T
+                cols.append(np.where((neighbour < 0) | (neighbour >= K), labels - step, neighbour))
+                probs.append(np.full(n, eps / 2))
+        # One entry per (row, bin), so the gradient can subtract them by plain indexing.
+        flat = np.tile(np.arange(n), len(cols)) * K + np.concatenate(cols)
+        pairs, where = np.unique(flat, return_inverse=True)
+        return pairs // K, pairs % K, np.bincount(where, weights=np.concatenate(probs))
 
-    def _minimise(self, X, targets, known):
+    def _minimise(self, X, labels, known):
         n, d = X.shape
-        H, K = targets.shape[1:]
+        H, K = labels.shape[1], self.n_bins
         # With fewer rows than features, the penalised optimum W lies in the row space
         # of X (representer theorem): solving for W = V Z in the rank-r basis V is the
         # same problem with r*K instead of d*K unknowns, shared by every output.
@@ -209,7 +212,6 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
             X, basis = U * S, Vt
         F = X.astype(np.float32)  # the matrix products dominate; float32 halves them
         r = F.shape[1]
-        T = targets.astype(np.float32)
         # The outputs share nothing but the features: the loss and the penalty are sums
         # over outputs, so each is its own problem with the same optimum as the joint
         # one, and needs only its own iterations (the joint L-BFGS runs every output as
@@ -220,13 +222,19 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # so the fit does not depend on it. A single large output keeps threaded BLAS.
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
         bins_basis = None if self.n_basis is None else _bins.spline_basis(K, self.n_basis)
-        solve = partial(_fit_one_softmax, alpha=self.alpha, max_iter=self.max_iter,
+        solve = partial(_fit_one_softmax, n_bins=K, alpha=self.alpha, max_iter=self.max_iter,
                         tol=self.tol, bins_basis=bins_basis)
+
+        def problem(h):  # one output's rows (those with a known target) and targets
+            rows = known[:, h]
+            features = F if rows.all() else F[rows]
+            return features, self._target_distribution(labels[rows, h])
+
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
         with threadpool_limits(limits=threads, user_api="blas"):
             solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
-                delayed(solve)(*_known_rows(F, T[:, h], known[:, h])) for h in range(H))
+                delayed(solve)(*problem(h)) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
             W = np.einsum("rd,rhk->dhk", basis, W)
@@ -424,34 +432,57 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return {**params, "alpha": alpha}
 
 
-def _fit_one_softmax(F, T, *, alpha, max_iter, tol, bins_basis=None):
-    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
-
-    With ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m)
-    is what is fitted and penalised; the logits are computed as ``(F @ A) @ B.T``,
-    m/K of the work of ``F @ W``.
-    """
-    n, r = F.shape
-    K = T.shape[1]
-    B = None if bins_basis is None else bins_basis.astype(np.float32)
-    m = K if B is None else B.shape[1]
-
-    def loss_and_grad(theta):
-        A = theta[: r * m].reshape(r, m).astype(np.float32)
-        Z = (F @ A if B is None else (F @ A) @ B.T) + theta[r * m :].astype(np.float32)
-        Z -= Z.max(axis=1, keepdims=True)
-        E = np.exp(Z)
-        total = E.sum(axis=1, keepdims=True)
-        loss = -np.sum(T * (Z - np.log(total)), dtype=np.float64) / n
-        loss += alpha / (2 * n) * np.dot(theta[: r * m], theta[: r * m])
-        G = (E / total - T) / n
-        grad_A = F.T @ (G if B is None else G @ B) + (alpha / n) * A
-        return loss, np.concatenate([grad_A.ravel(), G.sum(axis=0)]).astype(np.float64)
-
-    result = minimize(loss_and_grad, np.zeros(r * m + K), jac=True, method="L-BFGS-B",
+def _fit_one_softmax(F, targets, *, n_bins, alpha, max_iter, tol, bins_basis=None):
+    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations."""
+    r = F.shape[1]
+    m = n_bins if bins_basis is None else bins_basis.shape[1]
+    objective = _softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis)
+    result = minimize(objective, np.zeros(r * m + n_bins), jac=True, method="L-BFGS-B",
                       options={"maxiter": max_iter, "gtol": tol})
     A = result.x[: r * m].reshape(r, m)
-    return (A if B is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
+    return (A if bins_basis is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
+
+
+def _softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
+    """Mean cross-entropy plus ``alpha / (2n) ||A||^2``, and its gradient, of theta = (A, b).
+
+    ``targets`` are (rows, bins, probabilities), each row's summing to 1. With
+    ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m) is
+    what is fitted and penalised; the logits are ``(F @ A) @ B.T``, m/K of the work
+    of ``F @ W``. The two (n, r) x (r, K) products are nearly all the cost, so the
+    rest works in place in one reused (n, K) buffer and reads the targets sparsely.
+    """
+    rows, bins, probs = targets
+    n, r = F.shape
+    K = n_bins
+    B = None if bins_basis is None else bins_basis.astype(np.float32)
+    m = K if B is None else B.shape[1]
+    logits = np.empty((n, K), dtype=np.float32)
+    step = (probs / n).astype(np.float32)
+
+    def loss_and_grad(theta):
+        A = theta[: r * m].reshape(r, m)
+        if B is None:
+            Z = np.matmul(F, A.astype(np.float32), out=logits)
+        else:
+            Z = np.matmul(F @ A.astype(np.float32), B.T, out=logits)
+        Z += theta[r * m :].astype(np.float32)
+        Z -= Z.max(axis=1, keepdims=True)
+        # A row's targets sum to 1, so its cross-entropy is log(sum exp z) - <t, z>.
+        picked = np.dot(probs, Z[rows, bins])
+        np.exp(Z, out=Z)
+        total = Z.sum(axis=1, dtype=np.float64)
+        loss = (np.log(total).sum() - picked) / n
+        loss += alpha / (2 * n) * np.dot(theta[: r * m], theta[: r * m])
+        Z *= (1.0 / (n * total)).astype(np.float32)[:, None]  # softmax / n ...
+        Z[rows, bins] -= step  # ... minus targets / n: the loss's gradient in the logits
+        grad = np.empty_like(theta)
+        grad[: r * m] = (F.T @ (Z if B is None else Z @ B)).ravel()
+        grad[: r * m] += (alpha / n) * theta[: r * m]
+        grad[r * m :] = Z.sum(axis=0, dtype=np.float64)
+        return loss, grad
+
+    return loss_and_grad
 
 
 def _validate_with_missing_targets(estimator, X, y):
@@ -482,8 +513,3 @@ def _validate_with_missing_targets(estimator, X, y):
                 "output needs at least one row with a value. Drop those columns."
             )
     return X, y
-
-
-def _known_rows(F, T, known):
-    """One output's features and targets, on the rows where its target is known."""
-    return (F, T) if known.all() else (F[known], T[known])

@@ -139,10 +139,45 @@ def test_bad_bin_range():
 
 def test_label_smoothing_spreads_to_neighbours():
     head = SoftmaxBinRegressor(n_bins=10, label_smoothing=0.2)
-    T = head._target_distribution(np.array([[0], [4], [9]]))
-    np.testing.assert_allclose(T.sum(axis=2), 1.0)
-    np.testing.assert_allclose(T[1, 0, 3:6], [0.1, 0.8, 0.1])
-    np.testing.assert_allclose(T[0, 0, :2], [0.8, 0.2])
+    rows, bins, probs = head._target_distribution(np.array([0, 4, 9]))
+    T = np.zeros((3, 10))
+    np.add.at(T, (rows, bins), probs)
+    assert len(set(zip(rows, bins))) == len(rows)  # one entry per (row, bin)
+    np.testing.assert_allclose(T.sum(axis=1), 1.0)
+    np.testing.assert_allclose(T[1, 3:6], [0.1, 0.8, 0.1])
+    np.testing.assert_allclose(T[0, :2], [0.8, 0.2])
+    np.testing.assert_allclose(T[2, 8:], [0.2, 0.8])
+
+
+@pytest.mark.parametrize("n_basis, smoothing", [(None, 0.0), (None, 0.2), (6, 0.1)])
+def test_objective_gradient_matches_finite_differences(n_basis, smoothing):
+    """The loss the solver minimises: the cross-entropy to the targets plus the penalty."""
+    from scipy.optimize import approx_fprime
+    from scipy.special import log_softmax
+
+    from llmiso.softmax_head import _softmax_objective
+
+    rng = np.random.default_rng(7)
+    n, r, K = 30, 4, 12
+    F = rng.standard_normal((n, r)).astype(np.float32)
+    labels = rng.integers(0, K, n)
+    labels[:2] = [0, K - 1]  # the ends, where smoothing has one neighbour
+    head = SoftmaxBinRegressor(n_bins=K, label_smoothing=smoothing)
+    targets = head._target_distribution(labels)
+    basis = None if n_basis is None else _bins.spline_basis(K, n_basis)
+    m = K if basis is None else n_basis
+    objective = _softmax_objective(F, targets, n_bins=K, alpha=0.7, bins_basis=basis)
+    theta = rng.normal(scale=0.5, size=r * m + K)
+    loss, grad = objective(theta)
+    # The loss from its definition, in float64 with a dense target matrix.
+    W = theta[: r * m].reshape(r, m) if basis is None else theta[: r * m].reshape(r, m) @ basis.T
+    T = np.zeros((n, K))
+    np.add.at(T, targets[:2], targets[2])
+    expected = -np.sum(T * log_softmax(F @ W + theta[r * m :], axis=1)) / n
+    expected += 0.7 / (2 * n) * np.sum(theta[: r * m] ** 2)
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    numeric = approx_fprime(theta, lambda t: objective(t)[0], 1e-3)
+    np.testing.assert_allclose(grad, numeric, atol=2e-4)
 
 
 # -- per-window scaling ---------------------------------------------------------------
