@@ -305,10 +305,17 @@ class LLMForecaster(BaseForecaster):
 
         # Fixed groups, whatever n_jobs: the model sees the same batches either way.
         groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
-        tasks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-            delayed(_embed_group)(self.embedder_, many[g], windows[g], scales[g],
-                                  self.window_length, self._stride())
-            for g in groups)
+        calls = [(self.embedder_, many[g], windows[g], scales[g], self.window_length,
+                  self._stride()) for g in groups]
+        client = None if self.n_jobs == 1 else _dask_client()
+        if client is not None:
+            # Submitted to the cluster directly: joblib runs the work of a cluster with a
+            # single worker thread here in the client (its shortcut for one job).
+            futures = [client.submit(_embed_group, *call, pure=False) for call in calls]
+            tasks = (future.result() for future in futures)
+        else:
+            tasks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(_embed_group)(*call) for call in calls)
         encoded = []
         # Over series, wherever the groups run (the embedder's own bar is per group).
         with tqdm(total=len(many), desc="Series", unit="series",
@@ -533,6 +540,26 @@ class LLMForecaster(BaseForecaster):
             {**base, "strategy": "recursive", "centering": "abtt", "pooling": "mean"},
             {**base, "encoding": "series", "stride": 3},
         ]
+
+
+def _dask_client():
+    """The Dask client of an active ``joblib.parallel_backend("dask")``, or None.
+
+    None inside a Dask task too: there joblib's nested backend knows how to wait for
+    tasks without holding the worker's thread.
+    """
+    from joblib.parallel import get_active_backend
+
+    client = getattr(get_active_backend()[0], "client", None)
+    if client is None:
+        return None
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:  # not in a worker: the client's own process
+        return client
+    return None
 
 
 def _embed_group(embedder, many, windows, scales, window_length, stride):

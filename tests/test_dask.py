@@ -99,6 +99,21 @@ def test_global_model_embeds_on_the_cluster_and_matches_one_process(client, monk
         pd.testing.assert_frame_equal(on_cluster, alone)
 
 
+def test_a_cluster_of_one_worker_does_the_embedding(monkeypatch):
+    """joblib runs a one-thread backend's work in the client; the forecaster must not."""
+    import llmiso.forecasting as forecasting
+
+    monkeypatch.setattr(forecasting, "SERIES_PER_TASK", 2)
+    y = _panel(4)
+    forecaster = LLMForecaster(window_length=6, n_jobs=-1, **TINY)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) \
+            as cluster, distributed.Client(cluster) as one, joblib.parallel_backend("dask"):
+        on_cluster = forecaster.clone().fit(y, fh=[1, 2]).predict()
+        loaded = one.run(lambda: len(__import__("llmiso._models", fromlist=["_CACHE"])._CACHE))
+    assert list(loaded.values()) == [1]  # the worker loaded the model: it embedded
+    pd.testing.assert_frame_equal(on_cluster, forecaster.clone().fit(y, fh=[1, 2]).predict())
+
+
 def _slow_group(embedder, many, windows, scales, window_length, stride):
     from llmiso.forecasting import _embed_group
 
