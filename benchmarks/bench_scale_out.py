@@ -13,6 +13,7 @@ identical, and what 100,000 series of 100 values would cost on N workers.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ def panel(n_series, n_values, quick):
 
 def embed_on(n_workers, series, model, window):
     import joblib
+    import psutil  # a dependency of distributed
     from distributed import Client, LocalCluster
 
     from llmiso.forecasting import LLMForecaster
@@ -44,9 +46,16 @@ def embed_on(n_workers, series, model, window):
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client, joblib.parallel_backend("dask"):
         client.run(lambda: embedder.embed_series(series[:1], window))  # load the model everywhere
+        # Where the work ran: CPU seconds of each worker process and of this client.
+        processes = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        processes.append(psutil.Process())
+        before = [sum(p.cpu_times()[:2]) for p in processes]
         start = time.perf_counter()
         encoded = forecaster._encode(series)
         seconds = time.perf_counter() - start
+        cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before)]
+    print(f"{n_workers} worker(s): CPU seconds per worker {[round(c, 1) for c in cpu[:-1]]}, "
+          f"in the client {cpu[-1]:.1f}")
     return np.vstack([e for e, _ in encoded]), seconds
 
 
