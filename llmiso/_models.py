@@ -13,6 +13,7 @@ These ``model`` names are understood:
 Nothing is ever downloaded: a model that is not available offline fails at once.
 """
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -197,18 +198,49 @@ def resolve_device(device):
 
 
 def resolve_dtype(dtype, device):
-    """``"auto"`` is bf16 where the hardware runs it fast, float32 elsewhere."""
+    """``"auto"`` is bf16 where the hardware runs it clearly faster, float32 elsewhere."""
     import torch
 
     if dtype != "auto":
         return getattr(torch, dtype) if isinstance(dtype, str) else dtype
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
-    # bf16 GEMMs run about 3x faster than fp32 on CPUs with avx512_bf16.
-    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    if device.type == "cpu" and probe is not None and probe():
+    if device.type == "cpu" and _bf16_is_faster():
         return torch.bfloat16
     return torch.float32
+
+
+@functools.lru_cache(maxsize=None)
+def _bf16_is_faster():
+    """Whether this CPU runs the model's products in bf16 at least 1.5x faster than float32.
+
+    Timed once per process, since avx512_bf16 alone does not tell: bf16 ran 2.7x
+    faster than float32 on one such CPU and 0.67x on another (docs/benchmarks.md).
+    The margin keeps the choice the same from one process to the next.
+    """
+    import torch
+
+    supported = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    if supported is None or not supported():
+        return False
+    return _matmul_seconds(torch.float32) > 1.5 * _matmul_seconds(torch.bfloat16)
+
+
+def _matmul_seconds(dtype, rounds=5):
+    """Best time of a (256 tokens x 576) x (576 x 1536) product: a SmolLM2 MLP's shape."""
+    import time
+
+    import torch
+
+    x, w = torch.randn(256, 576).to(dtype), torch.randn(1536, 576).to(dtype)
+    torch.nn.functional.linear(x, w)  # the first call pays for kernel selection
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(4):
+            torch.nn.functional.linear(x, w)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 _CACHE = {}

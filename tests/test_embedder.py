@@ -599,3 +599,25 @@ def test_two_processes_writing_overlapping_keys_to_one_cache(tmp_path):
     assert len(found) == 450
     for i in range(450):
         np.testing.assert_array_equal(found[f"k{i}"], np.full(8, i, np.float32))
+
+
+@pytest.mark.parametrize("bf16_seconds, expected", [(1.0, "float32"), (0.7, "float32"),
+                                                    (0.3, "bfloat16")])
+def test_auto_dtype_is_bf16_only_where_it_is_timed_faster(monkeypatch, bf16_seconds, expected):
+    """avx512_bf16 alone does not pick bf16: a timed product must be 1.5x faster in it."""
+    import torch
+
+    from llmiso import _models
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(_models, "_matmul_seconds",
+                        lambda dtype: bf16_seconds if dtype == torch.bfloat16 else 1.0)
+    _models._bf16_is_faster.cache_clear()
+    try:
+        assert _models.resolve_dtype("auto", torch.device("cpu")) == getattr(torch, expected)
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+        _models._bf16_is_faster.cache_clear()
+        assert _models.resolve_dtype("auto", torch.device("cpu")) == torch.float32
+    finally:
+        _models._bf16_is_faster.cache_clear()
+    assert _models.resolve_dtype("bfloat16", torch.device("cpu")) == torch.bfloat16
