@@ -108,7 +108,9 @@ LLM_ROWS = {
     "LLM, change: layer 24": {"layer": 24},
     "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bin_range": "auto"},
     "LLM, change: the embedding alone (include_values=False)": {"include_values": False},
+    "LLM, change: penalty / 10 (alpha=0.01)": {"alpha": 0.01},
     "same head, no LLM": {"model": None},
+    "same head, no LLM, penalty / 10 (alpha=0.01)": {"model": None, "alpha": 0.01},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same head, no LLM, local": {"model": None, "local": True},
 }
