@@ -186,7 +186,8 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
 
         A row's own bin gets ``1 - label_smoothing`` and its two neighbours the rest
         (at an end, the one neighbour there is). Sparse: at most three bins per row,
-        where a dense (n, n_bins) array per output would cost hundreds of MB.
+        where a dense (rows, outputs, bins) array took 245 MB for 10,000 rows, 12
+        outputs and 256 bins.
         """
         n, K, eps = len(labels), self.n_bins, self.label_smoothing
         cols, probs = [labels], [np.full(n, 1.0 - eps)]
