@@ -563,7 +563,7 @@ def _dask_client():
 
 
 def _embed_group(embedder, many, windows, scales, window_length, stride):
-    """(embeddings, scales) of each series of one group: a task for a joblib worker."""
+    """(embeddings, scales) of each series of one group: a task for a joblib or Dask worker."""
     if stride > 1:
         return embedder.embed_series(many, window_length, stride=stride)
     embeddings = np.split(embedder.transform(np.vstack(windows)),
