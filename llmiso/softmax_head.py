@@ -227,9 +227,9 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
                         tol=self.tol, bins_basis=bins_basis)
 
         def problem(h):  # one output's rows (those with a known target) and targets
-            rows = known[:, h]
-            features = F if rows.all() else F[rows]
-            return features, self._target_distribution(labels[rows, h])
+            has_target = known[:, h]
+            features = F if has_target.all() else F[has_target]
+            return features, self._target_distribution(labels[has_target, h])
 
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
