@@ -3,9 +3,9 @@
     python benchmarks/bench_accuracy.py [--quick] [--output benchmarks/results]
 
 Rows: LLMForecaster with its defaults (the embedding and the scaled window, each
-block centered and scaled on its own); the same head without the LLM
-(``model=None``: the scaled raw window); one row per single change from the
-defaults (the embedding alone, the prompt's trailing separator, the layer, the
+block centered and scaled on its own, the head learning the change from the
+seasonal naive forecast); the same head without the LLM (``model=None``: the
+scaled raw window); one row per single change from the defaults (no baseline, the embedding alone, the prompt's trailing separator, the layer, the
 bins, the isotropy transform, the penalty, the encoding); the embedding alone
 without centering or scaling; all on the same folds; seasonal naive, Theta and
 AutoETS.
@@ -52,7 +52,7 @@ def datasets(quick):
     return {"shampoo": table["shampoo"]} if quick else table
 
 
-def forecasters(quick, cache_dir, window):
+def forecasters(quick, cache_dir, window, sp):
     """LLM rows (the default, its no-LLM and hybrid variants, one change each) and baselines."""
     from sklearn.pipeline import make_pipeline
     from sktime.forecasting.ets import AutoETS
@@ -63,7 +63,9 @@ def forecasters(quick, cache_dir, window):
     from llmiso.forecasting import LLMForecaster
 
     model = "tiny-random-llama" if quick else "smollm2-135m"
-    default = LLMForecaster(window_length=window, model=model, cache_dir=cache_dir)
+    # The season the baselines get, as a user would pass it (a window holds at most one).
+    default = LLMForecaster(window_length=window, model=model, cache_dir=cache_dir,
+                            sp=sp if sp <= window else 1)
     defaults = default.get_params()
 
     def variant(**changes):
@@ -78,6 +80,8 @@ def forecasters(quick, cache_dir, window):
     llms = {
         "LLM (defaults)": default,
         "same head, no LLM (model=None)": variant(model=None),
+        "change: no baseline (baseline=None)": variant(baseline=None),
+        "same head, no LLM, no baseline": variant(model=None, baseline=None),
     }
     if not quick:
         embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
@@ -101,9 +105,9 @@ def forecasters(quick, cache_dir, window):
                 variant(**alone, head=head(normalize=False)),
             "embedding alone, change: not centered (scaled to unit norm)":
                 variant(**alone, head=head("none")),
-            "the defaults before the trailing separator (embedding alone, not scaled, alpha 1)":
+            "the defaults before the trailing separator (embedding alone, not scaled, alpha 1, no baseline)":
                 variant(**alone, embedder=LLMEmbedder(**embedder, trailing_separator=False),
-                        head=head(normalize=False, alpha=1.0)),
+                        head=head(normalize=False, alpha=1.0), baseline=None),
             "no LLM, not scaled to unit mean norm": variant(model=None, head=head(normalize=False)),
         })
 
@@ -187,7 +191,7 @@ def main():
         y = y.astype(float)
         first_cut = len(y) - args.origins * horizon
         window = min(24, (first_cut - horizon) // 2)
-        llms, baselines = forecasters(args.quick, out / "embedding-cache" / name, window)
+        llms, baselines = forecasters(args.quick, out / "embedding-cache" / name, window, sp)
         models = {**llms, **baselines(sp, positive=bool((y > 0).all()))}
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []

@@ -14,7 +14,8 @@ horizon from its training part:
   quantiles 0.1..0.9;
 - fracast (85k parameters, weights in its wheel; trained on collections that
   likely include M3 and Tourism, so possibly not zero-shot);
-- LLMForecaster with its defaults but ``encoding="series"`` (one pass per series:
+- LLMForecaster with its defaults (``sp`` the dataset's period, since the panel is
+  indexed by integers) but ``encoding="series"`` (one pass per series:
   one prompt per window is hours on 2 cores), as one global model per dataset
   (the windows of all its series train one head), trained on the last
   ``--llm-history`` values of each series; one change per row (``LLM_ROWS``); the
@@ -111,6 +112,9 @@ LLM_ROWS = {
     "LLM, change: penalty / 10 (alpha=0.01)": {"alpha": 0.01},
     "same head, no LLM": {"model": None},
     "same head, no LLM, penalty / 10 (alpha=0.01)": {"model": None, "alpha": 0.01},
+    "LLM, change: no baseline (baseline=None)": {"baseline": None},
+    "LLM, change: the naive baseline (baseline='naive')": {"baseline": "naive"},
+    "same head, no LLM, no baseline": {"model": None, "baseline": None},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same head, no LLM, local": {"model": None, "local": True},
 }
@@ -126,7 +130,7 @@ def run_llm(series, change, quick, history, cache_dir):
     # A progress bar over series: the forecaster's own for a global model (groups of
     # series), one over the per-series fits for local models.
     params = dict(window_length=window, encoding="series", verbose=not local and not quick,
-                  cache_dir=cache_dir)
+                  cache_dir=cache_dir, sp=series[0].period)  # the panel's index is integers
     params.update(change)
     if quick and params.get("model", "") is not None:
         params.update(model="tiny-random-llama", dtype="float32", layer=-1)

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sktime.datasets import load_airline, load_shampoo_sales
+from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.split import ExpandingWindowSplitter
@@ -201,27 +201,57 @@ def test_one_data_flow_in_the_forecaster():
     assert inspect.getsource(llmiso.forecasting).count("encoding ==") <= 1
 
 
-def test_without_the_llm_is_the_same_head_on_the_scaled_window():
+@pytest.mark.parametrize("baseline, sp", [(None, None), ("naive", None), ("seasonal_naive", 3)])
+def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
     """model=None: the head reads each window divided by its mean |value|, nothing else.
 
     Each step's head learns from every window with a value that many steps after it:
-    the last window before the end trains step 1 (its step 2 is missing, NaN).
+    the last window before the end trains step 1 (its step 2 is missing, NaN). Its
+    targets are each step's change from the baseline forecast, in the window's scale:
+    the last value (naive), or the value ``sp`` steps before the step.
     """
     from sklearn.pipeline import make_pipeline
 
     from llmiso import IsotropyCenterer, SoftmaxBinRegressor, mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20, alpha=0.3).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20, alpha=0.3,
+                               baseline=baseline, sp=sp).fit(y, fh=[1, 2])
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
     scale = mean_abs_scale(windows)
     X = windows[:-1] / scale[:-1, None]
     targets = np.column_stack([values[6:], np.append(values[7:], np.nan)])
+    if baseline is None:
+        anchor = np.zeros((len(windows), 2))
+    elif baseline == "naive":
+        anchor = windows[:, [-1, -1]]
+    else:  # step 1 repeats the value 3 steps before it (window's 4th), step 2 the 5th
+        anchor = windows[:, [3, 4]]
     head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20, alpha=0.3))
-    head.fit(X, targets / scale[:-1, None])
-    expected = head.predict(windows[-1:] / scale[-1]) * scale[-1]
+    head.fit(X, (targets - anchor[:-1]) / scale[:-1, None])
+    expected = anchor[-1] + head.predict(windows[-1:] / scale[-1]) * scale[-1]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
+
+
+def test_the_season_comes_from_the_index_and_fits_in_the_window():
+    """sp=None: 12 for a monthly index if the window holds a year, else the last value."""
+    y = load_airline()
+    assert LLMForecaster(model=None, window_length=12).fit(y, fh=[1]).sp_ == 12
+    assert LLMForecaster(model=None, window_length=6).fit(y, fh=[1]).sp_ == 1
+    assert LLMForecaster(model=None, window_length=6, sp=4).fit(y, fh=[1]).sp_ == 4
+    yearly = load_lynx()
+    assert LLMForecaster(model=None, window_length=12).fit(yearly, fh=[1]).sp_ == 1
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"baseline": "mean"}, "baseline must be one of"),
+    ({"sp": 13}, "sp must be a season length from 1 to window_length=12"),
+    ({"sp": 0}, "sp must be"),
+])
+def test_a_bad_baseline_or_season_is_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        LLMForecaster(model=None, window_length=12, **params).fit(load_airline(), fh=[1])
 
 
 def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
