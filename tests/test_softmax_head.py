@@ -345,3 +345,30 @@ def test_a_basis_over_the_bins_learns_a_linear_gaussian_target_and_is_calibrated
     assert basis.coef_.shape == free.coef_.shape == (1, 100, 20)
     with pytest.raises(ValueError, match="n_basis=200 exceeds n_bins=100"):
         SoftmaxBinRegressor(n_basis=200).fit(X[:50], y[:50])
+
+
+def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
+    """L-BFGS in preconditioned coordinates stops where the gradient of the original
+    problem is below tol (a convex problem's optimum), at a loss no worse than the plain
+    solver's, in far fewer iterations on features that are far from isotropic
+    (uncentered, scales spread over two decades, as embeddings)."""
+    from llmiso import _bins
+    from llmiso.softmax_head import _fit_one_softmax, _softmax_objective
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((600, 24)) * np.logspace(0, -2, 24) + rng.normal(size=24)
+    y = X @ rng.normal(size=24) * 10 + rng.normal(size=600)
+    edges, _ = _bins.place(y, 30, -4.0, 4.0, robust=True)
+    targets = SoftmaxBinRegressor(n_bins=30)._target_distribution(_bins.assign(y, edges))
+    F = X.astype(np.float32)
+    objective = _softmax_objective(F, targets, n_bins=30, alpha=0.1)
+    fits = {(p, tol): _fit_one_softmax(F, targets, n_bins=30, alpha=0.1, max_iter=5000, tol=tol,
+                                       precondition=p)
+            for p in (False, True) for tol in (1e-4, 1e-5)}
+    loss, grad = {}, {}
+    for key, (W, b, _) in fits.items():
+        loss[key], grad[key] = objective(np.concatenate([W.ravel(), b]))
+    assert np.abs(grad[True, 1e-4]).max() < 1e-4  # (float32 products floor it near 1e-5)
+    assert loss[True, 1e-5] <= loss[False, 1e-5] + 1e-9
+    assert loss[True, 1e-4] == pytest.approx(loss[True, 1e-5], abs=1e-3)
+    assert fits[True, 1e-4][2] < fits[False, 1e-4][2] / 2  # iterations at the default tol
