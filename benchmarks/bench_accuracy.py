@@ -81,7 +81,8 @@ def forecasters(quick, cache_dir, window, sp):
         "LLM (defaults)": default,
         "same head, no LLM (model=None)": variant(model=None),
         "change: no baseline (baseline=None)": variant(baseline=None),
-        "same head, no LLM, no baseline": variant(model=None, baseline=None),
+        "change: no baseline, alpha 0.1 (the previous defaults)": variant(baseline=None, alpha=0.1),
+        "same head, no LLM, no baseline, alpha 0.1": variant(model=None, baseline=None, alpha=0.1),
     }
     if not quick:
         embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
     [
         ("bench_embedder.py", "speed-up"),
         ("bench_metrics.py", "isoscore"),
-        ("bench_softmax_head.py", "12 outputs"),
+        ("bench_softmax_head.py", "same coefficients as n_jobs=1: True"),
         ("bench_gridsearch.py", "same scores with and without the cache: True"),
         ("bench_accuracy.py", "geomean_rel_MASE"),
         ("bench_memory.py", "peak RSS"),

@@ -267,7 +267,8 @@ def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
             return np.zeros((len(X), self.seen_.shape[1], len(quantiles)))
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(model=None, window_length=6, head=Recording()).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(model=None, window_length=6, head=Recording(),
+                               baseline=None).fit(y, fh=[1, 2])
     seen = forecaster.regressor_.seen_
     assert np.isfinite(seen).all() and seen.shape == (len(y) - 6 - 2 + 1, 2)
     assert (forecaster.predict() == 0).all()
@@ -299,9 +300,12 @@ def test_bin_range_places_the_bins_on_the_scaled_target():
     edges = lambda f: f.regressor_[-1].bin_edges_[[1, -2]]  # noqa: E731
     fixed = LLMForecaster(model=None, window_length=6, bin_range=(0, 3)).fit(y, fh=[1, 2])
     np.testing.assert_allclose(edges(fixed), [0, 3])
+    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto",
+                                                   baseline=None).fit(y, fh=[1])), [0, 3])
+    # Changes from a baseline forecast have both signs, as do values crossing zero.
     np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
-                                     .fit(y, fh=[1])), [0, 3])
-    crossing = y - y.mean()  # negative values: the bins span both signs
+                                     .fit(y, fh=[1])), [-3, 3])
+    crossing = y - y.mean()
     np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
                                      .fit(crossing, fh=[1])), [-3, 3])
     robust = LLMForecaster(model=None, window_length=6, bin_range=None).fit(y, fh=[1])
