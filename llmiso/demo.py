@@ -68,7 +68,7 @@ def _run(output_dir, quiet):
     y = load_airline()
     say(f"airline: {len(y)} months; backtest of {HORIZON} months ahead from {ORIGINS} "
         f"origins; LLM: SmolLM2-135M, last layer, windows of {WINDOW}, the head reading "
-        "the embedding beside the scaled window")
+        "the embedding beside the scaled window, correcting the seasonal naive forecast")
     start = time.perf_counter()
     table, fitted = backtest(_models(out / "embedding-cache", verbose=not quiet), y,
                              horizon=HORIZON, origins=ORIGINS, sp=SEASON)
@@ -82,8 +82,8 @@ def _run(output_dir, quiet):
     say("\nForecast accuracy (mean over origins):\n" + table.round(3).to_string())
     say("\n" + verdict(table, "LLM (defaults)", "same head, no LLM"))
     say("Two folds of one series are a small sample: docs/benchmarks.md compares the same "
-        "models on 400 M3 and Tourism series, where AutoETS leads and the LLM does not "
-        "beat the same head without it.")
+        "models on 400 M3 and Tourism series, where AutoETS leads (0.861 relative MASE) "
+        "and the LLM is 2% ahead of the same head without it (0.918 against 0.938).")
     say("\nIsotropy of the training embeddings each LLM head used, adjusted to isotropic "
         "data of the same size (1 for the IsoScores, partition and effective dimension, "
         "0 for the cosines and top share, at any size):\n" + iso_table.round(3).to_string())
