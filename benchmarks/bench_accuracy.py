@@ -80,15 +80,15 @@ def forecasters(quick, cache_dir, window, sp):
     llms = {
         "LLM (defaults)": default,
         "same head, no LLM (model=None)": variant(model=None),
-        "change: no baseline (baseline=None)": variant(baseline=None),
-        "change: no baseline, alpha 0.1 (the previous defaults)": variant(baseline=None, alpha=0.1),
-        "same head, no LLM, no baseline, alpha 0.1": variant(model=None, baseline=None, alpha=0.1),
     }
     if not quick:
         embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
         # (an embedder passed in replaces the forecaster's, cache_dir included)
         alone = dict(include_values=False)  # custom heads get one block: the embedding
         llms.update({
+            "change: no baseline (baseline=None)": variant(baseline=None),
+            "change: no baseline, alpha 0.1 (the previous defaults)": variant(baseline=None, alpha=0.1),
+            "same head, no LLM, no baseline, alpha 0.1": variant(model=None, baseline=None, alpha=0.1),
             "change: the embedding alone (include_values=False)": variant(**alone),
             "change: no trailing separator": variant(
                 embedder=LLMEmbedder(**embedder, trailing_separator=False)),
