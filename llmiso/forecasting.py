@@ -26,8 +26,9 @@ class LLMForecaster(BaseForecaster):
     (:class:`LLMEmbedder`); the common directions are removed and the features
     scaled to unit mean norm (:class:`IsotropyCenterer`, learned on the training
     windows); a softmax over value bins (:class:`SoftmaxBinRegressor`), fitted on
-    the targets divided by their window's scale, gives the forecast distribution,
-    whose quantiles are multiplied back by the last window's scale.
+    each target's change from the seasonal naive forecast divided by its window's
+    scale, gives the forecast distribution, whose quantiles are multiplied back by
+    the last window's scale and added to that forecast.
     ``model=None`` runs the same flow without the LLM, on the scaled window itself.
 
     Strategies:
