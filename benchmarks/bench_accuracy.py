@@ -5,8 +5,9 @@
 Rows: LLMForecaster with its defaults (the embedding and the scaled window, each
 block centered and scaled on its own, the head learning the change from the
 seasonal naive forecast); the same head without the LLM (``model=None``: the
-scaled raw window); one row per single change from the defaults (no baseline, the embedding alone, the prompt's trailing separator, the layer, the
-bins, the isotropy transform, the penalty, the encoding); the embedding alone
+scaled raw window); one row per single change from the defaults (no baseline,
+the embedding alone, the prompt's trailing separator, the layer, the bins, the
+isotropy transform, the penalty, the encoding); the embedding alone
 without centering or scaling; all on the same folds; seasonal naive, Theta and
 AutoETS.
 Columns: MASE and weighted quantile loss (levels 0.1..0.9), each also relative to

@@ -7,8 +7,6 @@ it, the null it must beat.
 
 import numpy as np
 
-from ._seasons import seasonal_period  # noqa: F401 (the CLI's import)
-
 
 def backtest(models, y, *, horizon, origins=2, sp=1):
     """Score each sktime forecaster by rolling origin: MASE and 80% interval coverage.

@@ -113,7 +113,8 @@ def _compare(forecaster, frame, horizon, origins, quiet):
     """Backtest the LLM against the same head without it and seasonal naive; print the verdict."""
     from sktime.forecasting.naive import NaiveForecaster
 
-    from .backtest import backtest, seasonal_period, verdict
+    from ._seasons import seasonal_period
+    from .backtest import backtest, verdict
 
     sp = seasonal_period(frame.index)
     if len(frame) - origins * horizon <= sp:  # too short for a season: last value

@@ -231,7 +231,8 @@ def test_forecast_backtests_the_llm_against_the_same_head_without_it(monthly_csv
 
 
 def test_verdict_and_seasonal_period():
-    from llmiso.backtest import seasonal_period, verdict
+    from llmiso._seasons import seasonal_period
+    from llmiso.backtest import verdict
 
     table = pd.DataFrame({"MASE": [0.8, 1.0, 1.2]}, index=["LLM", "no LLM", "seasonal naive"])
     assert verdict(table, "LLM", "no LLM").startswith("On these folds the LLM helps: MASE 0.800")
