@@ -27,39 +27,40 @@ def features(kind, n, rng):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 rows")
+    parser.add_argument("--quick", action="store_true", help="1,000 rows, 64 bins, 4 outputs")
     args = parser.parse_args()
-    n = 1000 if args.quick else 10_000
+    n, n_bins, n_outputs = (1000, 64, 4) if args.quick else (10_000, 256, 12)
 
     import llmiso.softmax_head as softmax_head
     from llmiso import SoftmaxBinRegressor
 
-    preconditioned = softmax_head._fit_one_softmax
-    solvers = {"plain": partial(preconditioned, precondition=False),
-               "preconditioned": preconditioned}
+    default = softmax_head._fit_one_softmax
+    solvers = {"plain": partial(default, precondition=False),
+               "preconditioned": partial(default, precondition=True),
+               "default": default}
     rng = np.random.default_rng(0)
     for kind in ("isotropic", "embedding-like"):
         X = features(kind, n, rng)
         signal = X[:, :10] @ rng.normal(size=10)
         y = signal / signal.std() * 3 + rng.normal(size=n)
-        Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(12)])
+        Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(n_outputs)])
         for name, solver in solvers.items():
             softmax_head._fit_one_softmax = solver
             fitted = {}
-            for n_jobs in (2, 1) if name == "preconditioned" else (2,):
-                head = SoftmaxBinRegressor(n_bins=256, n_jobs=n_jobs)
+            for n_jobs in (2, 1) if name == "default" else (2,):
+                head = SoftmaxBinRegressor(n_bins=n_bins, n_jobs=n_jobs)
                 start = time.perf_counter()
                 head.fit(X, Y)
                 seconds = time.perf_counter() - start
                 fitted[n_jobs] = head
-                print(f"{kind:14s} {n} x 576, 256 bins, 12 outputs, {name:14s} n_jobs={n_jobs}: "
+                print(f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} n_jobs={n_jobs}: "
                       f"fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations (most per "
                       f"output), in-sample NLL {head._negative_log_likelihood(X, Y):.4f}",
                       flush=True)
             if len(fitted) == 2:
                 print("  n_jobs=2 gives the same coefficients as n_jobs=1: "
                       f"{np.array_equal(fitted[1].coef_, fitted[2].coef_)}")
-    softmax_head._fit_one_softmax = preconditioned
+    softmax_head._fit_one_softmax = default
 
 
 if __name__ == "__main__":

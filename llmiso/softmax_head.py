@@ -438,11 +438,20 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return {**params, "alpha": alpha}
 
 
+# Above this condition number of the features' second moments L-BFGS runs in
+# preconditioned coordinates. Measured (docs/benchmarks.md): on embeddings (condition
+# numbers in the thousands and more) the preconditioner cuts the evaluations 1.5-3x;
+# on isotropic features (about 3) it adds a few, each dearer.
+PRECONDITION_ABOVE = 10.0
+
+
 def _fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, tol,
-                     bins_basis=None, precondition=True):
+                     bins_basis=None, precondition="auto"):
     """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
 
-    With free weights (no ``bins_basis``) L-BFGS runs in preconditioned coordinates
+    With free weights (no ``bins_basis``) and ill-conditioned features
+    (``precondition="auto"``: the condition number of their second moments above
+    ``PRECONDITION_ABOVE``; True: always) L-BFGS runs in preconditioned coordinates
     (``_preconditioner``; ``features_eig``: ``_feature_moments_eig(F)``, computed
     here if not given): the same optimum and the same stopping rule (the largest
     entry of the weights' and bias's gradient below ``tol``), in fewer evaluations
@@ -451,14 +460,17 @@ def _fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, 
     r = F.shape[1]
     m = n_bins if bins_basis is None else bins_basis.shape[1]
     objective = _softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis)
+    if bins_basis is None and precondition is not False and features_eig is None:
+        features_eig = _feature_moments_eig(F)
+    if precondition == "auto" and bins_basis is None:
+        eigenvalues = features_eig[0]
+        precondition = eigenvalues.max() > PRECONDITION_ABOVE * eigenvalues.min()
     if bins_basis is not None or not precondition:
         result = minimize(objective, np.zeros(r * m + n_bins), jac=True, method="L-BFGS-B",
                           options={"maxiter": max_iter, "gtol": tol})
         A = result.x[: r * m].reshape(r, m)
         return (A if bins_basis is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
 
-    if features_eig is None:
-        features_eig = _feature_moments_eig(F)
     P = _preconditioner(features_eig, targets, n_bins, alpha / len(F))
     largest = [np.inf]  # of the last evaluation's gradient in the original coordinates
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
@@ -372,3 +374,25 @@ def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
     assert loss[True, 1e-5] <= loss[False, 1e-5] + 1e-9
     assert loss[True, 1e-4] == pytest.approx(loss[True, 1e-5], abs=1e-3)
     assert fits[True, 1e-4][2] < fits[False, 1e-4][2] / 2  # iterations at the default tol
+
+
+def test_the_solver_preconditions_only_ill_conditioned_features():
+    """By default the preconditioner runs where it pays (features' second moments with
+    a condition number above PRECONDITION_ABOVE, as embeddings), and isotropic
+    features get the plain solver, which needs fewer evaluations there."""
+    from llmiso import _bins
+    from llmiso.softmax_head import _fit_one_softmax
+
+    rng = np.random.default_rng(3)
+    isotropic = rng.standard_normal((400, 12))
+    skewed = isotropic * np.logspace(0, -2, 12) + rng.normal(size=12)
+    for X, chosen in ((isotropic, False), (skewed, True)):
+        y = X @ rng.normal(size=12) + rng.normal(size=400)
+        edges, _ = _bins.place(y, 20, -4.0, 4.0, robust=True)
+        targets = SoftmaxBinRegressor(n_bins=20)._target_distribution(_bins.assign(y, edges))
+        F = X.astype(np.float32)
+        fit = partial(_fit_one_softmax, F, targets, n_bins=20, alpha=0.1, max_iter=500, tol=1e-4)
+        auto, forced = fit(), fit(precondition=chosen)
+        assert auto[2] == forced[2]
+        np.testing.assert_array_equal(auto[0], forced[0])
+        assert fit(precondition=not chosen)[2] != auto[2]
