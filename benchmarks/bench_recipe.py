@@ -6,8 +6,11 @@ Folds: airline 12 months ahead with windows of 24, lynx and shampoo 6 steps ahea
 with windows of 12; two rolling origins each. The recipe: SmolLM2-135M, layer 24,
 prompts ending with the separator, centered and scaled to unit mean norm, 122 bins
 fixed on [0, 3] of the target divided by its window's level (two of them open-ended),
-penalty 0.1 (sklearn's C = 10). Each row changes one thing. Scores: MASE relative to
-seasonal naive, geometric mean over the three series, and 80% interval coverage.
+penalty 0.1 (sklearn's C = 10), no baseline (the head learns the scaled value
+itself). Each row changes one thing; the last rows are LLMForecaster's defaults
+(which correct the seasonal naive forecast) and the same without the LLM. Scores:
+MASE relative to seasonal naive, geometric mean over the three series, and 80%
+interval coverage.
 """
 
 import argparse
@@ -40,7 +43,8 @@ def configurations(model, cache_dir, deep=24):
     cached = dict(cache_dir=cache_dir)
     return {
         "the recipe": dict(layer=deep, head=head()),
-        "the recipe, from LLMForecaster's parameters": dict(layer=deep, n_bins=122, bin_range=(0, 3)),
+        "the recipe, from LLMForecaster's parameters": dict(layer=deep, n_bins=122, bin_range=(0, 3),
+                                                            alpha=0.1),
         "no trailing separator (prompt ends on the last digit)": dict(
             embedder=LLMEmbedder(model, layer=deep, trailing_separator=False, **cached), head=head()),
         "not scaled to unit mean norm": dict(layer=deep, head=head(normalize=False)),
@@ -52,9 +56,13 @@ def configurations(model, cache_dir, deep=24):
         "weights tied by a basis over the bins (n_basis=8)": dict(layer=deep, head=head(n_basis=8)),
         "one pass over the series (encoding='series')": dict(layer=deep, head=head(), encoding="series"),
         "same head, no LLM (model=None)": dict(model=None, head=head()),
-        "LLMForecaster's defaults (the hybrid, last layer, robust bins)": dict(include_values=True),
         "LLM + the scaled window (include_values=True)": dict(
-            layer=deep, include_values=True, n_bins=122, bin_range=(0, 3)),
+            layer=deep, include_values=True, n_bins=122, bin_range=(0, 3), alpha=0.1),
+        "the seasonal naive baseline (bins from the robust scale, penalty 1)": dict(
+            layer=deep, baseline="seasonal_naive", head=head(alpha=1.0, fixed=False)),
+        "LLMForecaster's defaults": dict(baseline="seasonal_naive", include_values=True),
+        "LLMForecaster's defaults, no LLM (model=None)": dict(
+            model=None, baseline="seasonal_naive", include_values=True),
     }
 
 
@@ -84,9 +92,12 @@ def main():
             config = {**config, "model": model}
         for name, (y, sp, horizon, window) in data.items():
             y = y.astype(float)
-            # The recipe reads the embedding alone; only the hybrid row adds the window.
+            # The recipe reads the embedding alone and learns the scaled value itself;
+            # the rows that say so add the window or a baseline (the season the naive
+            # forecast gets, where it fits a window).
             forecaster = LLMForecaster(window_length=window, cache_dir=f"{args.cache_dir}/{name}",
-                                       **{"include_values": False, **config})
+                                       sp=sp if sp <= window else 1,
+                                       **{"include_values": False, "baseline": None, **config})
             ours, naive = [], []
             for k in range(2):
                 cut = len(y) - (2 - k) * horizon
