@@ -14,7 +14,7 @@ from ._windows import sliding_windows
 SERIES_PER_TASK = 64
 STRATEGIES = ("direct", "recursive")
 ENCODINGS = ("window", "series")
-BASELINES = ("seasonal_naive", "naive", None)
+BASELINES = ("seasonal_naive", "naive", "auto", None)
 
 
 class LLMForecaster(BaseForecaster):
@@ -76,12 +76,14 @@ class LLMForecaster(BaseForecaster):
         against 1.01 relative MASE); with the seasonal naive baseline the two are
         close (0.927 against 0.918, docs/benchmarks.md). False: the paper's model,
         the embedding alone.
-    baseline : {"seasonal_naive", "naive"} or None, default="seasonal_naive"
+    baseline : {"seasonal_naive", "naive", "auto"} or None, default="seasonal_naive"
         The forecast the head learns to correct: its targets are each step's
         change from that forecast, in units of the window's scale, so the penalty
         shrinks toward it. ``"seasonal_naive"``: the value ``sp`` steps before
         each step (the last value when ``sp`` is 1); ``"naive"``: the last value;
-        None: no baseline, the head learns the scaled value itself (which its
+        ``"auto"``: per series, seasonal naive where its training values pass the
+        90% autocorrelation test of a season of ``sp`` (the M4 Theta benchmark's
+        test), else naive (``seasonal_`` says which); None: no baseline, the head learns the scaled value itself (which its
         penalty shrinks toward the training windows' average level). On M3 and
         Tourism the seasonal naive baseline took relative MASE from 1.006 to 0.932
         (docs/benchmarks.md).
@@ -99,7 +101,7 @@ class LLMForecaster(BaseForecaster):
         (docs/benchmarks.md): tune it.
     n_bins : int, default=100
     bin_range : "auto", tuple of float or None, default=None
-        Where the head's uniform bins lie, in units of each window's mean \|value\|
+        Where the head's uniform bins lie, in units of each window's mean |value|
         (the scaled targets the head learns), the two open-ended edge bins taking
         the rest. A tuple such as ``(0, 3)``: fixed there. ``"auto"``: ``(0, 3)``
         when every training target is non-negative (positive values and no
@@ -156,6 +158,11 @@ class LLMForecaster(BaseForecaster):
         values with ``include_values``, none with ``model=None``.
     horizon_ : int
         Steps ahead the direct heads were trained for.
+    sp_ : int
+        The season length the seasonal naive baseline reads.
+    seasonal_ : dict
+        With ``baseline="auto"``: for each series (keyed as in the panel, None for
+        a single series), whether it passed the seasonality test.
 
     Examples
     --------
@@ -379,15 +386,20 @@ class LLMForecaster(BaseForecaster):
                     f"least {needed}. Use a smaller window_length or a shorter fh."
                 )
         self.sp_ = self._season_length(y)
+        if self.baseline == "auto":
+            from ._seasons import is_seasonal
+
+            self.seasonal_ = {key: is_seasonal(values, self.sp_) for key, values in series}
         self.embedder_ = None
         if self.model is not None or self.embedder is not None:
             self.embedder_ = self._make_embedder().fit(np.zeros((1, self.window_length)))
         features, targets = [], []
-        for (_, values), (embeddings, scales) in zip(series, self._encode([v for _, v in series])):
+        for (key, values), (embeddings, scales) in zip(series, self._encode([v for _, v in series])):
             future = self._targets(values)
             features.append(embeddings[: len(future)])
             ends = np.arange(len(future)) + self.window_length - 1
-            targets.append((future - self._baseline(values, ends)) / scales[: len(future), None])
+            baseline = self._baseline(values, ends, self._baseline_season(key))
+            targets.append((future - baseline) / scales[: len(future), None])
         features, targets = np.vstack(features), np.vstack(targets)
         self.regressor_ = self._make_head(targets, features.shape[1]).fit(features, targets)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
@@ -516,20 +528,27 @@ class LLMForecaster(BaseForecaster):
         last = [(e[-1], s[-1]) for e, s in self._encode(tails)]
         features, head = final_step(self.regressor_, np.vstack([e for e, _ in last]))
         q = head.predict_quantiles(features, levels).reshape(len(tails), self.horizon_, len(levels))
-        start = np.vstack([self._baseline(tail, [len(tail) - 1]) for tail in tails])
+        seasons = [self._baseline_season(key) for key in self._tails]  # tails' order
+        start = np.vstack([self._baseline(tail, [len(tail) - 1], season)
+                           for tail, season in zip(tails, seasons)])
         return start[:, :, None] + q * np.array([s for _, s in last])[:, None, None]
 
-    def _baseline(self, values, ends):
+    def _baseline_season(self, key):
+        """The season the baseline of series ``key`` reads: 1 is the naive forecast."""
+        if self.baseline == "naive" or (self.baseline == "auto" and not self.seasonal_[key]):
+            return 1
+        return self.sp_
+
+    def _baseline(self, values, ends, sp):
         """(len(ends), horizon_) forecasts the head's targets are measured from.
 
-        Row i is for the window ending at ``values[ends[i]]``: zeros, its last value,
-        or its seasonal naive forecast (the value ``sp_`` steps before each step,
-        inside the window since ``sp_ <= window_length``).
+        Row i is for the window ending at ``values[ends[i]]``: zeros, or its
+        seasonal naive forecast with season ``sp`` (the value ``sp`` steps before
+        each step, inside the window since ``sp <= window_length``; 1: the last value).
         """
         ends = np.asarray(ends)
         if self.baseline is None:
             return np.zeros((len(ends), self.horizon_))
-        sp = 1 if self.baseline == "naive" else self.sp_
         steps = np.arange(1, self.horizon_ + 1)
         offsets = steps - sp * np.ceil(steps / sp).astype(int)  # in (-sp, 0]
         return np.asarray(values, dtype=np.float64)[ends[:, None] + offsets]
