@@ -88,6 +88,8 @@ def forecasters(quick, cache_dir, window, sp):
         alone = dict(include_values=False)  # custom heads get one block: the embedding
         llms.update({
             "change: no baseline (baseline=None)": variant(baseline=None),
+            "change: baseline chosen by a seasonality test (baseline='auto')": variant(baseline="auto"),
+            "same head, no LLM, baseline='auto'": variant(model=None, baseline="auto"),
             "change: no baseline, alpha 0.1 (the previous defaults)": variant(baseline=None, alpha=0.1),
             "same head, no LLM, no baseline, alpha 0.1": variant(model=None, baseline=None, alpha=0.1),
             "change: the embedding alone (include_values=False)": variant(**alone),

@@ -115,6 +115,8 @@ LLM_ROWS = {
     "LLM, change: penalty / 10 (alpha=0.1)": {"alpha": 0.1},
     "same head, no LLM, penalty / 10 (alpha=0.1)": {"model": None, "alpha": 0.1},
     "LLM, change: the naive baseline (baseline='naive')": {"baseline": "naive"},
+    "LLM, change: baseline chosen by a seasonality test (baseline='auto')": {"baseline": "auto"},
+    "same head, no LLM, baseline='auto'": {"model": None, "baseline": "auto"},
     "same head, no LLM, no baseline, alpha 0.1": {"model": None, "baseline": None, "alpha": 0.1},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same head, no LLM, local": {"model": None, "local": True},

@@ -63,6 +63,9 @@ def configurations(model, cache_dir, deep=24):
         "LLMForecaster's defaults": dict(baseline="seasonal_naive", include_values=True),
         "LLMForecaster's defaults, no LLM (model=None)": dict(
             model=None, baseline="seasonal_naive", include_values=True),
+        "LLMForecaster's defaults, baseline='auto' (seasonal naive where a test finds a season)":
+            dict(baseline="auto", include_values=True),
+        "the same, no LLM": dict(model=None, baseline="auto", include_values=True),
     }
 
 
