@@ -3,12 +3,13 @@
     python benchmarks/bench_softmax_head.py [--quick]
 
 Two kinds of features: isotropic (standard normal) and embedding-like (uncentered,
-their scales spread over two decades, as an LLM's hidden states are); two solvers
-in the same run: L-BFGS on the weights themselves (the plain solver, as before)
-and in preconditioned coordinates (the default). Prints seconds, the most
-L-BFGS iterations any output needed, and the mean in-sample negative
-log-likelihood (lower: nearer the optimum), and checks that n_jobs=2 gives the
-coefficients of n_jobs=1.
+their scales spread over two decades, as an LLM's hidden states are); three solvers
+in the same run: L-BFGS on the weights themselves (the plain solver), in
+preconditioned coordinates, and the default, which preconditions only features
+whose second moments have a condition number above PRECONDITION_ABOVE. Prints
+seconds, the most L-BFGS iterations any output needed, and the mean in-sample
+negative log-likelihood (lower: nearer the optimum), and checks that n_jobs=2
+gives the coefficients of n_jobs=1.
 """
 
 import argparse
@@ -53,8 +54,8 @@ def main():
                 head.fit(X, Y)
                 seconds = time.perf_counter() - start
                 fitted[n_jobs] = head
-                print(f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} n_jobs={n_jobs}: "
-                      f"fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations (most per "
+                print(f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} "
+                      f"n_jobs={n_jobs}: fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations (most per "
                       f"output), in-sample NLL {head._negative_log_likelihood(X, Y):.4f}",
                       flush=True)
             if len(fitted) == 2:
