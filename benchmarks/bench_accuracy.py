@@ -148,6 +148,19 @@ def _pass_simulate_kwargs_through(fitted):
     results.get_prediction = get_prediction
 
 
+def rolling_origins(n_values, horizon, origins):
+    """(window, training lengths) of a series' folds, the last fold ending with the series.
+
+    The window is the 2-origin setting's (24 values, fewer where two windows and three
+    horizons do not fit), whatever ``origins``: more origins add earlier folds to the
+    same forecasters instead of changing them. A series takes as many as leave its
+    first fold two windows and horizons of training, and never fewer than 2.
+    """
+    window = min(24, (n_values - 3 * horizon) // 2)
+    origins = min(origins, max(2, (n_values - 2 * (window + horizon)) // horizon))
+    return window, [n_values - (origins - k) * horizon for k in range(origins)]
+
+
 def score_fold(forecaster, train, test, sp):
     from llmiso.metrics import weighted_quantile_loss
 
@@ -174,7 +187,11 @@ def score_fold(forecaster, train, test, sp):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny model, one series")
-    parser.add_argument("--origins", type=int, default=2)
+    parser.add_argument("--origins", type=int, default=2,
+                        help="rolling origins per series, at most: each series keeps the window "
+                        "of the 2-origin setting and takes as many as leave it two windows "
+                        "and horizons of training (never fewer than 2)")
+    parser.add_argument("--cache", help="embedding cache (default: <output>/embedding-cache)")
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--series", nargs="*", help="run only these (the report reads all "
                         "series already in --output)")
@@ -191,27 +208,30 @@ def main():
     for name, (y, sp, horizon) in datasets(args.quick).items():
         if args.series and name not in args.series:
             continue
-        rows, iso_rows = [], []
+        rows, iso_rows, fold_rows = [], [], []
         y = y.astype(float)
-        first_cut = len(y) - args.origins * horizon
-        window = min(24, (first_cut - horizon) // 2)
-        llms, baselines = forecasters(args.quick, out / "embedding-cache" / name, window, sp)
+        window, cuts = rolling_origins(len(y), horizon, args.origins)
+        cache = Path(args.cache) if args.cache else out / "embedding-cache"
+        llms, baselines = forecasters(args.quick, cache / name, window, sp)
         models = {**llms, **baselines(sp, positive=bool((y > 0).all()))}
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []
-            for k in range(args.origins):
-                cut = first_cut + k * horizon
+            for k, cut in enumerate(cuts):
                 fitted, scores = score_fold(forecaster, y.iloc[:cut], y.iloc[cut : cut + horizon], sp)
                 folds.append(scores)
-            rows.append({"series": name, "model": label, **pd.DataFrame(folds).mean().to_dict()})
+                fold_rows.append({"series": name, "model": label, "fold": k, **scores})
+            rows.append({"series": name, "model": label, "origins": len(cuts),
+                         **pd.DataFrame(folds).mean().to_dict()})
             if isinstance(forecaster, LLMForecaster) and forecaster.get_params()["model"]:
                 iso = fitted.head_isotropy(y.iloc[:cut].to_frame())
                 iso_rows.append({"series": name, "model": label, **(iso or {})})
         pd.DataFrame(rows).to_csv(out / f"scores_{name}.csv", index=False)
         pd.DataFrame(iso_rows).to_csv(out / f"isotropy_{name}.csv", index=False)
+        pd.DataFrame(fold_rows).to_csv(out / f"folds_{name}.csv", index=False)
     scores = pd.concat(pd.read_csv(f) for f in sorted(out.glob("scores_*.csv")))
     isotropy = pd.concat(pd.read_csv(f) for f in sorted(out.glob("isotropy_*.csv")))
-    report(scores, isotropy)
+    fold_files = sorted(out.glob("folds_*.csv"))  # absent from runs before they were kept
+    report(scores, isotropy, pd.concat(map(pd.read_csv, fold_files)) if fold_files else None)
     print(f"\n({time.perf_counter() - start:.0f} s; tables in {out}/)")
 
 
@@ -220,7 +240,25 @@ def main():
 ISOTROPY = ("uncentered_isoscore", "isoscore", "cluster_cosine")
 
 
-def report(scores, isotropy):
+def paired_ratio(folds, model, other, n_boot=2000, seed=0):
+    """Geometric mean of ``model``'s MASE over ``other``'s, fold by fold, with a 95% interval.
+
+    Each series weighs the same (the mean log ratio over its folds, then over series, as
+    the headline's geometric mean over series); the interval resamples folds within
+    each series. Returns (ratio, low, high, folds where ``model`` is better, folds).
+    """
+    pair = folds[folds.model.isin([model, other])].pivot_table(
+        index=["series", "fold"], columns="model", values="MASE")
+    logs = np.log(pair[model] / pair[other]).replace([np.inf, -np.inf], np.nan).dropna()
+    groups = [g.to_numpy() for _, g in logs.groupby(level="series")]
+    rng = np.random.default_rng(seed)
+    boots = [np.mean([rng.choice(g, len(g)).mean() for g in groups]) for _ in range(n_boot)]
+    low, high = np.exp(np.quantile(boots, [0.025, 0.975]))
+    ratio = np.exp(np.mean([g.mean() for g in groups]))
+    return float(ratio), float(low), float(high), int((logs < 0).sum()), int(len(logs))
+
+
+def report(scores, isotropy, folds=None):
     pd.set_option("display.width", 200)
     naive = scores[scores.model == "seasonal naive"].set_index("series")
     scores = scores.join(naive[["MASE", "WQL"]], on="series", rsuffix="_naive")
@@ -242,6 +280,13 @@ def report(scores, isotropy):
         summary = summary.join(isotropy.groupby("model")[measures].mean())
     print("\nRelative to seasonal naive (geometric mean over series):\n"
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
+    if folds is not None:
+        folds = folds[~folds.series.isin(zero)]
+        for other in ("same head, no LLM (model=None)", "AutoETS"):
+            if {"LLM (defaults)", other} <= set(folds.model):
+                ratio, low, high, wins, n = paired_ratio(folds, "LLM (defaults)", other)
+                print(f"LLM (defaults) / {other}, MASE fold by fold: {ratio:.3f} "
+                      f"[95% bootstrap {low:.3f}, {high:.3f}], better on {wins} of {n} folds")
     llm = summary.dropna(subset=measures[:1]) if measures else summary.iloc[:0]
     if len(llm) > 2:
         from bench_isotropy_error import spearman_with_interval

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_metrics.py", "isoscore"),
         ("bench_softmax_head.py", "same coefficients as n_jobs=1: True"),
         ("bench_gridsearch.py", "same scores with and without the cache: True"),
-        ("bench_accuracy.py", "geomean_rel_MASE"),
+        ("bench_accuracy.py", "MASE fold by fold"),
         ("bench_memory.py", "peak RSS"),
         ("bench_series.py", "one pass, stride 24"),
         ("bench_recipe.py", "same head, no LLM"),
@@ -36,3 +37,44 @@ def test_benchmark_quick_mode(script, expect, tmp_path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert expect in run.stdout
+
+
+def _bench_accuracy():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_accuracy
+    finally:
+        sys.path.pop(0)
+    return bench_accuracy
+
+
+@pytest.mark.parametrize("n_values, horizon, window, most", [
+    (144, 12, 24, 6),  # airline
+    (114, 8, 24, 6),  # lynx
+    (36, 6, 9, 2),  # shampoo: two origins whatever is asked
+])
+def test_more_origins_add_earlier_folds_to_the_same_windows(n_values, horizon, window, most):
+    rolling_origins = _bench_accuracy().rolling_origins
+    two = rolling_origins(n_values, horizon, 2)
+    many = rolling_origins(n_values, horizon, 6)
+    assert two[0] == many[0] == window
+    assert many[1][-2:] == two[1] == [n_values - 2 * horizon, n_values - horizon]
+    assert len(many[1]) == most
+    assert np.all(np.diff(many[1]) == horizon)
+    assert many[1][0] >= 2 * (window + horizon) or len(many[1]) == 2
+
+
+def test_paired_ratio_weighs_each_series_the_same():
+    import pandas as pd
+
+    rows = []
+    # Series a: the model halves the error on 2 folds; series b: doubles it on 6.
+    for series, factor, n in (("a", 0.5, 2), ("b", 2.0, 6)):
+        for fold in range(n):
+            other = 1.0 + fold
+            rows += [{"series": series, "fold": fold, "model": "m", "MASE": factor * other},
+                     {"series": series, "fold": fold, "model": "o", "MASE": other}]
+    ratio, low, high, wins, n = _bench_accuracy().paired_ratio(pd.DataFrame(rows), "m", "o")
+    assert ratio == pytest.approx(1.0)  # pooled over folds it would be 2 ** (4 / 8)
+    assert low == pytest.approx(1.0) and high == pytest.approx(1.0)  # no spread within series
+    assert (wins, n) == (2, 8)
