@@ -17,7 +17,8 @@ LLM head was trained on, with their rank correlation with the error.
 
 A series on which seasonal naive scores a MASE of 0 (a perfectly repeating
 stretch: PBS's test years are all zeros, its last 30 months are 0) has no finite
-ratio; it is left out of the geometric means, and said so; its WQL, which divides
+ratio; it is left out of the geometric means, and said so, as is a series where it
+scores 0 on any one fold (PBS, whatever the origins); its WQL, which divides
 by the sum of the actual values, is undefined there too.
 """
 
@@ -265,6 +266,9 @@ def report(scores, isotropy, folds=None):
     scores["rel_MASE"] = scores["MASE"] / scores["MASE_naive"]
     scores["rel_WQL"] = scores["WQL"] / scores["WQL_naive"]
     zero = naive.index[~(naive["MASE"] > 0)].tolist()
+    if folds is not None:  # a single fold's 0 has no finite ratio either
+        naive_folds = folds[folds.model == "seasonal naive"]
+        zero = sorted(set(zero) | set(naive_folds.series[~(naive_folds.MASE > 0)]))
     if zero:
         print(f"seasonal naive scores MASE 0 on {zero}: left out of the geometric means")
     usable = scores[~scores.series.isin(zero)]
