@@ -27,8 +27,9 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
     Returns
     -------
     table : pd.DataFrame
-        One row per model: ``MASE`` (mean over origins), ``80% coverage`` and
-        ``MASE / seasonal naive`` when a model is named "seasonal naive".
+        One row per model: ``MASE`` (mean over origins), ``80% coverage``,
+        ``MASE / seasonal naive`` when a model is named "seasonal naive", and the
+        MASE of each origin (``MASE, origin 1`` ...), which :func:`verdict` compares.
     fitted : dict of str to forecaster
         Each model as fitted at the last origin.
     """
@@ -49,26 +50,41 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
             model, cv, y, return_model=True, error_score="raise",
             scoring=[MeanAbsoluteScaledError(sp=sp), EmpiricalCoverage(coverage=0.8)],
         )
+        mase = result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].to_numpy()
         scores[name] = {
-            "MASE": result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].mean(),
+            "MASE": mase.mean(),
             "80% coverage": result.filter(like="EmpiricalCoverage").iloc[:, 0].mean(),
+            **{f"MASE, origin {k}": value for k, value in enumerate(mase, 1)},
         }
         fitted[name] = result["fitted_forecaster"].iloc[-1]
     table = pd.DataFrame(scores).T
     if "seasonal naive" in table.index:
-        table["MASE / seasonal naive"] = table["MASE"] / table.loc["seasonal naive", "MASE"]
+        table.insert(2, "MASE / seasonal naive", table["MASE"] / table.loc["seasonal naive", "MASE"])
     return table, fitted
 
 
 def verdict(table, llm, plain):
-    """One plain sentence: does the LLM beat the same head without it, and who wins."""
+    """One plain sentence: does the LLM beat the same head without it, and who wins.
+
+    With the MASE of each origin in ``table`` (as :func:`backtest` gives it), the LLM
+    "helps" or "does not help" only when it is better, or worse, at every origin;
+    otherwise the mean difference is within what the origins disagree on, and the
+    sentence says so.
+    """
     a, b = table.loc[llm, "MASE"], table.loc[plain, "MASE"]
     if not np.isfinite([a, b]).all():
         return "MASE is undefined on these folds (a constant stretch), so no verdict."
     change = abs(a - b) / b
-    added = (f"the LLM helps: MASE {a:.3f} against {b:.3f} for the same head without it "
-             f"({change:.0%} lower)" if a < b else
-             f"the LLM does not help: MASE {a:.3f} against {b:.3f} for the same head "
-             f"without it ({change:.0%} higher)")
+    scores = f"MASE {a:.3f} against {b:.3f} for the same head without it"
+    folds = [c for c in table.columns if c.startswith("MASE, origin")]
+    better = int((table.loc[llm, folds] < table.loc[plain, folds]).sum())
+    at = f", better at {better} of {len(folds)} origins" if folds else ""
+    if folds and 0 < better < len(folds):
+        added = (f"the LLM neither clearly helps nor hurts: {scores} "
+                 f"({change:.0%} {'lower' if a < b else 'higher'}{at})")
+    elif a < b:
+        added = f"the LLM helps: {scores} ({change:.0%} lower{at})"
+    else:
+        added = f"the LLM does not help: {scores} ({change:.0%} higher{at})"
     best = table["MASE"].idxmin()
     return f"On these folds {added}; the most accurate model is {best} ({table['MASE'].min():.3f})."
