@@ -35,7 +35,7 @@ def main():
     import llmiso.softmax_head as softmax_head
     from llmiso import SoftmaxBinRegressor
 
-    default = softmax_head._fit_one_softmax
+    default = softmax_head.fit_one_softmax
     solvers = {"plain": partial(default, precondition=False),
                "preconditioned": partial(default, precondition=True),
                "default": default}
@@ -46,7 +46,7 @@ def main():
         y = signal / signal.std() * 3 + rng.normal(size=n)
         Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(n_outputs)])
         for name, solver in solvers.items():
-            softmax_head._fit_one_softmax = solver
+            softmax_head.fit_one_softmax = solver
             fitted = {}
             for n_jobs in (2, 1) if name == "default" else (2,):
                 head = SoftmaxBinRegressor(n_bins=n_bins, n_jobs=n_jobs)
@@ -61,7 +61,7 @@ def main():
             if len(fitted) == 2:
                 print("  n_jobs=2 gives the same coefficients as n_jobs=1: "
                       f"{np.array_equal(fitted[1].coef_, fitted[2].coef_)}")
-    softmax_head._fit_one_softmax = default
+    softmax_head.fit_one_softmax = default
 
 
 if __name__ == "__main__":

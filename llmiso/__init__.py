@@ -1,31 +1,30 @@
 """llmiso: forecast numbers with pretrained language models, and know, through
 isotropy, when their embeddings can be trusted.
 
-Importing llmiso is light: torch, transformers and sktime load only when a model
-runs or the sktime forecaster is used.
+The package follows the pipeline's stages, each a subpackage that imports only
+the stages before it: ``embedding`` (LLMEmbedder), ``isotropy`` (IsotropyCenterer,
+the measures, the profile), ``metrics`` (isotropy and forecast scores), ``head``
+(SoftmaxBinRegressor), ``forecasting`` (LLMForecaster, sktime), and ``app`` (the
+command and the demo). Importing llmiso is light: torch, transformers and sktime
+load only when a model runs or the sktime forecaster is used.
 """
 
-from ._models import DEFAULT_MODEL, ModelNotAvailableError
-from .centerer import IsotropyCenterer
-from .embedder import LLMEmbedder
-from .plotting import plot_isotropy_profile
-from .profile import isotropy_profile
-from .scaling import MeanScaledRegressor, mean_abs_scale
-from .softmax_head import SoftmaxBinRegressor, SoftmaxBinRegressorCV, SoftmaxHeadForecaster
+from .embedding import DEFAULT_MODEL, LLMEmbedder, ModelNotAvailableError
+from .head import MeanScaledRegressor, SoftmaxBinRegressor, SoftmaxBinRegressorCV, mean_abs_scale
+from .isotropy import IsotropyCenterer, isotropy_profile, plot_isotropy_profile
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MODEL",
     "IsotropyCenterer",
     "LLMEmbedder",
     "MeanScaledRegressor",
+    "ModelNotAvailableError",
     "SoftmaxBinRegressor",
     "SoftmaxBinRegressorCV",
-    "SoftmaxHeadForecaster",
-    "DEFAULT_MODEL",
-    "mean_abs_scale",
-    "ModelNotAvailableError",
     "__version__",
     "isotropy_profile",
+    "mean_abs_scale",
     "plot_isotropy_profile",
 ]

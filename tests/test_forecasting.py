@@ -1,27 +1,45 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.split import ExpandingWindowSplitter
 
+from conftest import tiny
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
 from llmiso.forecasting import LLMForecaster
 
-TINY = dict(model="tiny-random-llama", window_length=6, dtype="float32", n_bins=20)
+NO_LLM = "passthrough"
+
+
+class Recording(RegressorMixin, BaseEstimator):
+    """A head that keeps what it was fitted on and forecasts zero changes."""
+
+    def fit(self, X, y):
+        self.X_, self.seen_ = np.asarray(X), np.asarray(y)
+        return self
+
+    def predict_quantiles(self, X, quantiles):
+        return np.zeros((len(X), self.seen_.shape[1], len(quantiles)))
 
 
 def test_passes_sktime_check_estimator():
     from sktime.utils.estimator_checks import check_estimator
 
-    results = check_estimator(LLMForecaster, raise_exceptions=False, verbose=False)
+    # The one check left out is sktime 1.2's own inconsistency (see the class's
+    # tests:skip_by_name tag, which sktime's own suite reads and check_estimator does not).
+    skipped = LLMForecaster.get_class_tag("tests:skip_by_name")
+    results = check_estimator(LLMForecaster, raise_exceptions=False, verbose=False,
+                              tests_to_exclude=skipped)
     failed = {name: result for name, result in results.items() if result != "PASSED"}
     assert len(results) > 500 and not failed, failed
 
 
 def test_direct_forecast_shapes_and_quantiles():
     y = load_airline()
-    forecaster = LLMForecaster(**TINY).fit(y, fh=range(1, 7))
+    forecaster = LLMForecaster(**tiny()).fit(y, fh=range(1, 7))
     pred = forecaster.predict()
     assert len(pred) == 6 and pred.index[0] == pd.Period("1961-01", freq="M")
     q = forecaster.predict_quantiles(alpha=[0.05, 0.5, 0.95])
@@ -42,7 +60,7 @@ def test_direct_forecast_continues_a_periodic_series(encoding):
     An off-by-one in the direct targets moves every step by a whole value (4 bins).
     """
     y = _periodic()
-    params = {**TINY, "window_length": 7, "n_bins": 100, "alpha": 1e-6, "encoding": encoding}
+    params = tiny(window_length=7, n_bins=100, alpha=1e-6, encoding=encoding)
     forecaster = LLMForecaster(**params).fit(y, fh=range(1, 8))
     pred = forecaster.predict().to_numpy()
     bin_width = np.diff(_head(forecaster).bin_edges_[1:-1])[0] * 4  # windows' scale is 4
@@ -57,33 +75,33 @@ def _head(forecaster):
 
 def test_recursive_matches_direct_at_one_step():
     y = load_airline()
-    direct = LLMForecaster(**TINY).fit(y, fh=[1])
-    recursive = LLMForecaster(**TINY, strategy="recursive").fit(y)  # no fh needed
+    direct = LLMForecaster(**tiny()).fit(y, fh=[1])
+    recursive = LLMForecaster(**tiny(strategy="recursive")).fit(y)  # no fh needed
     np.testing.assert_allclose(direct.predict().to_numpy(), recursive.predict(fh=[1]).to_numpy())
     assert len(recursive.predict(fh=[1, 2, 3])) == 3
 
 
 def test_update_moves_the_window_forward():
     y = load_airline()
-    forecaster = LLMForecaster(**TINY).fit(y.iloc[:-1], fh=[1])
+    forecaster = LLMForecaster(**tiny()).fit(y.iloc[:-1], fh=[1])
     forecaster.update(y.iloc[-1:], update_params=False)
     refit_free = forecaster.predict()
     assert refit_free.index[0] == pd.Period("1961-01", freq="M")
-    np.testing.assert_array_equal(forecaster._tails[None], y.to_numpy()[-6:])
+    np.testing.assert_array_equal(forecaster._ends[0], y.to_numpy()[-6:])
 
 
 def test_series_encoding_reads_each_series_once():
     y = load_airline()
-    forecaster = LLMForecaster(**TINY, encoding="series").fit(y.iloc[:-1], fh=[1, 2])
-    assert len(forecaster._tails[None]) == 11  # window 6 + stride 6 - 1: the last context
+    forecaster = LLMForecaster(**tiny(encoding="series")).fit(y.iloc[:-1], fh=[1, 2])
+    assert len(forecaster._ends[0]) == 11  # window 6 + stride 6 - 1: the last context
     forecaster.update(y.iloc[-1:], update_params=False)
-    np.testing.assert_array_equal(forecaster._tails[None], y.to_numpy()[-11:])
+    np.testing.assert_array_equal(forecaster._ends[0], y.to_numpy()[-11:])
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     assert q.shape == (2, 3) and (q.diff(axis=1).iloc[:, 1:] > 0).all().all()
     # The tiny model's 16 dimensions, then the 6 scaled values (include_values).
     assert forecaster.head_features(y).shape == (len(y) - 5, 16 + 6)
     assert forecaster.n_embedding_features_ == 16
-    recursive = LLMForecaster(**TINY, encoding="series", strategy="recursive").fit(y)
+    recursive = LLMForecaster(**tiny(encoding="series", strategy="recursive")).fit(y)
     assert np.isfinite(recursive.predict(fh=[1, 2, 3]).to_numpy()).all()
 
 
@@ -92,7 +110,7 @@ def test_panel_is_one_global_model(encoding):
     from sktime.utils._testing.hierarchical import _make_hierarchical
 
     y = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=30, max_timepoints=30, random_state=0)
-    forecaster = LLMForecaster(**TINY, encoding=encoding).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(**tiny(encoding=encoding)).fit(y, fh=[1, 2])
     pred = forecaster.predict()
     assert pred.index.nlevels == 2 and len(pred) == 6
     assert forecaster.predict_interval(coverage=0.8).shape == (6, 2)
@@ -112,7 +130,7 @@ def test_panel_forecasts_go_to_their_own_series(encoding):
         for key, level in levels.items()
     ]
     y = pd.concat(frames)
-    pred = LLMForecaster(**TINY, encoding=encoding).fit(y, fh=[1, 2]).predict()
+    pred = LLMForecaster(**tiny(encoding=encoding)).fit(y, fh=[1, 2]).predict()
     for key, level in levels.items():
         np.testing.assert_allclose(pred.loc[key].to_numpy(), level, rtol=0.2)
 
@@ -120,7 +138,7 @@ def test_panel_forecasts_go_to_their_own_series(encoding):
 def test_evaluate_with_expanding_window():
     y = load_shampoo_sales()
     cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=24, step_length=3)
-    results = evaluate(LLMForecaster(**TINY), cv, y, scoring=MeanAbsoluteScaledError(sp=12))
+    results = evaluate(LLMForecaster(**tiny()), cv, y, scoring=MeanAbsoluteScaledError(sp=12))
     assert len(results) == 4 and np.isfinite(results.iloc[:, 0]).all()
 
 
@@ -129,7 +147,7 @@ def test_forecasting_benchmark(tmp_path):
     from sktime.forecasting.naive import NaiveForecaster
 
     benchmark = ForecastingBenchmark()
-    benchmark.add_estimator(LLMForecaster(**TINY), estimator_id="llm")
+    benchmark.add_estimator(LLMForecaster(**tiny()), estimator_id="llm")
     benchmark.add_estimator(NaiveForecaster(sp=12, strategy="last"), estimator_id="snaive")
     cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=120, step_length=12)
     benchmark.add_task(load_airline, cv, [MeanAbsoluteScaledError(sp=12)])
@@ -142,32 +160,32 @@ def test_tuning_reaches_the_parameters():
 
     y = load_shampoo_sales()
     search = ForecastingGridSearchCV(
-        LLMForecaster(**TINY),
+        LLMForecaster(**tiny(centerer=IsotropyCenterer(normalize=True))),
         ExpandingWindowSplitter(fh=[1], initial_window=30, step_length=2),
-        {"centering": ["none", "whiten"], "alpha": [0.1, 1000.0]},
+        {"centerer__method": ["none", "whiten"], "head__alpha": [0.1, 1000.0]},
     ).fit(y, fh=[1])
     scores = search.cv_results_["mean_test_MeanAbsolutePercentageError"]
     # Every candidate's parameters reach its fit: four candidates, four scores.
     assert len(set(np.round(scores, 12))) == 4
     best = search.cv_results_["params"][int(np.argmin(scores))]
-    assert search.best_params_ == best and search.best_forecaster_.get_params()["alpha"] == best["alpha"]
+    assert search.best_params_ == best and search.best_forecaster_.get_params()["head__alpha"] == best["head__alpha"]
 
 
 def test_clear_errors():
     y = load_airline()
     with pytest.raises(ValueError, match="has 10 values, but a window of 6 plus a horizon of 5"):
-        LLMForecaster(**TINY).fit(y.iloc[:10], fh=range(1, 6))
+        LLMForecaster(**tiny()).fit(y.iloc[:10], fh=range(1, 6))
     with pytest.raises(NotImplementedError, match="in-sample"):
-        LLMForecaster(**TINY).fit(y, fh=[-1, 1])
+        LLMForecaster(**tiny()).fit(y, fh=[-1, 1])
     y_nan = y.copy()
     y_nan.iloc[50] = np.nan
     with pytest.raises(ValueError, match="missing"):
-        LLMForecaster(**TINY).fit(y_nan, fh=[1])
+        LLMForecaster(**tiny()).fit(y_nan, fh=[1])
 
 
 def test_constant_series_forecasts_the_constant():
     y = pd.Series(5.0, index=pd.period_range("2000-01", periods=40, freq="M"))
-    pred = LLMForecaster(**TINY).fit(y, fh=[1, 2]).predict()
+    pred = LLMForecaster(**tiny()).fit(y, fh=[1, 2]).predict()
     np.testing.assert_allclose(pred.to_numpy(), 5.0, rtol=1e-3)
 
 
@@ -185,7 +203,7 @@ def test_update_with_an_unseen_series_is_a_clear_error():
     from sktime.utils._testing.hierarchical import _make_hierarchical
 
     y = _make_hierarchical(hierarchy_levels=(2,), min_timepoints=30, max_timepoints=30, random_state=0)
-    forecaster = LLMForecaster(**TINY).fit(y, fh=[1])
+    forecaster = LLMForecaster(**tiny()).fit(y, fh=[1])
     new = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=31, max_timepoints=31, random_state=0)
     with pytest.raises(ValueError, match="which fit did not see"):
         forecaster.update(new.iloc[new.index.get_level_values(-1) == new.index.get_level_values(-1)[-1]],
@@ -196,14 +214,14 @@ def test_one_data_flow_in_the_forecaster():
     """One branch on the encoding (how series become embeddings), none elsewhere."""
     import inspect
 
-    import llmiso.forecasting
+    from llmiso.forecasting import _encoding, _forecaster
 
-    assert inspect.getsource(llmiso.forecasting).count("encoding ==") <= 1
+    assert sum(inspect.getsource(m).count("encoding ==") for m in (_forecaster, _encoding)) <= 1
 
 
 @pytest.mark.parametrize("baseline, sp", [(None, None), ("naive", None), ("seasonal_naive", 3)])
 def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
-    """model=None: the head reads each window divided by its mean |value|, nothing else.
+    """No LLM: the head reads each window divided by its mean |value|, nothing else.
 
     Each step's head learns from every window with a value that many steps after it:
     the last window before the end trains step 1 (its step 2 is missing, NaN). Its
@@ -215,7 +233,7 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
     from llmiso import IsotropyCenterer, SoftmaxBinRegressor, mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(model=None, window_length=6, n_bins=20, alpha=0.3,
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20, alpha=0.3), window_length=6,
                                baseline=baseline, sp=sp).fit(y, fh=[1, 2])
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
@@ -237,11 +255,11 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
 def test_the_season_comes_from_the_index_and_fits_in_the_window():
     """sp=None: 12 for a monthly index if the window holds a year, else the last value."""
     y = load_airline()
-    assert LLMForecaster(model=None, window_length=12).fit(y, fh=[1]).sp_ == 12
-    assert LLMForecaster(model=None, window_length=6).fit(y, fh=[1]).sp_ == 1
-    assert LLMForecaster(model=None, window_length=6, sp=4).fit(y, fh=[1]).sp_ == 4
+    assert LLMForecaster(NO_LLM, window_length=12).fit(y, fh=[1]).sp_ == 12
+    assert LLMForecaster(NO_LLM, window_length=6).fit(y, fh=[1]).sp_ == 1
+    assert LLMForecaster(NO_LLM, window_length=6, sp=4).fit(y, fh=[1]).sp_ == 4
     yearly = load_lynx()
-    assert LLMForecaster(model=None, window_length=12).fit(yearly, fh=[1]).sp_ == 1
+    assert LLMForecaster(NO_LLM, window_length=12).fit(yearly, fh=[1]).sp_ == 1
 
 
 def test_the_seasonality_test_matches_statsmodels_acf():
@@ -249,7 +267,7 @@ def test_the_seasonality_test_matches_statsmodels_acf():
     statsmodels' autocorrelations; False below three seasons or for sp 1."""
     from statsmodels.tsa.stattools import acf
 
-    from llmiso._seasons import is_seasonal
+    from llmiso.forecasting._seasons import is_seasonal
 
     rng = np.random.default_rng(0)
     for values, sp in [(load_airline().to_numpy(), 12), (load_lynx().to_numpy(), 10),
@@ -277,7 +295,8 @@ def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
               "trending": 100 + rng.normal(size=72).cumsum()}
     index = pd.period_range("2000-01", periods=72, freq="M")
     panel = pd.concat({k: pd.DataFrame({"y": v}, index=index) for k, v in series.items()})
-    forecaster = LLMForecaster(model=None, window_length=12, n_bins=20, baseline="auto")
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20), window_length=12,
+                               baseline="auto")
     forecaster.fit(panel, fh=[1, 2, 3])
     assert forecaster.sp_ == 12
     assert forecaster.seasonal_ == {"seasonal": True, "trending": False}
@@ -297,39 +316,29 @@ def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"baseline": "mean"}, "baseline must be one of"),
+    ({"baseline": "mean"}, "'baseline' parameter of LLMForecaster must be"),
     ({"sp": 13}, "sp must be a season length from 1 to window_length=12"),
-    ({"sp": 0}, "sp must be"),
+    ({"sp": 0}, "'sp' parameter"),
 ])
 def test_a_bad_baseline_or_season_is_named(params, message):
     with pytest.raises(ValueError, match=message):
-        LLMForecaster(model=None, window_length=12, **params).fit(load_airline(), fh=[1])
+        LLMForecaster(NO_LLM, window_length=12, **params).fit(load_airline(), fh=[1])
 
 
 def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
     """Only a softmax head takes missing targets; any other regressor gets complete rows."""
-    from sklearn.base import BaseEstimator, RegressorMixin
-
-    class Recording(RegressorMixin, BaseEstimator):
-        def fit(self, X, y):
-            self.seen_ = np.asarray(y)
-            return self
-
-        def predict_quantiles(self, X, quantiles):
-            return np.zeros((len(X), self.seen_.shape[1], len(quantiles)))
-
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(model=None, window_length=6, head=Recording(),
+    forecaster = LLMForecaster(NO_LLM, window_length=6, head=Recording(),
                                baseline=None).fit(y, fh=[1, 2])
-    seen = forecaster.regressor_.seen_
+    seen = forecaster.regressor_[-1].seen_
     assert np.isfinite(seen).all() and seen.shape == (len(y) - 6 - 2 + 1, 2)
     assert (forecaster.predict() == 0).all()
 
 
 def test_hybrid_gives_the_head_the_embedding_and_the_window():
     y = load_shampoo_sales()
-    hybrid = LLMForecaster(**TINY, include_values=True).fit(y, fh=[1])
-    plain = LLMForecaster(**TINY, include_values=False).fit(y, fh=[1])
+    hybrid = LLMForecaster(**tiny(include_values=True)).fit(y, fh=[1])
+    plain = LLMForecaster(**tiny(include_values=False)).fit(y, fh=[1])
     both, llm = hybrid.head_features(y), plain.head_features(y)
     assert both.shape == (llm.shape[0], llm.shape[1] + 6)
     # Each block is centered and of unit mean norm on its own (the training windows).
@@ -339,38 +348,55 @@ def test_hybrid_gives_the_head_the_embedding_and_the_window():
         np.testing.assert_allclose(np.linalg.norm(block, axis=1).mean(), 1, rtol=1e-5)
 
 
-def test_alpha_auto_chooses_by_cross_validation():
+def test_the_heads_own_parameters_reach_its_fit():
+    """The head is a component: a cross-validated penalty, fixed bins on the scaled target."""
+    from llmiso import SoftmaxBinRegressorCV
+
     y = load_airline()
-    forecaster = LLMForecaster(**TINY, alpha="auto").fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(**tiny(head=SoftmaxBinRegressorCV(n_bins=20))).fit(y, fh=[1, 2])
     head = forecaster.regressor_[-1]
     assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))]
     assert np.isfinite(forecaster.predict().to_numpy()).all()
+    fixed = SoftmaxBinRegressor(bin_range=(-3, 3), bin_placement="fixed")
+    forecaster = LLMForecaster(NO_LLM, head=fixed, window_length=6).fit(y, fh=[1, 2])
+    np.testing.assert_allclose(forecaster.regressor_[-1].bin_edges_[[1, -2]], [-3, 3])
+    assert fixed.__dict__.get("bin_edges_") is None  # cloned, not fitted in place
 
 
-def test_bin_range_places_the_bins_on_the_scaled_target():
-    y = load_shampoo_sales().astype(float)
-    edges = lambda f: f.regressor_[-1].bin_edges_[[1, -2]]  # noqa: E731
-    fixed = LLMForecaster(model=None, window_length=6, bin_range=(0, 3)).fit(y, fh=[1, 2])
-    np.testing.assert_allclose(edges(fixed), [0, 3])
-    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto",
-                                                   baseline=None).fit(y, fh=[1])), [0, 3])
-    # Changes from a baseline forecast have both signs, as do values crossing zero.
-    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
-                                     .fit(y, fh=[1])), [-3, 3])
-    crossing = y - y.mean()
-    np.testing.assert_allclose(edges(LLMForecaster(model=None, window_length=6, bin_range="auto")
-                                     .fit(crossing, fh=[1])), [-3, 3])
-    robust = LLMForecaster(model=None, window_length=6, bin_range=None).fit(y, fh=[1])
-    assert not np.allclose(edges(robust), [0, 3])
-    with pytest.raises(ValueError, match="bin_range must be"):
-        LLMForecaster(model=None, bin_range="fixed").fit(y, fh=[1])
+def test_one_scaling_rule_serves_both_encodings():
+    """Targets and scaled values are divided by each window's own mean |value|, whatever
+    the encoding and whatever the embedder writes: an embedder that does not scale its
+    prompts leaves the head's targets as they are."""
+    y = load_airline()
+    seen = {}
+    for encoding in ("window", "series"):
+        params = tiny(embedder=LLMEmbedder("tiny-random-llama", dtype="float32", scaling=None),
+                      head=Recording(), encoding=encoding, include_values=True)
+        fitted = LLMForecaster(**params).fit(y, fh=[1, 2])
+        seen[encoding] = fitted.regressor_[-1].seen_, fitted.regressor_[-1].X_[:, -6:]
+    np.testing.assert_allclose(seen["window"][0], seen["series"][0], rtol=1e-12)
+    np.testing.assert_allclose(seen["window"][1], seen["series"][1], rtol=1e-12)
+    windows = np.lib.stride_tricks.sliding_window_view(y.to_numpy(dtype=float), 6)[:-2]
+    truth = np.column_stack([y.to_numpy()[6:-1], y.to_numpy()[7:]]) - windows[:, [-1]]
+    np.testing.assert_allclose(seen["window"][0], truth / np.abs(windows).mean(axis=1)[:, None])
+
+
+def test_the_parameters_are_checked_by_their_declared_constraints():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    y = load_airline()
+    for params in ({"strategy": "sideways"}, {"encoding": "text"}, {"window_length": 0},
+                   {"include_values": "yes"}, {"embedder": "none"}, {"stride": 0}):
+        with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}' parameter"):
+            LLMForecaster(**{"embedder": NO_LLM, **params}).fit(y, fh=[1])
 
 
 def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
     """Whitening 9 windows keeps fewer than the tiny model's 16 dimensions."""
     y = load_shampoo_sales().iloc[:16]
-    hybrid = LLMForecaster(**TINY, centering="whiten").fit(y, fh=[1])
-    alone = LLMForecaster(**TINY, centering="whiten", include_values=False).fit(y, fh=[1])
+    hybrid = LLMForecaster(**tiny(centerer=IsotropyCenterer("whiten", normalize=True))).fit(y, fh=[1])
+    alone = LLMForecaster(**tiny(centerer=IsotropyCenterer("whiten", normalize=True),
+                                        include_values=False)).fit(y, fh=[1])
     assert hybrid.n_embedding_features_ == alone.head_features(y).shape[1] < 16
-    assert hybrid.head_isotropy(y)["isoscore"] == pytest.approx(alone.head_isotropy(y)["isoscore"],
-                                                                rel=1e-4)
+    assert hybrid.head_isotropy(y).loc["isoscore", "adjusted"] == pytest.approx(
+        alone.head_isotropy(y).loc["isoscore", "adjusted"], rel=1e-4)

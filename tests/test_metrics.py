@@ -6,7 +6,7 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 
 from llmiso import IsotropyCenterer
-from llmiso.metrics._null import RATIO
+from llmiso.isotropy._null import RATIO
 from llmiso.metrics import (
     average_cosine,
     cluster_cosine,

@@ -38,8 +38,8 @@ def _states_with_every_token(name, X):
     """Hidden states 0 and 1 of one prompt, and the attention outputs at all its tokens."""
     import torch
 
-    from llmiso._forward import _blocks
-    from llmiso._models import load_model
+    from llmiso.embedding._forward import _blocks
+    from llmiso.embedding._models import load_model
 
     embedder = LLMEmbedder(name, dtype="float32").fit(X)
     attention = embedder.attention_states(X, sample_size=10_000)
@@ -72,7 +72,7 @@ def test_attention_source_reads_the_attention_sublayer_before_the_residual(tiny_
 def test_attention_sublayers_of_gpt2():
     from transformers import GPT2Config, GPT2Model
 
-    from llmiso._forward import attention_sublayers
+    from llmiso.embedding._forward import attention_sublayers
 
     model = GPT2Model(GPT2Config(n_layer=2, n_embd=16, n_head=2, vocab_size=50))
     assert attention_sublayers(model, 2) == [model.h[0].attn, model.h[1].attn]

@@ -157,7 +157,7 @@ def test_objective_gradient_matches_finite_differences(n_basis, smoothing):
     from scipy.optimize import approx_fprime
     from scipy.special import log_softmax
 
-    from llmiso.softmax_head import _softmax_objective
+    from llmiso.head._lbfgs import softmax_objective
 
     rng = np.random.default_rng(7)
     n, r, K = 30, 4, 12
@@ -168,7 +168,7 @@ def test_objective_gradient_matches_finite_differences(n_basis, smoothing):
     targets = head._target_distribution(labels)
     basis = None if n_basis is None else _bins.spline_basis(K, n_basis)
     m = K if basis is None else n_basis
-    objective = _softmax_objective(F, targets, n_bins=K, alpha=0.7, bins_basis=basis)
+    objective = softmax_objective(F, targets, n_bins=K, alpha=0.7, bins_basis=basis)
     theta = rng.normal(scale=0.5, size=r * m + K)
     loss, grad = objective(theta)
     # The loss from its definition, in float64 with a dense target matrix.
@@ -355,7 +355,7 @@ def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
     solver's, in far fewer iterations on features that are far from isotropic
     (uncentered, scales spread over two decades, as embeddings)."""
     from llmiso import _bins
-    from llmiso.softmax_head import _fit_one_softmax, _softmax_objective
+    from llmiso.head._lbfgs import fit_one_softmax, softmax_objective
 
     rng = np.random.default_rng(7)
     X = rng.standard_normal((600, 24)) * np.logspace(0, -2, 24) + rng.normal(size=24)
@@ -363,8 +363,8 @@ def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
     edges, _ = _bins.place(y, 30, -4.0, 4.0, robust=True)
     targets = SoftmaxBinRegressor(n_bins=30)._target_distribution(_bins.assign(y, edges))
     F = X.astype(np.float32)
-    objective = _softmax_objective(F, targets, n_bins=30, alpha=0.1)
-    fits = {(p, tol): _fit_one_softmax(F, targets, n_bins=30, alpha=0.1, max_iter=5000, tol=tol,
+    objective = softmax_objective(F, targets, n_bins=30, alpha=0.1)
+    fits = {(p, tol): fit_one_softmax(F, targets, n_bins=30, alpha=0.1, max_iter=5000, tol=tol,
                                        precondition=p)
             for p in (False, True) for tol in (1e-4, 1e-5)}
     loss, grad = {}, {}
@@ -381,7 +381,7 @@ def test_the_solver_preconditions_only_ill_conditioned_features():
     a condition number above PRECONDITION_ABOVE, as embeddings), and isotropic
     features get the plain solver, which needs fewer evaluations there."""
     from llmiso import _bins
-    from llmiso.softmax_head import _fit_one_softmax
+    from llmiso.head._lbfgs import fit_one_softmax
 
     rng = np.random.default_rng(3)
     isotropic = rng.standard_normal((400, 12))
@@ -391,7 +391,7 @@ def test_the_solver_preconditions_only_ill_conditioned_features():
         edges, _ = _bins.place(y, 20, -4.0, 4.0, robust=True)
         targets = SoftmaxBinRegressor(n_bins=20)._target_distribution(_bins.assign(y, edges))
         F = X.astype(np.float32)
-        fit = partial(_fit_one_softmax, F, targets, n_bins=20, alpha=0.1, max_iter=500, tol=1e-4)
+        fit = partial(fit_one_softmax, F, targets, n_bins=20, alpha=0.1, max_iter=500, tol=1e-4)
         auto, forced = fit(), fit(precondition=chosen)
         assert auto[2] == forced[2]
         np.testing.assert_array_equal(auto[0], forced[0])

@@ -1,23 +1,28 @@
-"""Isotropy measures, isotropy scorers, and scores of predicted distributions.
+"""Isotropy measures, isotropy scorers, and scores of forecasts and predicted distributions.
 
-Every measure takes ``X`` of shape (n_samples, n_features), one point per row. The
-raw measures keep their literature definitions; :func:`isotropy_report`,
+Every isotropy measure takes ``X`` of shape (n_samples, n_features), one point per
+row. The raw measures keep their literature definitions; :func:`isotropy_report`,
 :func:`adjusted_isotropy`, :func:`isotropy_summary` and the scorers set each beside
 what isotropic data of the same size scores (its null), so values of different n
-and d compare.
+and d compare. The isotropy functions live in :mod:`llmiso.isotropy`; this module
+gathers them with the forecast scores.
 """
 
-from ._distribution import negative_log_likelihood, pinball_loss, weighted_quantile_loss
-from ._isotropy import (
+from ..isotropy import (
+    adjusted_isotropy,
     average_cosine,
     cluster_cosine,
     effective_dimension,
     isoscore,
+    isotropy_report,
+    isotropy_scorer,
+    isotropy_summary,
+    make_isotropy_scorer,
     partition_isotropy,
     top_component_share,
 )
-from ._null import adjusted_isotropy, isotropy_report, isotropy_summary
-from ._scorers import isotropy_scorer, make_isotropy_scorer
+from ._distribution import negative_log_likelihood, pinball_loss, weighted_quantile_loss
+from ._forecast import mean_absolute_scaled_error
 
 __all__ = [
     "adjusted_isotropy",
@@ -29,6 +34,7 @@ __all__ = [
     "isotropy_scorer",
     "isotropy_summary",
     "make_isotropy_scorer",
+    "mean_absolute_scaled_error",
     "negative_log_likelihood",
     "partition_isotropy",
     "pinball_loss",

@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from .metrics import _isotropy, _null
+from ..embedding._attention import attention_states
+from . import _null
 
 # What centering changes: these appear also after centering.
 _SHIFT_SENSITIVE = ("uncentered_isoscore", "average_cosine", "partition")
@@ -35,7 +36,7 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
         prompt (what a forecaster's head sees). ``"attention"``: the seed paper's
         protocol, the output of each block's self-attention sublayer before the
         residual add, at ``sample_size`` token positions sampled (seeded) from
-        every position of every prompt (see :meth:`LLMEmbedder.attention_states`);
+        every position of every prompt (``llmiso.embedding._attention``);
         its cluster cosine is the paper's indicator (globally centered, k-means
         for k = 2..16 by silhouette).
     sample_size : int, default=2000
@@ -55,7 +56,7 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
 
     See Also
     --------
-    llmiso.plotting.plot_isotropy_profile : Draws it.
+    llmiso.plot_isotropy_profile : Draws it.
     """
     import pandas as pd
     from tqdm.auto import tqdm
@@ -64,7 +65,8 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
         raise ValueError(f"source must be 'last_token' or 'attention', got {source!r}.")
     fitted = clone(embedder).set_params(layer=0).fit(X)
     if source == "attention":
-        per_layer = fitted.attention_states(X, sample_size=sample_size, random_state=random_state)
+        per_layer = attention_states(fitted, X, sample_size=sample_size,
+                                     random_state=random_state)
         layers = list(range(1, len(per_layer) + 1))
     else:
         layers = list(range(fitted.n_model_layers_ + 1))
@@ -80,20 +82,27 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
             # the separator, for every window): isotropy is undefined there.
             rows.append({"layer": layer})
             continue
-        rows.append({"layer": layer, **_measures(E, random_state)})
-    profile = pd.DataFrame(rows).set_index("layer")
+        rows.append({"layer": layer, **_layer_measures(E, random_state)})
+    profile = pd.DataFrame(rows).set_index("layer").reindex(columns=_columns())
     profile.attrs["isotropic"] = _null.isotropic_null(*per_layer[0].shape)
     return profile
 
 
-def _measures(E, random_state):
+def _columns():
+    """Every column of a profile, in order, so one that is undefined everywhere stays NaN."""
+    return [*_null.MEASURES, *(f"{name}_raw" for name in _null.MEASURES),
+            *(f"{name}_centered" for name in _SHIFT_SENSITIVE)]
+
+
+def _layer_measures(E, random_state):
     """Adjusted, raw and centered-adjusted measures of one layer's states."""
     with warnings.catch_warnings():
         # The adjusted measures account for few rows; the raw IsoScore's warning is moot.
         warnings.simplefilter("ignore", UserWarning)
         report = _null.isotropy_report(E, random_state=random_state)
-        _, centered, _ = _null._adjusted(_isotropy._check_points(E - E.mean(axis=0)),
-                                         _SHIFT_SENSITIVE, random_state)
+        centered = {name: _null.adjusted_isotropy(E - E.mean(axis=0), name,
+                                                  random_state=random_state)
+                    for name in _SHIFT_SENSITIVE}
     row = report["adjusted"].to_dict()
     row.update({f"{name}_raw": value for name, value in report["raw"].items()})
     row.update({f"{name}_centered": value for name, value in centered.items()})

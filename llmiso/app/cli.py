@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._models import DEFAULT_MODEL
+from ..embedding import DEFAULT_MODEL
 
 QUANTILES = (0.1, 0.5, 0.9)
 # What the command may say about trust, and no more: in the seed paper's experiment
@@ -57,8 +57,10 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     long file (one row per series and time). ``workers`` (a local Dask cluster) or
     ``scheduler`` (an existing one) spread the embedding over Dask workers.
     """
+    from ..embedding import LLMEmbedder
+    from ..forecasting import LLMForecaster
+    from ..isotropy import IsotropyCenterer
     from ._data_files import DataError, read_long, read_series
-    from .forecasting import LLMForecaster
 
     needed = window_length + horizon * (1 + backtest)
     needed_for = (f"a window of {window_length} plus a horizon of {horizon}"
@@ -76,9 +78,10 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     _print(quiet, f"{path}: {frame.shape[1]} series of up to {len(frame)} values; "
            f"forecasting {horizon} steps from windows of {window_length}")
     with _dask_backend(workers, scheduler, quiet) as n_jobs:
-        forecaster = LLMForecaster(window_length=window_length, model=model, layer=layer,
-                                   centering=centering, encoding=encoding, verbose=not quiet,
-                                   n_jobs=n_jobs)
+        forecaster = LLMForecaster(
+            LLMEmbedder(model, layer=layer, verbose=not quiet),
+            IsotropyCenterer(centering, normalize=True),
+            window_length=window_length, encoding=encoding, n_jobs=n_jobs)
         if backtest:
             _compare(forecaster, frame, horizon, backtest, quiet)
         forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
@@ -90,19 +93,19 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
     table.to_csv(output)
     _print(quiet, f"wrote {output}")
 
-    report = _head_isotropy(forecaster, _panel(frame))
+    report = forecaster.head_isotropy()  # the training windows: nothing is embedded again
     if report is None:
         _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
                "series are constant)")
     else:
-        _print(quiet, "isotropy of the embeddings the head used, beside the range of "
-               "isotropic data of the same size:\n" + _isotropy_lines(report))
+        _print(quiet, "isotropy of the embeddings the head was trained on, beside the range "
+               "of isotropic data of the same size:\n" + _isotropy_lines(report))
         flagged = report.index[report["anisotropic"]]
         if len(flagged):
             print(f"note: the embeddings are anisotropic beyond sampling noise by "
                   f"{', '.join(flagged)}; {TRUST_EVIDENCE}.", file=sys.stderr)
     if plot:
-        from .plotting import plot_forecast
+        from ._plots import plot_forecast
 
         plot_forecast(frame, table, plot)
         _print(quiet, f"wrote {plot}")
@@ -110,25 +113,16 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
 
 
 def _compare(forecaster, frame, horizon, origins, quiet):
-    """Backtest the LLM against the same head without it and seasonal naive; print the verdict."""
-    from sktime.forecasting.naive import NaiveForecaster
+    """Backtest the LLM against the comparison set; print the table and the verdict."""
+    from ._backtest import NO_LLM, backtest, backtest_season, comparison_models, verdict
 
-    from ._seasons import seasonal_period
-    from .backtest import backtest, verdict
-
-    sp = seasonal_period(frame.index)
-    if len(frame) - origins * horizon <= sp:  # too short for a season: last value
-        sp = 1
-    models = {
-        "LLM": forecaster,
-        "same head, no LLM": forecaster.clone().set_params(model=None),
-        "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
-    }
-    table, fitted = backtest(models, _panel(frame), horizon=horizon, origins=origins, sp=sp)
+    sp = backtest_season(frame.index, len(frame), origins, horizon)
+    table, fitted = backtest(comparison_models(forecaster, sp), _panel(frame),
+                             horizon=horizon, origins=origins, sp=sp)
     _print(quiet, f"backtest, {origins} origins of {horizon} steps (MASE with seasonal period "
            f"{sp}):\n" + table.round(3).to_string())
-    print(verdict(table, "LLM", "same head, no LLM"), flush=True)
-    report = _head_isotropy(fitted["LLM"], _panel(frame.iloc[: len(frame) - horizon]))
+    print(verdict(table, "LLM", NO_LLM), flush=True)
+    report = fitted["LLM"].head_isotropy()
     if report is not None:
         _print(quiet, "isotropy of the LLM head's training embeddings:\n"
                + _isotropy_lines(report))
@@ -167,18 +161,6 @@ def _dask_backend(workers, scheduler, quiet):
         yield -1
 
 
-def _head_isotropy(forecaster, frame):
-    """isotropy_report of the LLM's features as the head sees them; None when all equal."""
-    from .metrics import isotropy_report
-
-    features = forecaster.head_features(frame)[:, : forecaster.n_embedding_features_]
-    if not np.ptp(features, axis=0).any():
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # few windows: the null accounts for it
-        return isotropy_report(features, random_state=0)
-
-
 def _isotropy_lines(report):
     return "\n".join(
         f"  {name:<20} {row.adjusted:7.3f}   isotropic: {row.isotropic_low:.3f} to "
@@ -189,10 +171,10 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
              window_length=24, model=DEFAULT_MODEL, quiet=False):
     """Print and plot the per-layer isotropy profile of the CSV's windows."""
     from ._data_files import read_series
-    from ._windows import sliding_windows
-    from .embedder import LLMEmbedder
-    from .plotting import plot_isotropy_profile
-    from .profile import isotropy_profile
+    from ..forecasting._windows import sliding_windows
+    from ..embedding import LLMEmbedder
+    from ..isotropy import plot_isotropy_profile
+    from ..isotropy import isotropy_profile
 
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
                         min_length=window_length + 1,
@@ -202,6 +184,10 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
         warnings.simplefilter("ignore", UserWarning)
         profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows,
                                    verbose=not quiet)
+    if profile.isna().all().all():
+        _print(quiet, "isotropy: undefined at every layer (every window's embedding is the "
+               "same: the series are constant)")
+        return profile
     _print(quiet, profile.round(3).to_string())
     if plot:
         plot_isotropy_profile(profile, plot, title=f"{Path(path).name}: isotropy per layer")
@@ -225,8 +211,8 @@ def _non_negative_int(text):
 
 def _choices():
     """The CLI's choices, read off the estimators' own parameter checks."""
-    from .centerer import IsotropyCenterer
-    from .forecasting import ENCODINGS
+    from ..isotropy import IsotropyCenterer
+    from ..forecasting import ENCODINGS
 
     methods = IsotropyCenterer._parameter_constraints["method"][0].options
     return sorted(methods), list(ENCODINGS)
@@ -281,7 +267,7 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     from ._data_files import DataError
-    from ._models import ModelNotAvailableError
+    from ..embedding import ModelNotAvailableError
 
     try:
         if args.command == "forecast":

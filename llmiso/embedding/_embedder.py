@@ -1,8 +1,8 @@
 """LLMEmbedder: contextual embeddings of numeric windows or texts from a pretrained LLM.
 
 The estimator runs three stages, each in its own module: prompts and token ids
-(``_prompts``), the forward pass (``_forward``, the only one that imports torch),
-and the on-disk cache (``_embedding_cache``).
+(``_prompts``), the forward pass (``_forward``), and the on-disk cache (``_cache``);
+``_series`` reads a whole series in one pass through the same stages.
 """
 
 import os
@@ -11,7 +11,6 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -19,9 +18,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _prompts
-from ._embedding_cache import cache_key, through_cache
-from ._models import DEFAULT_MODEL, load_model
+from . import _forward, _prompts, _series
+from ._cache import cache_key, through_cache
+from ._models import DEFAULT_MODEL, load_model, resolve_layers
 
 
 class LLMEmbedder(TransformerMixin, BaseEstimator):
@@ -213,11 +212,11 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             _prompts.check_separator(self.separator)
             self._check_numeric(X, reset=True)
         else:
-            _check_texts(X)
+            _prompts.check_texts(X)
         loaded = self._load()
         self.n_model_layers_ = loaded.n_layers
         self.hidden_size_ = loaded.hidden_size
-        self.layers_ = _resolve_layers(self.layer, loaded.n_layers)
+        self.layers_ = resolve_layers(self.layer, loaded.n_layers)
         return self
 
     def transform(self, X):
@@ -253,7 +252,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             nonlocal n_cut
             ids, cut = tokenize(part)
             n_cut += cut
-            return self._pooled(loaded, ids, progress)
+            return _forward.pooled_states(loaded, ids, layers=self.layers_, pooling=self.pooling,
+                                          batch_size=self.batch_size, progress=progress)
 
         through_cache(
             len(prompts), lambda i: self._key(loaded, prompts[i]), compute, out.__setitem__,
@@ -272,7 +272,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     def _prompts_of(self, X, mode):
         """The checked input, the window scales (numeric) and the prompt texts."""
         if mode != "numeric":
-            return X, None, _check_texts(X)
+            return X, None, _prompts.check_texts(X)
         X = self._check_numeric(X, reset=False)
         scales = _prompts.window_scales(X, self.scaling)
         prompts = _prompts.format_windows(
@@ -294,47 +294,6 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         specials = _prompts.special_token_counts(loaded.tokenizer)
         cut = sum(len(row) > limit for row in ids)
         return [_prompts.cut_left(row, limit, specials) for row in ids], cut
-
-    def attention_states(self, X, *, sample_size=2000, random_state=0):
-        """The self-attention sublayers' outputs at sampled tokens: the seed paper's source.
-
-        Every token position of every prompt (padding excluded) is a candidate; a
-        seeded sample of ``sample_size`` of them is read at every layer, from the
-        output of each block's attention sublayer before the residual add (forward
-        hooks; see :func:`llmiso.isotropy_profile` with ``source="attention"``).
-        Not cached; ``layer`` and ``pooling`` are not used.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, window_length), or list of str
-        sample_size : int, default=2000
-            Token positions kept (all of them if there are fewer).
-        random_state : int, RandomState instance or None, default=0
-            Picks the positions (the paper's subsample is unseeded).
-
-        Returns
-        -------
-        list of ndarray
-            One (n_picked, hidden_size_) float32 array per layer 1..n_model_layers_.
-        """
-        from tqdm.auto import tqdm
-
-        from ._forward import attention_states
-
-        check_is_fitted(self)
-        mode = self._mode(X)
-        loaded = self._load()
-        X, scales, prompts = self._prompts_of(X, mode)
-        ids, _ = self._tokenize(loaded, mode, X, scales, prompts, np.arange(len(prompts)))
-        owners = np.repeat(np.arange(len(ids)), [len(row) for row in ids])
-        positions = np.concatenate([np.arange(len(row)) for row in ids])
-        rng = check_random_state(random_state)
-        keep = np.sort(rng.choice(len(owners), min(sample_size, len(owners)), replace=False))
-        picks = [positions[keep[owners[keep] == i]] for i in range(len(ids))]
-        with tqdm(total=len(ids), desc="Attention outputs", unit="window",
-                  disable=not self.verbose) as progress:
-            return attention_states(loaded, ids, picks, batch_size=self.batch_size,
-                                    progress=progress)
 
     def embed_series(self, series, window_length, *, stride=None):
         """Embed every window of each series, reading one state per value (causal models).
@@ -374,105 +333,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             it to put them in the units the model read.
         """
         check_is_fitted(self)
-        loaded = self._load()
-        self._check_series_embedder(loaded)
-        window_length, stride = _check_series_lengths(window_length, stride)
-        series = _check_series_list(series, window_length)
-        width = loaded.hidden_size * len(self.layers_)
-        results, chunks = [], []  # chunks: (values written, scale, rows read)
-        for values in series:
-            scales = np.empty(len(values) - window_length + 1)
-            results.append((np.empty((len(scales), width), np.float32), scales))
-            for start, first_read, last_read in _prompts.series_chunks(
-                len(values), window_length, stride
-            ):
-                chunk = values[start : last_read + 1]
-                scale = _prompts.window_scales(chunk[None, :window_length], self.scaling)[0]
-                chunks.append((chunk, scale, range(first_read - start, last_read - start + 1)))
-                scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
-        states = iter(self._chunk_states(loaded, chunks))
-        for out, _ in results:  # chunks come back in order: fill each series in turn
-            row = 0
-            while row < len(out):
-                block = next(states)
-                out[row : row + len(block)] = block
-                row += len(block)
-        return results
-
-    def _chunk_states(self, loaded, chunks):
-        """For each chunk, the states after the values numbered in its reads."""
-        width = loaded.hidden_size * len(self.layers_)
-        limit = self._max_length(loaded)
-        written = [
-            _prompts.write_with_reads(chunk / scale, decimals=self.decimals,
-                                      separator=self.separator, trailing=self.trailing_separator)
-            for chunk, scale, _ in chunks
-        ]
-        prompts = [text for text, _ in written]
-        states = [None] * len(chunks)
-
-        def compute(part, progress):
-            encoded = loaded.tokenizer(
-                [prompts[i] for i in part], add_special_tokens=True, return_offsets_mapping=True
-            )
-            ids, positions = [], []
-            for j, i in enumerate(part):
-                reads = chunks[i][2]
-                row = encoded["input_ids"][j]
-                if len(row) > limit:
-                    raise ValueError(
-                        f"A chunk of the series takes {len(row)} tokens, more than the "
-                        f"model's {limit}; use a smaller stride or window_length."
-                    )
-                tokens = _prompts.tokens_ending_at(encoded["offset_mapping"][j], written[i][1])
-                ids.append(row)
-                positions.append([tokens[k] for k in reads])
-            return self._states_at(loaded, ids, positions, progress)
-
-        def store(i, result):  # the cache returns flat vectors
-            states[i] = result.reshape(-1, width)
-
-        def key_of(i):
-            reads = chunks[i][2]
-            return self._key(loaded, prompts[i], ("series", reads.start, reads.stop))
-
-        through_cache(len(chunks), key_of, compute, store, cache_dir=self.cache_dir,
-                      unit="chunk", verbose=self.verbose)
-        return states
-
-    def _check_series_embedder(self, loaded):
-        if self.input_type_ != "numeric":
-            raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
-        if not loaded.is_causal:
-            raise ValueError(
-                f"embed_series needs a causal (left-to-right) model; {self.model!r} reads "
-                "both ways, so a state would see values after its window. Use transform "
-                "on the windows instead."
-            )
-        if self.pooling != "last":
-            raise ValueError(
-                f"embed_series reads the state after each value (pooling='last'); this "
-                f"embedder has pooling={self.pooling!r}."
-            )
-        if not getattr(loaded.tokenizer, "is_fast", False):
-            raise ValueError(
-                f"embed_series maps values to tokens with a fast tokenizer's offsets, "
-                f"which {self.model!r}'s tokenizer lacks; use transform on the windows."
-            )
-
-    # -- the forward stage, one call site each (tests count the calls) --------------
-
-    def _pooled(self, loaded, ids, progress):
-        from ._forward import pooled_states
-
-        return pooled_states(loaded, ids, layers=self.layers_, pooling=self.pooling,
-                             batch_size=self.batch_size, progress=progress)
-
-    def _states_at(self, loaded, ids, positions, progress):
-        from ._forward import states_at
-
-        return states_at(loaded, ids, positions, layers=self.layers_,
-                         batch_size=self.batch_size, progress=progress)
+        return _series.embed_series(self, self._load(), series, window_length, stride)
 
     def _key(self, loaded, prompt, reads=None):
         return cache_key(loaded.identity, self.layers_, self.pooling, str(loaded.dtype),
@@ -512,7 +373,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     def _mode(self, X):
         if self.input_type != "auto":
             return self.input_type
-        return "text" if _looks_like_texts(X) else "numeric"
+        return "text" if _prompts.looks_like_texts(X) else "numeric"
 
     def _check_numeric(self, X, *, reset):
         try:
@@ -526,87 +387,3 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
                     f"length ({message}). For texts pass a 1-D list of strings."
                 ) from error
             raise
-
-
-def _check_series_lengths(window_length, stride):
-    stride = window_length if stride is None else stride
-    for name, value in (("window_length", window_length), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(window_length), int(stride)
-
-
-def _check_series_list(series, window_length):
-    if getattr(series, "ndim", None) == 1 or (
-        isinstance(series, (list, tuple)) and len(series) and np.isscalar(series[0])
-    ):
-        raise ValueError(
-            "embed_series takes a list of series; wrap one series in a list: "
-            "embed_series([y], window_length)."
-        )
-    checked = []
-    for i, one in enumerate(series):
-        values = np.asarray(one, dtype=np.float64)
-        if values.ndim != 1:
-            raise ValueError(
-                f"Series {i} has shape {values.shape}; each series must be 1-D."
-            )
-        if not np.isfinite(values).all():
-            raise ValueError(
-                f"Series {i} contains NaN or infinite values; fill or drop them first."
-            )
-        if len(values) < window_length:
-            raise ValueError(
-                f"Series {i} has {len(values)} values, fewer than window_length="
-                f"{window_length}; use a shorter window."
-            )
-        checked.append(values)
-    return checked
-
-
-def _resolve_layers(layer, n_layers):
-    """Non-negative indices into the ``n_layers + 1`` hidden states."""
-    requested = [layer] if isinstance(layer, Integral) else list(layer)
-    if not requested:
-        raise ValueError("layer must be an int or a non-empty list of ints.")
-    resolved = []
-    for L in requested:
-        if not isinstance(L, Integral) or not -(n_layers + 1) <= L <= n_layers:
-            raise ValueError(
-                f"layer {L!r} does not exist: this model has hidden states 0 (token "
-                f"embeddings) to {n_layers} (last), or -1 to -{n_layers + 1} from the top."
-            )
-        resolved.append(int(L) % (n_layers + 1))
-    return resolved
-
-
-def _looks_like_texts(X):
-    if isinstance(X, str):
-        return True  # rejected with a clear message by _check_texts
-    if hasattr(X, "ndim") and X.ndim != 1:
-        return False
-    try:
-        return len(X) > 0 and all(isinstance(x, str) for x in X)
-    except TypeError:
-        return False
-
-
-def _check_texts(X):
-    if isinstance(X, str):
-        raise ValueError(
-            "LLMEmbedder expects a list of texts, got a single string; wrap it in a list."
-        )
-    if hasattr(X, "ndim") and X.ndim != 1:
-        raise ValueError(
-            f"Texts must be a 1-D sequence of strings, got an array of shape {X.shape}."
-        )
-    texts = list(X)
-    if not texts:
-        raise ValueError("Found 0 texts; LLMEmbedder needs at least one.")
-    bad = [type(x).__name__ for x in texts if not isinstance(x, str)]
-    if bad:
-        raise ValueError(
-            f"Texts must all be strings; found {len(bad)} of type {bad[0]!r}. Use "
-            "input_type='numeric' with a 2-D array for numeric windows."
-        )
-    return texts

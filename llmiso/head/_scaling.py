@@ -3,35 +3,12 @@
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, validate_params
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._pipeline import final_step
-
-
-@validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
-def mean_abs_scale(X):
-    """Mean absolute value of each row of ``X``: the scale Chronos divides a window by.
-
-    An all-zero row gets 1, so it stays zero.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_values)
-
-    Returns
-    -------
-    ndarray of shape (n_samples,)
-
-    Examples
-    --------
-    >>> from llmiso import mean_abs_scale
-    >>> mean_abs_scale([[1.0, -3.0], [0.0, 0.0]])
-    array([2., 1.])
-    """
-    scale = np.mean(np.abs(np.asarray(X, dtype=np.float64)), axis=1)
-    return np.where(scale > 0, scale, 1.0)
+from .._pipeline import final_step
+from .._scale import mean_abs_scale
 
 
 def _final_step_has(method):
@@ -43,7 +20,7 @@ def _final_step_has(method):
 
 
 def _default_regressor():
-    from .softmax_head import SoftmaxBinRegressor
+    from ._softmax import SoftmaxBinRegressor
 
     return SoftmaxBinRegressor()
 

@@ -7,7 +7,7 @@ series chunks never rescale what they keep. No torch here.
 
 import numpy as np
 
-from .scaling import mean_abs_scale
+from .._scale import mean_abs_scale
 
 # Characters a number written by format_windows can contain.
 _NUMBER_CHARACTERS = set("0123456789.-")
@@ -131,36 +131,33 @@ def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator, traili
     return ids, cut
 
 
-def series_chunks(n_values, window_length, stride):
-    """``(first value, first state read, last state read)`` of each chunk, in order.
-
-    Chunks are laid from the end of the series back, ``stride`` states each, so
-    the last state has the longest context; the first chunk may read fewer.
-    """
-    chunks = []
-    end = n_values
-    while end > window_length - 1:
-        first_read = max(end - stride, window_length - 1)
-        chunks.append((first_read - window_length + 1, first_read, end - 1))
-        end = first_read
-    return chunks[::-1]
+def looks_like_texts(X):
+    if isinstance(X, str):
+        return True  # rejected with a clear message by _check_texts
+    if hasattr(X, "ndim") and X.ndim != 1:
+        return False
+    try:
+        return len(X) > 0 and all(isinstance(x, str) for x in X)
+    except TypeError:
+        return False
 
 
-def tokens_ending_at(offsets, ends):
-    """Index of the token that holds the character just before each offset in ``ends``.
-
-    ``offsets`` are a fast tokenizer's (start, end) character spans per token;
-    special tokens have empty spans and hold no character.
-    """
-    tokens, k = [], 0
-    for end in ends:
-        while k < len(offsets) and not offsets[k][0] < end <= offsets[k][1]:
-            k += 1
-        if k == len(offsets):
-            raise ValueError(
-                f"No token holds the character at offset {end - 1} of the prompt; the "
-                "tokenizer's offsets do not cover the text, so values cannot be located. "
-                "Use transform on the windows instead of embed_series."
-            )
-        tokens.append(k)
-    return tokens
+def check_texts(X):
+    if isinstance(X, str):
+        raise ValueError(
+            "LLMEmbedder expects a list of texts, got a single string; wrap it in a list."
+        )
+    if hasattr(X, "ndim") and X.ndim != 1:
+        raise ValueError(
+            f"Texts must be a 1-D sequence of strings, got an array of shape {X.shape}."
+        )
+    texts = list(X)
+    if not texts:
+        raise ValueError("Found 0 texts; LLMEmbedder needs at least one.")
+    bad = [type(x).__name__ for x in texts if not isinstance(x, str)]
+    if bad:
+        raise ValueError(
+            f"Texts must all be strings; found {len(bad)} of type {bad[0]!r}. Use "
+            "input_type='numeric' with a 2-D array for numeric windows."
+        )
+    return texts

@@ -15,6 +15,11 @@ reported *adjusted* against standard Gaussian rows of the same n and d, the way
   ``(raw - null) / (1 - null)``; for the cluster cosine the null is analytic,
   ``-1/(m-1)`` for a cluster of m members, applied cluster by cluster.
 
+The adjusted partition measure is undefined (NaN) with fewer rows than columns: its
+eigenvectors then include directions no row reaches, and on isotropic data its
+value swings by orders of magnitude from sample to sample (0.87 from its null at 30
+x 576), so no null holds there.
+
 The null is a seeded Monte-Carlo mean over Gaussian samples of the same size,
 cached per (n, d) for the process. The 2.5%-97.5% range of the adjusted measure
 over those samples is the band isotropic data of this size falls in: a value
@@ -27,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from . import _isotropy
+from . import _measures
 
 # name -> True for ratio measures (1 isotropic), False for share measures (0 isotropic)
 RATIO = {
@@ -54,21 +59,21 @@ def _raw(X, names, *, random_state=None, cluster_k="auto"):
     clusters as (cosine, size) pairs when the cluster cosine is asked for."""
     d = X.shape[1]
     out, clusters = {}, None
-    spectrum = _isotropy._nonzero_spectrum(X) if {
+    spectrum = _measures._nonzero_spectrum(X) if {
         "isoscore", "effective_dimension", "top_component_share"} & set(names) else None
     for name in names:
         if name == "uncentered_isoscore":
-            out[name] = _isotropy._isoscore_of_spectrum(_isotropy._second_moments(X), d)
+            out[name] = _measures._isoscore_of_spectrum(_measures._second_moments(X), d)
         elif name == "isoscore":
-            out[name] = _isotropy._isoscore_of_spectrum(spectrum, d)
+            out[name] = _measures._isoscore_of_spectrum(spectrum, d)
         elif name == "partition":
-            out[name] = _isotropy.partition_isotropy(_standardized(X))
+            out[name] = _measures.partition_isotropy(_standardized(X))
         elif name == "effective_dimension":
             out[name] = float(spectrum.sum() ** 2 / np.sum(spectrum**2))
         elif name == "average_cosine":
-            out[name] = _isotropy._mean_pairwise_cosine(X)
+            out[name] = _measures._mean_pairwise_cosine(X)
         elif name == "cluster_cosine":
-            out[name], clusters, _ = _isotropy._cluster_cosine_and_sizes(
+            out[name], clusters, _ = _measures._cluster_cosine_and_sizes(
                 X, k=cluster_k, random_state=random_state)
         else:
             out[name] = float(spectrum[0] / spectrum.sum())
@@ -99,6 +104,8 @@ def _null_draws(n, d):
             draws[name] = values, np.array(cluster_adjusted)
         else:
             draws[name] = values, _adjust(name, values, _null_value(name, values))
+    if n < d:  # see the module's docstring: no null holds for the partition measure
+        draws["partition"] = draws["partition"][0], np.full(len(raws), np.nan)
     return draws
 
 
@@ -133,6 +140,12 @@ def isotropic_null(n_samples, n_features):
             for name, (raw, adjusted) in draws.items()}
 
 
+def raw_isotropy(X, measure, *, random_state=None):
+    """The ``raw`` value :func:`isotropy_report` gives ``measure`` (the scorers' ``adjusted=False``)."""
+    X = _measures._check_points(X).astype(np.float64, copy=False)
+    return _raw(X, [measure], random_state=random_state)[0][measure]
+
+
 def _adjusted(X, names, random_state):
     # In float64 like the null's draws: at large n the isotropic band is narrower than
     # the rounding of float32 products (top share at 2,000 x 576: a band of 1e-4).
@@ -146,6 +159,8 @@ def _adjusted(X, names, random_state):
             # The raw null of these clusters: the mean of -1/(m-1) per cluster.
             null[name] = (float(np.mean([-1 / (m - 1) for _, m in clusters]))
                           if clusters else 0.0, *null[name][1:])
+        elif name == "partition" and len(X) < X.shape[1]:
+            adjusted[name] = float("nan")  # undefined: see the module's docstring
         else:
             adjusted[name] = float(_adjust(name, raw[name], null[name][0]))
     return raw, adjusted, null
@@ -191,7 +206,7 @@ def adjusted_isotropy(X, measure="uncentered_isoscore", *, random_state=None):
     >>> round(adjusted_isotropy(X + 1), 2)  # a common offset, which IsoScore cannot see
     0.01
     """
-    X = _isotropy._check_points(X)
+    X = _measures._check_points(X)
     return _adjusted(X, [measure], random_state)[1][measure]
 
 
@@ -232,7 +247,7 @@ def isotropy_report(X, *, random_state=None):
     """
     import pandas as pd
 
-    X = _isotropy._check_points(X)
+    X = _measures._check_points(X)
     raw, adjusted, null = _adjusted(X, MEASURES, random_state)
     rows = []
     for name in MEASURES:

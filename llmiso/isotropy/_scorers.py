@@ -1,20 +1,8 @@
 """Isotropy as a scikit-learn scorer: ``scorer(estimator, X, y=None)``."""
 
-from functools import partial
-
 from .._pipeline import features_reaching_final_step
-from . import _isotropy, _null
+from . import _null
 
-# The literature definitions, for adjusted=False.
-RAW = {
-    "uncentered_isoscore": partial(_isotropy.isoscore, center=False),
-    "isoscore": _isotropy.isoscore,
-    "partition": _isotropy.partition_isotropy,
-    "average_cosine": _isotropy.average_cosine,
-    "cluster_cosine": _isotropy.cluster_cosine,
-    "effective_dimension": _isotropy.effective_dimension,
-    "top_component_share": _isotropy.top_component_share,
-}
 MEASURES = _null.MEASURES
 
 
@@ -32,7 +20,7 @@ class _IsotropyScorer:
         if self.adjusted:
             value = _null.adjusted_isotropy(features, self.metric, **self.kwargs)
         else:
-            value = RAW[self.metric](features, **self.kwargs)
+            value = _null.raw_isotropy(features, self.metric, **self.kwargs)
         return value if _null.RATIO[self.metric] else -value
 
     def __repr__(self):
@@ -60,8 +48,9 @@ def make_isotropy_scorer(metric="uncentered_isoscore", *, adjusted=True, **kwarg
 default="uncentered_isoscore"
     adjusted : bool, default=True
         Referenced to isotropic data of the same size (see
-        :func:`llmiso.metrics.adjusted_isotropy`); False: the raw definition,
-        whose isotropic value moves with the number of rows and columns.
+        :func:`llmiso.metrics.adjusted_isotropy`); False: the raw value, as the
+        ``raw`` column of :func:`llmiso.metrics.isotropy_report` gives it, whose
+        isotropic value moves with the number of rows and columns.
     **kwargs
         Passed to the measure (e.g. ``random_state`` for "cluster_cosine").
 

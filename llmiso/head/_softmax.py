@@ -1,20 +1,19 @@
 """SoftmaxBinRegressor: the paper's log-linear model, with value bins as its vocabulary."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from functools import partial
-
 from joblib import Parallel, delayed, effective_n_jobs
-from scipy.optimize import minimize
 from scipy.special import log_softmax
-from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils import deprecated
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
-from . import _bins
+from .. import _bins
+from ..metrics import negative_log_likelihood
+from ._lbfgs import feature_moments_eig, fit_one_softmax
 
 
 class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
@@ -223,12 +222,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # so the fit does not depend on it. A single large output keeps threaded BLAS.
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
         bins_basis = None if self.n_basis is None else _bins.spline_basis(K, self.n_basis)
-        solve = partial(_fit_one_softmax, n_bins=K, alpha=self.alpha, max_iter=self.max_iter,
+        solve = partial(fit_one_softmax, n_bins=K, alpha=self.alpha, max_iter=self.max_iter,
                         tol=self.tol, bins_basis=bins_basis)
         # The preconditioner's feature side, once for the outputs with every target known
         # (an output with fewer rows gets its own in its thread: a fit on its rows alone).
         complete = bins_basis is None and known.all(axis=0).any()
-        all_rows_eig = _feature_moments_eig(F) if complete else None
+        all_rows_eig = feature_moments_eig(F) if complete else None
 
         def problem(h):  # one output's rows (those with a known target), targets, moments
             has_target = known[:, h]
@@ -238,9 +237,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
 
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
-        with threadpool_limits(limits=threads, user_api="blas"):
-            solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
-                delayed(solve)(*problem(h)) for h in range(H))
+        with _blas_threads(threads):
+            if n_jobs == 1:  # joblib's dispatch costs more than these small solves
+                solved = [solve(*problem(h)) for h in range(H)]
+            else:
+                solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
+                    delayed(solve)(*problem(h)) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
             W = np.einsum("rd,rhk->dhk", basis, W)
@@ -271,12 +273,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         return proba[:, 0] if self._single_output else proba
 
     def _negative_log_likelihood(self, X, y):
-        """Mean negative log density of ``y`` under the predicted distributions."""
+        """:func:`llmiso.metrics.negative_log_likelihood` of the known targets of ``y``."""
         proba = self.predict_bin_proba(X)
         y = np.asarray(y, dtype=np.float64).reshape(proba.shape[:-1])
-        known = np.isfinite(y)
-        log_pdf = _bins.log_pdf(proba, np.where(known, y, 0.0), self.bin_edges_, self.tail_scale_)
-        return float(-np.mean(log_pdf[known]))
+        known = np.isfinite(y)  # a 2-D y's missing targets are left out, as in fit
+        return negative_log_likelihood(y[known], proba[known], bin_edges=self.bin_edges_,
+                                       tail_scale=self.tail_scale_)
 
     def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9)):
         """Exact quantiles of the predicted distribution.
@@ -317,12 +319,6 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-@deprecated("SoftmaxHeadForecaster was renamed SoftmaxBinRegressor (it is an sklearn regressor); "
-            "the old name will be removed in llmiso 0.3.")
-class SoftmaxHeadForecaster(SoftmaxBinRegressor):
-    """Deprecated alias of :class:`SoftmaxBinRegressor`."""
 
 
 class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
@@ -438,136 +434,18 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         return {**params, "alpha": alpha}
 
 
-# Above this condition number of the features' second moments L-BFGS runs in
-# preconditioned coordinates. Measured (docs/benchmarks.md): on embeddings (condition
-# numbers in the thousands and more) the preconditioner cuts the evaluations 1.5-3x;
-# on isotropic features (about 3) it adds a few, each dearer.
-PRECONDITION_ABOVE = 10.0
+_CONTROLLER = []
 
 
-def _fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, tol,
-                     bins_basis=None, precondition="auto"):
-    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
+def _blas_threads(limit):
+    """``threadpoolctl``'s limit on BLAS threads, its scan of loaded libraries done once.
 
-    With free weights (no ``bins_basis``) and ill-conditioned features
-    (``precondition="auto"``: the condition number of their second moments above
-    ``PRECONDITION_ABOVE``; True: always) L-BFGS runs in preconditioned coordinates
-    (``_preconditioner``; ``features_eig``: ``_feature_moments_eig(F)``, computed
-    here if not given): the same optimum and the same stopping rule (the largest
-    entry of the weights' and bias's gradient below ``tol``), in fewer evaluations
-    when the features are far from isotropic, as embeddings are.
+    A new ``threadpool_limits`` reads the process's memory map on every call, which
+    cost more than a small head's whole fit.
     """
-    r = F.shape[1]
-    m = n_bins if bins_basis is None else bins_basis.shape[1]
-    objective = _softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis)
-    if bins_basis is None and precondition is not False and features_eig is None:
-        features_eig = _feature_moments_eig(F)
-    if precondition == "auto" and bins_basis is None:
-        eigenvalues = features_eig[0]
-        precondition = eigenvalues.max() > PRECONDITION_ABOVE * eigenvalues.min()
-    if bins_basis is not None or not precondition:
-        result = minimize(objective, np.zeros(r * m + n_bins), jac=True, method="L-BFGS-B",
-                          options={"maxiter": max_iter, "gtol": tol})
-        A = result.x[: r * m].reshape(r, m)
-        return (A if bins_basis is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
-
-    P = _preconditioner(features_eig, targets, n_bins, alpha / len(F))
-    largest = [np.inf]  # of the last evaluation's gradient in the original coordinates
-
-    def theta(phi):  # (weights; bias) as one (r + 1, K) block
-        return P(phi.reshape(r + 1, n_bins))
-
-    def preconditioned(phi):
-        block = theta(phi)
-        loss, grad = objective(np.concatenate([block[:r].ravel(), block[r]]))
-        largest[0] = np.abs(grad).max()
-        return loss, P(grad.reshape(r + 1, n_bins)).ravel()
-
-    def stop(intermediate_result):  # L-BFGS-B ends its line search on the accepted point
-        if largest[0] < tol:
-            raise StopIteration
-
-    result = minimize(preconditioned, np.zeros((r + 1) * n_bins), jac=True, method="L-BFGS-B",
-                      callback=stop, options={"maxiter": max_iter, "gtol": 0.0})
-    block = theta(result.x)
-    return block[:r], block[r], int(result.nit)
-
-
-def _feature_moments_eig(F):
-    """Eigendecomposition of ``[F, 1]^T [F, 1] / n``: the features' side of the preconditioner."""
-    Fa = np.hstack([F.astype(np.float64), np.ones((len(F), 1))])
-    values, vectors = np.linalg.eigh(Fa.T @ Fa / len(F))
-    return np.maximum(values, 0.0), vectors
-
-
-def _preconditioner(features_eig, targets, n_bins, ridge):
-    """``G -> M^{-1/2} G`` for ``M = C (x) S + ridge I``, an approximate Hessian of the loss.
-
-    The loss's Hessian in (weights; bias) is ``mean_i [x_i, 1][x_i, 1]^T (x)
-    (diag p_i - p_i p_i^T)``; ``C`` is the features' second moments and ``S`` the
-    bins' side, half the targets' class covariance (``diag f - f f^T``) and half a
-    uniform softmax's, so rare bins are rescaled but not blown up. A Kronecker
-    product applies through the two eigenbases at a few percent of an evaluation's
-    cost. L-BFGS in ``phi = M^{1/2} theta`` sees a far better conditioned problem:
-    on embeddings (anisotropic, uncentered) 2-3x fewer evaluations reach the same
-    loss (docs/benchmarks.md).
-    """
-    ec, Uc = features_eig
-    _, bins, probs = targets
-    f = np.bincount(bins, weights=probs, minlength=n_bins) / probs.sum()
-    S = 0.5 * (np.diag(f) - np.outer(f, f)) + 0.5 * (np.eye(n_bins) - 1.0 / n_bins) / n_bins
-    es, Us = np.linalg.eigh(S)
-    curvature = np.outer(ec, np.maximum(es, 0.0))
-    # The bias's softmax-invariant direction has no curvature: a floor keeps it finite.
-    D = (1.0 / np.sqrt(curvature + max(ridge, 1e-6 * curvature.max()))).astype(np.float32)
-    Uc, Us = Uc.astype(np.float32), Us.astype(np.float32)  # as the objective's products
-
-    def apply(G):
-        return (Uc @ ((Uc.T @ G.astype(np.float32) @ Us) * D) @ Us.T).astype(np.float64)
-
-    return apply
-
-
-def _softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
-    """Mean cross-entropy plus ``alpha / (2n) ||A||^2``, and its gradient, of theta = (A, b).
-
-    ``targets`` are (rows, bins, probabilities), each row's summing to 1. With
-    ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m) is
-    what is fitted and penalised; the logits are ``(F @ A) @ B.T``, m/K of the work
-    of ``F @ W``. The two (n, r) x (r, K) products are nearly all the cost, so the
-    rest works in place in one reused (n, K) buffer and reads the targets sparsely.
-    """
-    rows, bins, probs = targets
-    n, r = F.shape
-    K = n_bins
-    B = None if bins_basis is None else bins_basis.astype(np.float32)
-    m = K if B is None else B.shape[1]
-    logits = np.empty((n, K), dtype=np.float32)
-    step = (probs / n).astype(np.float32)
-
-    def loss_and_grad(theta):
-        A = theta[: r * m].reshape(r, m)
-        if B is None:
-            Z = np.matmul(F, A.astype(np.float32), out=logits)
-        else:
-            Z = np.matmul(F @ A.astype(np.float32), B.T, out=logits)
-        Z += theta[r * m :].astype(np.float32)
-        Z -= Z.max(axis=1, keepdims=True)
-        # A row's targets sum to 1, so its cross-entropy is log(sum exp z) - <t, z>.
-        picked = np.dot(probs, Z[rows, bins])
-        np.exp(Z, out=Z)
-        total = Z.sum(axis=1, dtype=np.float64)
-        loss = (np.log(total).sum() - picked) / n
-        loss += alpha / (2 * n) * np.dot(theta[: r * m], theta[: r * m])
-        Z *= (1.0 / (n * total)).astype(np.float32)[:, None]  # softmax / n ...
-        Z[rows, bins] -= step  # ... minus targets / n: the loss's gradient in the logits
-        grad = np.empty_like(theta)
-        grad[: r * m] = (F.T @ (Z if B is None else Z @ B)).ravel()
-        grad[: r * m] += (alpha / n) * theta[: r * m]
-        grad[r * m :] = Z.sum(axis=0, dtype=np.float64)
-        return loss, grad
-
-    return loss_and_grad
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=limit, user_api="blas")
 
 
 def _validate_with_missing_targets(estimator, X, y):

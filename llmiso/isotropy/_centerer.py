@@ -9,7 +9,7 @@ from sklearn.utils.extmath import randomized_svd, svd_flip
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .metrics._scorers import MEASURES, make_isotropy_scorer
+from ._scorers import MEASURES, make_isotropy_scorer
 
 
 # Relative variance below which a principal direction is numerically empty.

@@ -13,7 +13,6 @@ These ``model`` names are understood:
 Nothing is ever downloaded: a model that is not available offline fails at once.
 """
 
-import functools
 import hashlib
 import importlib.util
 import json
@@ -23,6 +22,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 DEFAULT_MODEL = "smollm2-135m"
@@ -198,49 +198,32 @@ def resolve_device(device):
 
 
 def resolve_dtype(dtype, device):
-    """``"auto"`` is bf16 where the hardware runs it clearly faster, float32 elsewhere."""
+    """``"auto"``: bf16 where the hardware reports fast bf16 products, float32 elsewhere.
+
+    Decided from what the processor reports, never from a timing, so the same
+    machine always gives the same embeddings: GPUs that support bf16, and CPUs with
+    AMX tiles (Intel Sapphire Rapids and later). avx512_bf16 alone does not decide
+    it: bf16 ran 0.67x as fast as float32 on such a CPU without AMX, and 2.7x as
+    fast on one with it (docs/benchmarks.md).
+    """
     import torch
 
     if dtype != "auto":
         return getattr(torch, dtype) if isinstance(dtype, str) else dtype
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
-    if device.type == "cpu" and _bf16_is_faster():
+    if device.type == "cpu" and cpu_has_fast_bf16():
         return torch.bfloat16
     return torch.float32
 
 
-@functools.lru_cache(maxsize=None)
-def _bf16_is_faster():
-    """Whether this CPU runs the model's products in bf16 at least 1.5x faster than float32.
-
-    Timed once per process, since avx512_bf16 alone does not tell: bf16 ran 2.7x
-    faster than float32 on one such CPU and 0.67x on another (docs/benchmarks.md).
-    The margin keeps the choice the same from one process to the next.
-    """
+def cpu_has_fast_bf16():
+    """Whether this CPU reports AMX tiles and avx512_bf16, where oneDNN runs bf16 fast."""
     import torch
 
-    supported = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    if supported is None or not supported():
-        return False
-    return _matmul_seconds(torch.float32) > 1.5 * _matmul_seconds(torch.bfloat16)
-
-
-def _matmul_seconds(dtype, rounds=5):
-    """Best time of a (256 tokens x 576) x (576 x 1536) product: a SmolLM2 MLP's shape."""
-    import time
-
-    import torch
-
-    x, w = torch.randn(256, 576).to(dtype), torch.randn(1536, 576).to(dtype)
-    torch.nn.functional.linear(x, w)  # the first call pays for kernel selection
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(4):
-            torch.nn.functional.linear(x, w)
-        best = min(best, time.perf_counter() - start)
-    return best
+    checks = [getattr(torch.cpu, name, None)
+              for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    return all(check is not None and check() for check in checks)
 
 
 _CACHE = {}
@@ -320,3 +303,19 @@ def clear_model_cache():
     """Forget every loaded model (frees their memory once no estimator holds them)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def resolve_layers(layer, n_layers):
+    """Non-negative indices into the ``n_layers + 1`` hidden states."""
+    requested = [layer] if isinstance(layer, Integral) else list(layer)
+    if not requested:
+        raise ValueError("layer must be an int or a non-empty list of ints.")
+    resolved = []
+    for L in requested:
+        if not isinstance(L, Integral) or not -(n_layers + 1) <= L <= n_layers:
+            raise ValueError(
+                f"layer {L!r} does not exist: this model has hidden states 0 (token "
+                f"embeddings) to {n_layers} (last), or -1 to -{n_layers + 1} from the top."
+            )
+        resolved.append(int(L) % (n_layers + 1))
+    return resolved

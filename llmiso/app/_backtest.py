@@ -1,11 +1,59 @@
 """Does the LLM add anything on this data? A rolling-origin backtest on the same folds.
 
 Used by ``llmiso demo`` and ``llmiso forecast --backtest``: every model is scored
-on the same origins, and the verdict compares the LLM with the same head without
-it, the null it must beat.
+on the same origins beside the same comparison set (:func:`comparison_models`), and
+the verdict compares the LLM with the same forecaster without it, the null it must
+beat.
 """
 
+import contextlib
+import warnings
+from pathlib import Path
+
 import numpy as np
+
+PACKAGE = str(Path(__file__).resolve().parents[1])
+
+NO_LLM = "same forecaster, no LLM"
+
+
+def backtest_season(index, n_values, origins, horizon):
+    """The season of the index's frequency, or 1 when the first fold holds no more than one."""
+    from ..forecasting._seasons import seasonal_period
+
+    sp = seasonal_period(index)
+    return sp if n_values - origins * horizon > sp else 1
+
+
+def comparison_models(forecaster, sp, name="LLM"):
+    """``forecaster`` beside what every accuracy table shows: the same without the LLM,
+    seasonal naive, AutoETS and AutoTheta (statsforecast's, through sktime)."""
+    from sktime.forecasting.naive import NaiveForecaster
+    from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
+
+    return {
+        name: forecaster,
+        NO_LLM: forecaster.clone().set_params(embedder="passthrough"),
+        "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
+        "AutoETS": StatsForecastAutoETS(season_length=sp),
+        "AutoTheta": StatsForecastAutoTheta(season_length=sp),
+    }
+
+
+@contextlib.contextmanager
+def only_llmiso_warnings():
+    """Show llmiso's own warnings, not sktime's notices about its future defaults.
+
+    A filter is not enough: sktime's warning suppression re-inserts a "default"
+    filter when it exits (sktime 1.2). So every warning is recorded, and only those
+    raised from llmiso's code are shown again.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        yield
+    for w in caught:
+        if str(Path(w.filename).resolve()).startswith(PACKAGE):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def backtest(models, y, *, horizon, origins=2, sp=1):
@@ -46,10 +94,11 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
     )
     scores, fitted = {}, {}
     for name, model in models.items():
-        result = evaluate(
-            model, cv, y, return_model=True, error_score="raise",
-            scoring=[MeanAbsoluteScaledError(sp=sp), EmpiricalCoverage(coverage=0.8)],
-        )
+        with only_llmiso_warnings():
+            result = evaluate(
+                model, cv, y, return_model=True, error_score="raise",
+                scoring=[MeanAbsoluteScaledError(sp=sp), EmpiricalCoverage(coverage=0.8)],
+            )
         mase = result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].to_numpy()
         scores[name] = {
             "MASE": mase.mean(),
