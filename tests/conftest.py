@@ -36,6 +36,25 @@ def airline_windows():
 
 
 @pytest.fixture(scope="session")
+def smollm2():
+    """The default model as users get it (dtype="auto"), fitted on windows of 24."""
+    from llmiso import LLMEmbedder
+
+    return LLMEmbedder(layer=-1).fit(np.zeros((1, 24)))
+
+
+# Where the same numbers come out two ways (batched or not, chunked or not), float32
+# agrees to rounding and bfloat16 to its 8-bit mantissa.
+TOLERANCE = {"float32": 1e-5, "bfloat16": 5e-2}
+
+
+@pytest.fixture(params=["float32", "bfloat16"])
+def dtype(request):
+    """Each dtype dtype="auto" may pick, whatever this machine picks."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
 def dask_client():
     """One local Dask cluster for the whole session: two worker processes, one thread each."""
     distributed = pytest.importorskip("distributed")

@@ -204,12 +204,19 @@ def resolve_dtype(dtype, device):
     machine always gives the same embeddings: GPUs that support bf16, and CPUs with
     AMX tiles (Intel Sapphire Rapids and later). avx512_bf16 alone does not decide
     it: bf16 ran 0.67x as fast as float32 on such a CPU without AMX, and 2.7x as
-    fast on one with it (docs/benchmarks.md).
+    fast on one with it (docs/benchmarks.md). ``$LLMISO_DTYPE`` (float32,
+    bfloat16 or float16), when set, is what ``"auto"`` means for the whole process.
     """
     import torch
 
     if dtype != "auto":
         return getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    pinned = os.environ.get("LLMISO_DTYPE")
+    if pinned:  # one setting for every "auto" of a run (tests, a cluster's workers)
+        if pinned not in ("float32", "bfloat16", "float16"):
+            raise ValueError(f"LLMISO_DTYPE={pinned!r}: use float32, bfloat16 or float16, or "
+                             "unset it to decide from the hardware.")
+        return getattr(torch, pinned)
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     if device.type == "cpu" and cpu_has_fast_bf16():
