@@ -60,13 +60,54 @@ def test_no_import_cycle_inside_the_package():
             visit(node, [node])
 
 
+# The pipeline's stages, in order: each may import the shared modules and the stages
+# before it, never one after it.
+STAGES = ["embedding", "isotropy", "metrics", "head", "forecasting", "app"]
+SHARED = {"llmiso._bins", "llmiso._pipeline", "llmiso._scale"}
+
+
+def _stage(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def layering_violations(graph):
+    """``(importer, imported)`` pairs where a stage reaches a later stage."""
+    found = []
+    for name, deps in graph.items():
+        stage = _stage(name)
+        for dep in deps:
+            if name in SHARED and dep not in SHARED:
+                found.append((name, dep))
+            elif stage and _stage(dep) and STAGES.index(_stage(dep)) > STAGES.index(stage):
+                found.append((name, dep))
+            elif name == "llmiso" and _stage(dep) == "app":  # the facade is the library
+                found.append((name, dep))
+    return found
+
+
+def test_each_stage_imports_only_the_stages_before_it():
+    graph = _graph()
+    assert {_stage(name) for name in graph} >= set(STAGES)
+    assert not layering_violations(graph)
+
+
+def test_the_layering_check_catches_a_lower_stage_importing_a_higher_one():
+    graph = _graph()
+    graph["llmiso.embedding._prompts"] = graph["llmiso.embedding._prompts"] | {"llmiso.head._bins"}
+    graph["llmiso._bins"] = {"llmiso.isotropy._null"}
+    assert sorted(layering_violations(graph)) == [("llmiso._bins", "llmiso.isotropy._null"),
+                                                  ("llmiso.embedding._prompts", "llmiso.head._bins")]
+
+
 def test_torch_stays_in_the_modules_that_run_or_build_models():
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text())
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
         if "torch" in names:
-            assert path.name in {"_forward.py", "_models.py", "_tiny.py"}, path.name
+            assert path.parent.name == "embedding" and path.name in {
+                "_forward.py", "_models.py", "_tiny.py"}, path
 
 
 def test_the_command_is_imported_by_nothing():

@@ -1,8 +1,8 @@
 """Every estimator through scikit-learn's full set of checks."""
 
+from conftest import TINY_LLAMA
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from conftest import TINY_LLAMA
 from llmiso import (
     IsotropyCenterer,
     LLMEmbedder,

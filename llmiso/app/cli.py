@@ -147,7 +147,7 @@ def _dask_backend(workers, scheduler, quiet):
     with contextlib.ExitStack() as stack:
         if scheduler is not None:
             try:
-                client = stack.enter_context(Client(scheduler, timeout="10s"))
+                client = stack.enter_context(Client(scheduler, timeout="5s"))
             except OSError as error:
                 raise DataError(f"cannot reach the Dask scheduler at {scheduler} ({error}); "
                                 "check the address, or drop --scheduler to run here.") from error

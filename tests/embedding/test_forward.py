@@ -1,9 +1,9 @@
 
 import numpy as np
 import pytest
+from conftest import TOLERANCE
 from sklearn.base import clone
 
-from conftest import TOLERANCE
 from llmiso import LLMEmbedder
 
 RNG = np.random.default_rng(0)
@@ -14,8 +14,8 @@ def test_stopping_at_the_deepest_layer_reads_the_same_states(tiny_llama, tiny_be
     """Below the last layer the pass stops early; the states are transformers' own."""
     import torch
 
-    from llmiso.embedding._models import load_model
     from llmiso.embedding._forward import _blocks, hidden_states
+    from llmiso.embedding._models import load_model
 
     loaded = load_model(tiny_llama if which == "llama" else tiny_bert, dtype="float32")
     assert _blocks(loaded.model, loaded.n_layers) is not None  # the early exit is taken

@@ -1,10 +1,9 @@
 
 import numpy as np
 import pytest
-
 from conftest import TOLERANCE
-from llmiso import LLMEmbedder
-from llmiso import mean_abs_scale
+
+from llmiso import LLMEmbedder, mean_abs_scale
 from llmiso.embedding._prompts import format_windows
 
 RNG = np.random.default_rng(0)

@@ -1,9 +1,9 @@
 
 import numpy as np
 import pytest
+from conftest import TOLERANCE
 from sklearn.base import clone
 
-from conftest import TOLERANCE
 from llmiso import LLMEmbedder
 from llmiso.embedding import _forward
 

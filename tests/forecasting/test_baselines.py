@@ -1,0 +1,117 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
+
+from llmiso import IsotropyCenterer, SoftmaxBinRegressor
+from llmiso.forecasting import LLMForecaster
+
+NO_LLM = "passthrough"
+
+
+@pytest.mark.parametrize("baseline, sp", [(None, None), ("naive", None), ("seasonal_naive", 3)])
+def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
+    """No LLM: the head reads each window divided by its mean |value|, nothing else.
+
+    Each step's head learns from every window with a value that many steps after it:
+    the last window before the end trains step 1 (its step 2 is missing, NaN). Its
+    targets are each step's change from the baseline forecast, in the window's scale:
+    the last value (naive), or the value ``sp`` steps before the step.
+    """
+    from sklearn.pipeline import make_pipeline
+
+    from llmiso import mean_abs_scale
+
+    y = load_shampoo_sales().astype(float)
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20, alpha=0.3), window_length=6,
+                               baseline=baseline, sp=sp).fit(y, fh=[1, 2])
+    values = y.to_numpy()
+    windows = np.lib.stride_tricks.sliding_window_view(values, 6)
+    scale = mean_abs_scale(windows)
+    X = windows[:-1] / scale[:-1, None]
+    targets = np.column_stack([values[6:], np.append(values[7:], np.nan)])
+    if baseline is None:
+        anchor = np.zeros((len(windows), 2))
+    elif baseline == "naive":
+        anchor = windows[:, [-1, -1]]
+    else:  # step 1 repeats the value 3 steps before it (window's 4th), step 2 the 5th
+        anchor = windows[:, [3, 4]]
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20, alpha=0.3))
+    head.fit(X, (targets - anchor[:-1]) / scale[:-1, None])
+    expected = anchor[-1] + head.predict(windows[-1:] / scale[-1]) * scale[-1]
+    np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
+
+
+def test_the_season_comes_from_the_index_and_fits_in_the_window():
+    """sp=None: 12 for a monthly index if the window holds a year, else the last value."""
+    y = load_airline()
+    assert LLMForecaster(NO_LLM, window_length=12).fit(y, fh=[1]).sp_ == 12
+    assert LLMForecaster(NO_LLM, window_length=6).fit(y, fh=[1]).sp_ == 1
+    assert LLMForecaster(NO_LLM, window_length=6, sp=4).fit(y, fh=[1]).sp_ == 4
+    yearly = load_lynx()
+    assert LLMForecaster(NO_LLM, window_length=12).fit(yearly, fh=[1]).sp_ == 1
+
+
+def test_the_seasonality_test_matches_statsmodels_acf():
+    """is_seasonal: |r_sp| above 1.645 sqrt((1 + 2 sum_{k<sp} r_k^2) / n), with
+    statsmodels' autocorrelations; False below three seasons or for sp 1."""
+    from statsmodels.tsa.stattools import acf
+
+    from llmiso.forecasting._seasons import is_seasonal
+
+    rng = np.random.default_rng(0)
+    for values, sp in [(load_airline().to_numpy(), 12), (load_lynx().to_numpy(), 10),
+                       (load_shampoo_sales().to_numpy(), 12), (rng.normal(size=60).cumsum(), 4),
+                       (np.sin(np.arange(48) * np.pi / 2) + rng.normal(size=48) / 3, 4)]:
+        r = acf(values, nlags=sp, fft=False)
+        limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:sp] ** 2)) / len(values))
+        assert is_seasonal(values, sp) == (abs(r[sp]) > limit)
+    assert is_seasonal(load_airline().to_numpy(), 12) and not is_seasonal(load_shampoo_sales(), 12)
+    assert not is_seasonal(load_airline().to_numpy()[:35], 12)
+    assert not is_seasonal(load_airline().to_numpy(), 1) and not is_seasonal(np.ones(40), 4)
+
+
+def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
+    """baseline="auto" chooses per series of a panel: a seasonal one is corrected from
+    its seasonal naive forecast (the window's first values, a season before each
+    step), a trending one from its last value; the head is the one written here."""
+    from sklearn.pipeline import make_pipeline
+
+    from llmiso import mean_abs_scale
+
+    t = np.arange(72)
+    rng = np.random.default_rng(1)
+    series = {"seasonal": 100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=72),
+              "trending": 100 + rng.normal(size=72).cumsum()}
+    index = pd.period_range("2000-01", periods=72, freq="M")
+    panel = pd.concat({k: pd.DataFrame({"y": v}, index=index) for k, v in series.items()})
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20), window_length=12,
+                               baseline="auto")
+    forecaster.fit(panel, fh=[1, 2, 3])
+    assert forecaster.sp_ == 12
+    assert forecaster.seasonal_ == {"seasonal": True, "trending": False}
+    X, targets, last = [], [], []
+    for name, values in series.items():
+        windows = np.lib.stride_tricks.sliding_window_view(values, 12)
+        scale = mean_abs_scale(windows)
+        anchor = windows[:, [0, 1, 2]] if name == "seasonal" else windows[:, [-1, -1, -1]]
+        future = np.column_stack([np.append(values[12 + k:], [np.nan] * k) for k in range(3)])
+        X.append(windows[:-1] / scale[:-1, None])
+        targets.append((future - anchor[:-1]) / scale[:-1, None])
+        last.append((windows[-1:] / scale[-1], anchor[-1], scale[-1]))
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20))
+    head.fit(np.vstack(X), np.vstack(targets))
+    expected = np.concatenate([a + head.predict(w)[0] * s for w, a, s in last])
+    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"baseline": "mean"}, "'baseline' parameter of LLMForecaster must be"),
+    ({"sp": 13}, "sp must be a season length from 1 to window_length=12"),
+    ({"sp": 0}, "'sp' parameter"),
+])
+def test_a_bad_baseline_or_season_is_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        LLMForecaster(NO_LLM, window_length=12, **params).fit(load_airline(), fh=[1])
+
+
