@@ -73,7 +73,7 @@ def seasonal_naive(s):
 
 
 def mase(s, forecast):
-    """MASE with the in-sample seasonal-naive scale (period m, or 1 when too short)."""
-    m = s.period if len(s.train) > s.period else 1
-    scale = np.mean(np.abs(s.train[m:] - s.train[:-m]))
-    return float(np.mean(np.abs(s.test - forecast)) / scale)
+    """MASE of a forecast of ``s``'s test part (llmiso's, the in-sample seasonal-naive scale)."""
+    from llmiso.metrics import mean_absolute_scaled_error
+
+    return mean_absolute_scaled_error(s.test, forecast, y_train=s.train, sp=s.period)

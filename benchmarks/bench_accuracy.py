@@ -4,12 +4,12 @@
 
 Rows: LLMForecaster with its defaults (the embedding and the scaled window, each
 block centered and scaled on its own, the head learning the change from the
-seasonal naive forecast); the same head without the LLM (``model=None``: the
-scaled raw window); one row per single change from the defaults (no baseline,
-the embedding alone, the prompt's trailing separator, the layer, the bins, the
-isotropy transform, the penalty, the encoding); the embedding alone
-without centering or scaling; all on the same folds; seasonal naive, Theta and
-AutoETS.
+seasonal naive forecast); the same forecaster without the LLM
+(``embedder="passthrough"``: the scaled raw window); one row per single change from
+the defaults (the encoding, no baseline, the embedding alone, the prompt's trailing
+separator, the layer, the bins, the isotropy transform, the penalty); the embedding
+alone without centering or scaling; all on the same folds; seasonal naive, and
+statsforecast's AutoETS and AutoTheta.
 Columns: MASE and weighted quantile loss (levels 0.1..0.9), each also relative to
 seasonal naive with its geometric mean over series (Chronos's headline metric), 80%
 interval coverage, and the isotropy (IsoScore, cluster cosine) of the features each
@@ -55,98 +55,64 @@ def datasets(quick):
 
 
 def forecasters(quick, cache_dir, window, sp):
-    """LLM rows (the default, its no-LLM and hybrid variants, one change each) and baselines."""
-    from sklearn.pipeline import make_pipeline
-    from sktime.forecasting.ets import AutoETS
+    """LLM rows (the default, its no-LLM null, one change each) and the statistical rows."""
+    from sklearn.base import clone
     from sktime.forecasting.naive import NaiveForecaster
-    from sktime.forecasting.theta import ThetaForecaster
+    from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
 
-    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor, SoftmaxBinRegressorCV
     from llmiso.forecasting import LLMForecaster
 
     model = "tiny-random-llama" if quick else "smollm2-135m"
+    embedder = LLMEmbedder(model, cache_dir=cache_dir)
     # The season the baselines get, as a user would pass it (a window holds at most one).
-    default = LLMForecaster(window_length=window, model=model, cache_dir=cache_dir,
-                            sp=sp if sp <= window else 1)
-    defaults = default.get_params()
+    default = LLMForecaster(embedder, window_length=window, sp=sp if sp <= window else 1)
 
     def variant(**changes):
         return default.clone().set_params(**changes)
 
-    def head(method="center", normalize=True, n_bins=None, alpha=None):
-        return make_pipeline(
-            IsotropyCenterer(method, normalize=normalize),
-            SoftmaxBinRegressor(n_bins=n_bins or defaults["n_bins"], alpha=alpha or defaults["alpha"]),
-        )
+    def centered(method="center", normalize=True):
+        return IsotropyCenterer(method, normalize=normalize)
 
+    no_llm = "passthrough"
     llms = {
         "LLM (defaults)": default,
-        "same head, no LLM (model=None)": variant(model=None),
+        "same forecaster, no LLM": variant(embedder=no_llm),
     }
     if not quick:
-        embedder = dict(model=model, layer=defaults["layer"], cache_dir=cache_dir)
-        # (an embedder passed in replaces the forecaster's, cache_dir included)
-        alone = dict(include_values=False)  # custom heads get one block: the embedding
+        alone = dict(include_values=False)  # the embedding alone, the paper's model
         llms.update({
+            "change: one pass over the series (encoding='series')": variant(encoding="series"),
             "change: no baseline (baseline=None)": variant(baseline=None),
             "change: baseline chosen by a seasonality test (baseline='auto')": variant(baseline="auto"),
-            "same head, no LLM, baseline='auto'": variant(model=None, baseline="auto"),
-            "change: no baseline, alpha 0.1 (the previous defaults)": variant(baseline=None, alpha=0.1),
-            "same head, no LLM, no baseline, alpha 0.1": variant(model=None, baseline=None, alpha=0.1),
+            "same forecaster, no LLM, baseline='auto'": variant(embedder=no_llm, baseline="auto"),
             "change: the embedding alone (include_values=False)": variant(**alone),
             "change: no trailing separator": variant(
-                embedder=LLMEmbedder(**embedder, trailing_separator=False)),
-            "change: layer 24": variant(layer=24),
-            "change: layer 12": variant(layer=12),
-            "change: bins fixed on [0, 3] of the scaled target (bin_range='auto')":
-                variant(bin_range="auto", n_bins=122),
-            "change: alpha chosen by CV (alpha='auto')": variant(alpha="auto"),
-            "change: whitened": variant(centering="whiten"),
-            "change: all-but-the-top": variant(centering="abtt"),
-            "change: alpha x10": variant(alpha=10 * defaults["alpha"]),
-            "change: alpha / 10": variant(alpha=defaults["alpha"] / 10),
-            "change: one pass over the series (encoding='series')": variant(encoding="series"),
+                embedder=clone(embedder).set_params(trailing_separator=False)),
+            "change: layer 24": variant(embedder=clone(embedder).set_params(layer=24)),
+            "change: layer 12": variant(embedder=clone(embedder).set_params(layer=12)),
+            "change: bins fixed on [-3, 3] of the scaled target": variant(
+                head=SoftmaxBinRegressor(n_bins=122, bin_range=(-3, 3), bin_placement="fixed")),
+            "change: penalty chosen by CV (SoftmaxBinRegressorCV)": variant(
+                head=SoftmaxBinRegressorCV()),
+            "change: whitened": variant(centerer=centered("whiten")),
+            "change: all-but-the-top": variant(centerer=centered("abtt")),
+            "change: penalty x10 (alpha=10)": variant(head=SoftmaxBinRegressor(alpha=10.0)),
+            "change: penalty / 10 (alpha=0.1)": variant(head=SoftmaxBinRegressor(alpha=0.1)),
             "embedding alone, change: not scaled to unit mean norm":
-                variant(**alone, head=head(normalize=False)),
+                variant(**alone, centerer=centered(normalize=False)),
             "embedding alone, change: not centered (scaled to unit norm)":
-                variant(**alone, head=head("none")),
-            "the defaults before the trailing separator (embedding alone, not scaled, alpha 1, no baseline)":
-                variant(**alone, embedder=LLMEmbedder(**embedder, trailing_separator=False),
-                        head=head(normalize=False, alpha=1.0), baseline=None),
-            "no LLM, not scaled to unit mean norm": variant(model=None, head=head(normalize=False)),
+                variant(**alone, centerer=centered("none")),
         })
 
     def baselines(sp, positive):
         out = {"seasonal naive": NaiveForecaster(strategy="last", sp=sp)}
         if not quick:
-            # Multiplicative seasonality needs positive values (uschange has negatives).
-            out["Theta"] = ThetaForecaster(sp=sp, deseasonalize=positive)
-            out["AutoETS"] = AutoETS(
-                auto=True, sp=sp, additive_only=not positive, n_jobs=1, random_state=0
-            )
+            out["AutoETS"] = StatsForecastAutoETS(season_length=sp)
+            out["AutoTheta"] = StatsForecastAutoTheta(season_length=sp)
         return out
 
     return llms, baselines
-
-
-def _pass_simulate_kwargs_through(fitted):
-    """Let sktime's AutoETS reach statsmodels' simulated quantiles.
-
-    sktime 1.2.0 calls ``get_prediction(simulate_kwargs={"rng": ...})``, but
-    statsmodels' signature is ``get_prediction(..., **simulate_kwargs)``, so the
-    dict arrives as one keyword named ``simulate_kwargs`` and ``simulate`` rejects
-    it: multiplicative models then have no quantiles. Unwrap it on the fitted
-    results object.
-    """
-    results = getattr(fitted, "_fitted_forecaster", None)
-    if not hasattr(results, "get_prediction"):  # only statsmodels ETS results
-        return
-    original = results.get_prediction
-
-    def get_prediction(*args, simulate_kwargs=None, **kwargs):
-        return original(*args, **kwargs, **(simulate_kwargs or {}))
-
-    results.get_prediction = get_prediction
 
 
 def rolling_origins(n_values, horizon, origins):
@@ -163,17 +129,14 @@ def rolling_origins(n_values, horizon, origins):
 
 
 def score_fold(forecaster, train, test, sp):
-    from llmiso.metrics import weighted_quantile_loss
+    from llmiso.metrics import mean_absolute_scaled_error, weighted_quantile_loss
 
     fh = list(range(1, len(test) + 1))
     fitted = forecaster.clone().fit(train, fh=fh)
-    _pass_simulate_kwargs_through(fitted)
     point = fitted.predict().to_numpy(dtype=float).ravel()
     truth = test.to_numpy(dtype=float)
-    history = train.to_numpy(dtype=float)
-    season = sp if len(history) > sp else 1
-    scale = np.mean(np.abs(history[season:] - history[:-season]))
-    scores = {"MASE": np.mean(np.abs(point - truth)) / scale if scale > 0 else np.nan}
+    scores = {"MASE": mean_absolute_scaled_error(truth, point, y_train=train.to_numpy(float),
+                                                 sp=sp)}
     if not fitted.get_tag("capability:pred_int"):  # e.g. make_reduction: no quantiles
         return fitted, {**scores, "WQL": np.nan, "coverage80": np.nan}
     q = fitted.predict_quantiles(alpha=LEVELS).to_numpy()  # real errors fail the run
@@ -201,7 +164,6 @@ def main():
 
     from llmiso.forecasting import LLMForecaster
 
-
     warnings.filterwarnings("ignore")  # statsmodels' and sktime's chatter
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
@@ -223,9 +185,9 @@ def main():
                 fold_rows.append({"series": name, "model": label, "fold": k, **scores})
             rows.append({"series": name, "model": label, "origins": len(cuts),
                          **pd.DataFrame(folds).mean().to_dict()})
-            if isinstance(forecaster, LLMForecaster) and forecaster.get_params()["model"]:
-                iso = fitted.head_isotropy(y.iloc[:cut].to_frame())
-                iso_rows.append({"series": name, "model": label, **(iso or {})})
+            iso = fitted.head_isotropy() if isinstance(fitted, LLMForecaster) else None
+            if iso is not None:
+                iso_rows.append({"series": name, "model": label, **iso["adjusted"]})
         pd.DataFrame(rows).to_csv(out / f"scores_{name}.csv", index=False)
         pd.DataFrame(iso_rows).to_csv(out / f"isotropy_{name}.csv", index=False)
         pd.DataFrame(fold_rows).to_csv(out / f"folds_{name}.csv", index=False)
@@ -286,7 +248,7 @@ def report(scores, isotropy, folds=None):
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
     if folds is not None:
         folds = folds[~folds.series.isin(zero)]
-        for other in ("same head, no LLM (model=None)", "AutoETS"):
+        for other in ("same forecaster, no LLM", "AutoETS", "AutoTheta"):
             if {"LLM (defaults)", other} <= set(folds.model):
                 ratio, low, high, wins, n = paired_ratio(folds, "LLM (defaults)", other)
                 print(f"LLM (defaults) / {other}, MASE fold by fold: {ratio:.3f} "

@@ -103,41 +103,47 @@ def run_fracast(series):
     return out, sum(len(s.train) < FRACAST_MIN_VALUES for s in series)
 
 
-# The LLM rows: LLMForecaster's defaults, one change each, and no LLM at all.
+# The LLM rows: LLMForecaster's defaults, one change each, and no LLM at all (the
+# changes are LLMForecaster parameters; "layer" and "alpha" reach the embedder and the head).
 LLM_ROWS = {
     "LLMForecaster (defaults)": {},
+    "same forecaster, no LLM": {"embedder": "passthrough"},
     "LLM, change: layer 24": {"layer": 24},
-    "LLM, change: bins fixed on [0, 3] of the scaled target": {"n_bins": 122, "bin_range": "auto"},
     "LLM, change: the embedding alone (include_values=False)": {"include_values": False},
-    "same head, no LLM": {"model": None},
     "LLM, change: no baseline (baseline=None)": {"baseline": None},
-    "LLM, change: no baseline, alpha 0.1 (the previous defaults)": {"baseline": None, "alpha": 0.1},
     "LLM, change: penalty / 10 (alpha=0.1)": {"alpha": 0.1},
-    "same head, no LLM, penalty / 10 (alpha=0.1)": {"model": None, "alpha": 0.1},
-    "LLM, change: the naive baseline (baseline='naive')": {"baseline": "naive"},
+    "same forecaster, no LLM, penalty / 10 (alpha=0.1)": {"embedder": "passthrough", "alpha": 0.1},
     "LLM, change: baseline chosen by a seasonality test (baseline='auto')": {"baseline": "auto"},
-    "same head, no LLM, baseline='auto'": {"model": None, "baseline": "auto"},
-    "same head, no LLM, no baseline, alpha 0.1": {"model": None, "baseline": None, "alpha": 0.1},
+    "same forecaster, no LLM, baseline='auto'": {"embedder": "passthrough", "baseline": "auto"},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
-    "same head, no LLM, local": {"model": None, "local": True},
+    "same forecaster, no LLM, local": {"embedder": "passthrough", "local": True},
 }
 
 
-def run_llm(series, change, quick, history, cache_dir):
+def make_forecaster(change, series, quick, cache_dir):
+    """LLMForecaster with the defaults but ``change``, for a dataset's ``series``."""
+    from llmiso import LLMEmbedder, SoftmaxBinRegressor
     from llmiso.forecasting import LLMForecaster
 
-    window = WINDOW[series[0].period]
+    change = dict(change)
+    model = "tiny-random-llama" if quick else "smollm2-135m"
+    layer = -1 if quick else change.pop("layer", -1)  # the tiny model has 2 layers
+    change.pop("layer", None)
+    embedder = change.pop("embedder", None) or LLMEmbedder(
+        model, layer=layer, cache_dir=cache_dir, verbose=not quick,
+        **({"dtype": "float32"} if quick else {}))
+    head = SoftmaxBinRegressor(alpha=change.pop("alpha", 1.0))
+    # sp: the dataset's period, since the panel is indexed by integers.
+    return LLMForecaster(embedder, head=head, window_length=WINDOW[series[0].period],
+                         encoding="series", sp=series[0].period, **change)
+
+
+def run_llm(series, change, quick, history, cache_dir):
     h = series[0].h
     change = dict(change)
     local = change.pop("local", False)
-    # A progress bar over series: the forecaster's own for a global model (groups of
-    # series), one over the per-series fits for local models.
-    params = dict(window_length=window, encoding="series", verbose=not local and not quick,
-                  cache_dir=cache_dir, sp=series[0].period)  # the panel's index is integers
-    params.update(change)
-    if quick and params.get("model", "") is not None:
-        params.update(model="tiny-random-llama", dtype="float32", layer=-1)
-    forecaster = LLMForecaster(**params)
+    forecaster = make_forecaster(change, series, quick, cache_dir)
+    window = forecaster.window_length
     usable = [s for s in series if len(s.train) >= window + h]
     # The last `history` values of each series train the head (the embedding cost
     # grows with every value read; the statistical models read them all).

@@ -72,9 +72,9 @@ def main():
     n = 16 if args.quick else args.windows
 
     from llmiso import LLMEmbedder
-    from llmiso._models import load_model, resolve_model_path
+    from llmiso.embedding._models import load_model, resolve_model_path
     from llmiso import mean_abs_scale
-    from llmiso._prompts import format_windows
+    from llmiso.embedding._prompts import format_windows
 
     X = real_windows(n)
     embedder = LLMEmbedder().fit(X)  # loads (and if needed converts) the model
@@ -128,7 +128,7 @@ def main():
     # A fresh process: the first load pays transformers' lazy imports; the second,
     # after the process-wide cache is cleared, is the load of the weights alone.
     load_twice = (
-        "import time; import llmiso._models as m; t = time.perf_counter(); "
+        "import time; import llmiso.embedding._models as m; t = time.perf_counter(); "
         "m.load_model('smollm2-135m'); first = time.perf_counter() - t; "
         "m.clear_model_cache(); t = time.perf_counter(); m.load_model('smollm2-135m'); "
         "print(first, time.perf_counter() - t)"

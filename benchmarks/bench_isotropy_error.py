@@ -102,6 +102,7 @@ def nmse(y, pred):
 
 
 def run_dataset(embedder, series, layers, attention_windows, attention_tokens, seed):
+    from llmiso.embedding._attention import attention_states
     from llmiso.metrics import isotropy_report
 
     # Rows: windows that have a next value; the last window of each series has none.
@@ -126,7 +127,7 @@ def run_dataset(embedder, series, layers, attention_windows, attention_tokens, s
     no_llm = score(W / s[:, None])
     windows = W[np.random.default_rng(seed).choice(len(W), min(attention_windows, len(W)),
                                                    replace=False)]
-    attention = embedder.attention_states(windows, sample_size=attention_tokens,
+    attention = attention_states(embedder, windows, sample_size=attention_tokens,
                                           random_state=seed)
     out = []
     width = E.shape[1] // len(layers)
@@ -234,7 +235,7 @@ def main(argv=None):
     parser.add_argument("--out", default="benchmarks/results/isotropy_error")
     args = parser.parse_args(argv)
     from llmiso import LLMEmbedder
-    from llmiso._models import DEFAULT_MODEL
+    from llmiso.embedding._models import DEFAULT_MODEL
 
     started = time.perf_counter()
     if args.quick:

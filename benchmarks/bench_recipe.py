@@ -26,46 +26,46 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_accuracy import score_fold  # noqa: E402
 
 
-def head(alpha=0.1, fixed=True, normalize=True, method="center", n_basis=None):
-    from sklearn.pipeline import make_pipeline
-
-    from llmiso import IsotropyCenterer, SoftmaxBinRegressor
-
-    bins = dict(n_bins=122, bin_range=(0, 3), bin_placement="fixed") if fixed else dict(n_bins=100)
-    return make_pipeline(IsotropyCenterer(method, normalize=normalize),
-                         SoftmaxBinRegressor(alpha=alpha, n_basis=n_basis, **bins))
-
-
 def configurations(model, cache_dir, deep=24):
-    """One change per row; ``deep`` is the recipe's layer (24 of SmolLM2's 30)."""
-    from llmiso import LLMEmbedder
+    """LLMForecaster's components per row, one change each; ``deep`` is the recipe's layer
+    (24 of SmolLM2's 30). The recipe reads the embedding alone and learns the scaled
+    value itself; the rows that say so add the window or a baseline."""
+    from sklearn.base import clone
 
-    cached = dict(cache_dir=cache_dir)
+    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+
+    llm = LLMEmbedder(model, layer=deep, cache_dir=cache_dir)
+    centered = IsotropyCenterer("center", normalize=True)
+    fixed = dict(n_bins=122, bin_range=(0, 3), bin_placement="fixed")
+
+    def recipe(embedder=llm, centerer=centered, alpha=0.1, bins=fixed, n_basis=None, **rest):
+        return {"embedder": embedder, "centerer": centerer,
+                "head": SoftmaxBinRegressor(alpha=alpha, n_basis=n_basis, **bins),
+                "include_values": False, "baseline": None, **rest}
+
+    defaults = {"embedder": clone(llm).set_params(layer=-1)}
     return {
-        "the recipe": dict(layer=deep, head=head()),
-        "the recipe, from LLMForecaster's parameters": dict(layer=deep, n_bins=122, bin_range=(0, 3),
-                                                            alpha=0.1),
-        "no trailing separator (prompt ends on the last digit)": dict(
-            embedder=LLMEmbedder(model, layer=deep, trailing_separator=False, **cached), head=head()),
-        "not scaled to unit mean norm": dict(layer=deep, head=head(normalize=False)),
-        "not centered (scaled to unit mean norm)": dict(layer=deep, head=head(method="none")),
-        "last layer": dict(layer=-1, head=head()),
-        "layer 12": dict(layer=12, head=head()),
-        "bins from the target's robust scale (100)": dict(layer=deep, head=head(fixed=False)),
-        "penalty 1": dict(layer=deep, head=head(alpha=1.0)),
-        "weights tied by a basis over the bins (n_basis=8)": dict(layer=deep, head=head(n_basis=8)),
-        "one pass over the series (encoding='series')": dict(layer=deep, head=head(), encoding="series"),
-        "same head, no LLM (model=None)": dict(model=None, head=head()),
-        "LLM + the scaled window (include_values=True)": dict(
-            layer=deep, include_values=True, n_bins=122, bin_range=(0, 3), alpha=0.1),
-        "the seasonal naive baseline (bins from the robust scale, penalty 1)": dict(
-            layer=deep, baseline="seasonal_naive", head=head(alpha=1.0, fixed=False)),
-        "LLMForecaster's defaults": dict(baseline="seasonal_naive", include_values=True),
-        "LLMForecaster's defaults, no LLM (model=None)": dict(
-            model=None, baseline="seasonal_naive", include_values=True),
+        "the recipe": recipe(),
+        "no trailing separator (prompt ends on the last digit)": recipe(
+            embedder=clone(llm).set_params(trailing_separator=False)),
+        "not scaled to unit mean norm": recipe(centerer=IsotropyCenterer("center")),
+        "not centered (scaled to unit mean norm)": recipe(
+            centerer=IsotropyCenterer("none", normalize=True)),
+        "last layer": recipe(embedder=clone(llm).set_params(layer=-1)),
+        "layer 12": recipe(embedder=clone(llm).set_params(layer=12)),
+        "bins from the target's robust scale (100)": recipe(bins={}),
+        "penalty 1": recipe(alpha=1.0),
+        "weights tied by a basis over the bins (n_basis=8)": recipe(n_basis=8),
+        "one pass over the series (encoding='series')": recipe(encoding="series"),
+        "same head, no LLM": recipe(embedder="passthrough"),
+        "LLM + the scaled window (include_values=True)": recipe(include_values=True),
+        "the seasonal naive baseline (bins from the robust scale, penalty 1)": recipe(
+            baseline="seasonal_naive", alpha=1.0, bins={}),
+        "LLMForecaster's defaults": defaults,
+        "LLMForecaster's defaults, no LLM": {"embedder": "passthrough"},
         "LLMForecaster's defaults, baseline='auto' (seasonal naive where a test finds a season)":
-            dict(baseline="auto", include_values=True),
-        "the same, no LLM": dict(model=None, baseline="auto", include_values=True),
+            {**defaults, "baseline": "auto"},
+        "the same, no LLM": {"embedder": "passthrough", "baseline": "auto"},
     }
 
 
@@ -86,21 +86,17 @@ def main():
     data = {"shampoo": (load_shampoo_sales(), 12, 6, 12)}
     if not args.quick:
         data = {"airline": (load_airline(), 12, 12, 24), "lynx": (load_lynx(), 10, 6, 12), **data}
-    configs = configurations(model, args.cache_dir, deep=-1 if args.quick else 24)
-    if args.quick:
-        configs = {k: configs[k] for k in ("the recipe", "same head, no LLM (model=None)")}
     rows, start = [], time.perf_counter()
-    for label, config in tqdm(configs.items(), desc="configurations", file=sys.stderr):
-        if config.get("model", model) is not None and "embedder" not in config:
-            config = {**config, "model": model}
-        for name, (y, sp, horizon, window) in data.items():
+    for name, (y, sp, horizon, window) in data.items():
+        configs = configurations(model, f"{args.cache_dir}/{name}",
+                                 deep=-1 if args.quick else 24)
+        if args.quick:
+            configs = {k: configs[k] for k in ("the recipe", "same head, no LLM")}
+        for label, config in tqdm(configs.items(), desc=name, file=sys.stderr):
             y = y.astype(float)
-            # The recipe reads the embedding alone and learns the scaled value itself;
-            # the rows that say so add the window or a baseline (the season the naive
-            # forecast gets, where it fits a window).
-            forecaster = LLMForecaster(window_length=window, cache_dir=f"{args.cache_dir}/{name}",
-                                       sp=sp if sp <= window else 1,
-                                       **{"include_values": False, "baseline": None, **config})
+            # The season the naive forecast gets, where it fits a window.
+            forecaster = LLMForecaster(window_length=window, sp=sp if sp <= window else 1,
+                                       **config)
             ours, naive = [], []
             for k in range(2):
                 cut = len(y) - (2 - k) * horizon

@@ -37,12 +37,11 @@ def embed_on(n_workers, series, model, window):
     import psutil  # a dependency of distributed
     from distributed import Client, LocalCluster
 
-    from llmiso.forecasting import LLMForecaster
+    from llmiso import LLMEmbedder
+    from llmiso.forecasting._encoding import encode
 
-    forecaster = LLMForecaster(window_length=window, encoding="series", model=model, n_jobs=-1,
-                               **({"dtype": "float32"} if model.startswith("tiny") else {}))
-    forecaster.embedder_ = forecaster._make_embedder().fit(np.zeros((1, window)))
-    embedder = forecaster.embedder_
+    embedder = LLMEmbedder(model, **({"dtype": "float32"} if model.startswith("tiny") else {}))
+    embedder.fit(np.zeros((1, window)))
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client, joblib.parallel_backend("dask"):
         client.run(lambda: embedder.embed_series(series[:1], window))  # load the model everywhere
@@ -51,7 +50,8 @@ def embed_on(n_workers, series, model, window):
         processes.append(psutil.Process())
         before = [sum(p.cpu_times()[:2]) for p in processes]
         start = time.perf_counter()
-        encoded = forecaster._encode(series)
+        encoded = encode(embedder, series, window, stride=window, include_values=False,
+                         n_jobs=-1)
         seconds = time.perf_counter() - start
         cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before)]
     print(f"{n_workers} worker(s): CPU seconds per worker {[round(c, 1) for c in cpu[:-1]]}, "
@@ -70,9 +70,9 @@ def main():
     window = 12
     series = panel(n_series, args.values, args.quick)
     if args.quick:  # a few series per task, so both workers get some
-        import llmiso.forecasting
+        from llmiso.forecasting import _encoding
 
-        llmiso.forecasting.SERIES_PER_TASK = 4
+        _encoding.SERIES_PER_TASK = 4
     one, t1 = embed_on(1, series, model, window)
     two, t2 = embed_on(2, series, model, window)
     per_series = t1 / len(series)

@@ -35,9 +35,9 @@ def main():
     from tqdm.auto import tqdm
 
     from llmiso import LLMEmbedder
-    from llmiso._models import load_model
+    from llmiso.embedding._models import load_model
     from llmiso import mean_abs_scale
-    from llmiso._prompts import format_windows
+    from llmiso.embedding._prompts import format_windows
 
     model = "tiny-random-llama" if args.quick else "smollm2-135m"
     window = 24
@@ -81,7 +81,8 @@ def main():
 def _series_tokens(tokenizer, data, window, stride):
     """Tokens the one-pass mode reads: each chunk once, written as embed_series does."""
     from llmiso import mean_abs_scale
-    from llmiso._prompts import format_windows, series_chunks
+    from llmiso.embedding._prompts import format_windows
+    from llmiso.embedding._series import series_chunks
 
     texts = []
     for y in data:

@@ -32,7 +32,7 @@ def main():
     args = parser.parse_args()
     n, n_bins, n_outputs = (1000, 64, 4) if args.quick else (10_000, 256, 12)
 
-    import llmiso.softmax_head as softmax_head
+    import llmiso.head._softmax as softmax_head
     from llmiso import SoftmaxBinRegressor
 
     default = softmax_head.fit_one_softmax

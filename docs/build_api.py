@@ -9,15 +9,12 @@ from pathlib import Path
 import llmiso
 import llmiso.forecasting
 import llmiso.metrics
-import llmiso.plotting
 
 SECTIONS = [
     ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxBinRegressor",
-                            "MeanScaledRegressor", "mean_abs_scale"]),
+                            "SoftmaxBinRegressorCV", "MeanScaledRegressor", "mean_abs_scale"]),
     ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
-    ("Isotropy profile", llmiso, ["isotropy_profile"]),
-    ("Plots (`llmiso.plotting`)", llmiso.plotting,
-     ["plot_isotropy_profile", "plot_forecast", "plot_backtest"]),
+    ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
     ("Errors", llmiso, ["ModelNotAvailableError"]),
 ]

@@ -1,4 +1,5 @@
-"""LLMForecaster in sktime: evaluate() with an expanding window, and a ForecastingBenchmark.
+"""LLMForecaster in sktime: evaluate() with an expanding window, and a ForecastingBenchmark
+beside the same forecaster without the LLM, seasonal naive, AutoETS and AutoTheta.
 
     python examples/sktime_benchmark.py [--quick]
 """
@@ -13,8 +14,10 @@ from sktime.datasets import load_airline, load_shampoo_sales
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.forecasting.naive import NaiveForecaster
 from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
+from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
 from sktime.split import ExpandingWindowSplitter
 
+from llmiso import LLMEmbedder
 from llmiso.forecasting import LLMForecaster
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # sktime's notices of new defaults
@@ -29,7 +32,8 @@ y = load_shampoo_sales()
 cv = ExpandingWindowSplitter(
     fh=list(range(1, horizon + 1)), initial_window=len(y) - origins * horizon, step_length=horizon
 )
-forecaster = LLMForecaster(window_length=12, cache_dir="llmiso-output/embedding-cache")
+forecaster = LLMForecaster(LLMEmbedder(cache_dir="llmiso-output/embedding-cache"),
+                           window_length=12)
 results = evaluate(forecaster, cv, y, scoring=MeanAbsoluteScaledError(sp=12))
 print("shampoo sales, LLMForecaster, MASE per origin:")
 print(results[["cutoff", "test_MeanAbsoluteScaledError"]].to_string(index=False))
@@ -37,7 +41,11 @@ print(results[["cutoff", "test_MeanAbsoluteScaledError"]].to_string(index=False)
 # 2. ForecastingBenchmark: several forecasters on several series, one table.
 benchmark = ForecastingBenchmark()
 benchmark.add_estimator(forecaster, estimator_id="LLMForecaster")
+benchmark.add_estimator(forecaster.clone().set_params(embedder="passthrough"),
+                        estimator_id="same-without-LLM")
 benchmark.add_estimator(NaiveForecaster(strategy="last", sp=12), estimator_id="seasonal-naive")
+benchmark.add_estimator(StatsForecastAutoETS(season_length=12), estimator_id="AutoETS")
+benchmark.add_estimator(StatsForecastAutoTheta(season_length=12), estimator_id="AutoTheta")
 for loader in (load_airline, load_shampoo_sales):
     n = len(loader())
     benchmark.add_task(
