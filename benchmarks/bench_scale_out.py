@@ -32,7 +32,7 @@ def panel(n_series, n_values, quick):
     return [s.train[-n_values:] for s in load("M3 monthly", n_series)]
 
 
-def embed_on(n_workers, series, model, window):
+def embed_on(n_workers, series, model, window, processes=True):
     import joblib
     import psutil  # a dependency of distributed
     from distributed import Client, LocalCluster
@@ -42,7 +42,8 @@ def embed_on(n_workers, series, model, window):
 
     embedder = LLMEmbedder(model, **({"dtype": "float32"} if model.startswith("tiny") else {}))
     embedder.fit(np.zeros((1, window)))
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                      dashboard_address=None) as cluster, \
             Client(cluster) as client, joblib.parallel_backend("dask"):
         client.run(lambda: embedder.embed_series(series[:1], window))  # load the model everywhere
         # Where the work ran: CPU seconds of each worker process and of this client.
@@ -73,8 +74,9 @@ def main():
         from llmiso.forecasting import _encoding
 
         _encoding.SERIES_PER_TASK = 4
-    one, t1 = embed_on(1, series, model, window)
-    two, t2 = embed_on(2, series, model, window)
+    # --quick checks the path, not the speed: its workers are threads of this process.
+    one, t1 = embed_on(1, series, model, window, processes=not args.quick)
+    two, t2 = embed_on(2, series, model, window, processes=not args.quick)
     per_series = t1 / len(series)
     print(f"{len(series)} series of {args.values} values, {model}, one pass per series, "
           f"window {window}")

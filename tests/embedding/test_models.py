@@ -89,18 +89,33 @@ def test_hub_id_from_the_local_hugging_face_cache(tmp_path, monkeypatch):
 
 
 def test_two_processes_converting_at_once(tmp_path):
-    """Both get a complete model; no half-written folder is left behind."""
-    code = (
-        "import numpy as np; from llmiso import LLMEmbedder; "
-        "print(LLMEmbedder().fit(np.ones((1, 3))).transform(np.ones((1, 3))).shape)"
-    )
+    """Both get a complete model; no half-written folder is left behind.
+
+    The conversion itself is the embedded one (GGUF to safetensors, temporary folder,
+    rename), run on the tiny model's weights with a pause inside, so both processes
+    are mid-conversion together and one of them loses the race to rename.
+    """
+    from llmiso.embedding._models import resolve_model_path
+
     env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path)}
-    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    tiny = resolve_model_path("tiny-random-llama")  # the weights both convert
+    code = (
+        "import sys, time, transformers; import llmiso.embedding._models as m; "
+        "load = transformers.AutoModelForCausalLM.from_pretrained; "
+        "slow = lambda *a, **k: (time.sleep(2), load(sys.argv[1]))[1]; "
+        "transformers.AutoModelForCausalLM.from_pretrained = slow; "
+        "tok = transformers.AutoTokenizer.from_pretrained; "
+        "transformers.AutoTokenizer.from_pretrained = lambda *a, **k: tok(sys.argv[1]); "
+        "print(m.load_model('smollm2-135m', dtype='float32').n_layers)"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(tiny)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
     outputs = [run.communicate(timeout=600) for run in runs]
     for run, (out, err) in zip(runs, outputs):
         assert run.returncode == 0, err
-        assert out.strip() == "(1, 576)"
+        assert out.strip() == "2"  # the tiny model's layers, loaded from the converted folder
+        assert "converting the embedded model" in err  # both converted: they raced
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["smollm2-135m"]
 
 
