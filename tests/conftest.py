@@ -1,5 +1,13 @@
-import numpy as np
-import pytest
+import os
+
+# `make test` runs the suite in two processes (pytest-xdist); each gets one of the
+# machine's cores for its numerical libraries, set before any of them loads.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 TINY_LLAMA, TINY_BERT = "tiny-random-llama", "tiny-random-bert"
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Measured in a process of their own (peak memory, loads in a fresh process), or
-# changing module settings for the run (the series per task).
-FRESH_PROCESS = {"bench_memory.py", "bench_embedder.py", "bench_scale_out.py"}
+# Measured in a process of their own (peak memory), or changing module settings for
+# the run (the series per task).
+FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py"}
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,7 @@ def _slow_group(embedder, many, windows, window_length, stride):
 def test_a_killed_worker_loses_no_series(client, tmp_path):
     from llmiso.forecasting._windows import sliding_windows
 
-    y = _panel(8)
+    y = _panel(4)
     many = [g.to_numpy(dtype=float) for _, g in y["y"].groupby(level=0)]
     windows = [sliding_windows(v, 6) for v in many]
     # A shared on-disk cache, written by both workers, one of them killed mid-run.
@@ -149,7 +149,7 @@ def test_a_killed_worker_loses_no_series(client, tmp_path):
         np.zeros((1, 6)))
     futures = [client.submit(_slow_group, embedder, many[i:i + 1], windows[i:i + 1], 6, 1,
                              pure=False) for i in range(len(many))]
-    time.sleep(1.5)
+    time.sleep(0.5)
     victim = next(iter(client.scheduler_info()["workers"]))
     pid = client.run(os.getpid, workers=[victim])[victim]
     os.kill(pid, signal.SIGKILL)

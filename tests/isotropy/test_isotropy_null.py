@@ -19,7 +19,9 @@ RNG = np.random.default_rng(0)
 GAUSS = RNG.normal(size=(5000, 50))
 
 
-SIZES = [(n, d) for n in (20, 50, 200, 2000) for d in (16, 576)]
+# Fewer rows than columns, about as many, and many more; the largest the size of a
+# forecaster's isotropy sample (2,000) only in the narrow width, where it is cheap.
+SIZES = [(20, 16), (200, 16), (2000, 16), (20, 576), (200, 576), (1000, 576)]
 
 
 def test_isotropic_gaussian_is_isotropic_on_every_measure():
