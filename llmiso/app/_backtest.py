@@ -31,13 +31,14 @@ def comparison_models(forecaster, sp, name="LLM"):
     from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
 
-    return {
-        name: forecaster,
-        NO_LLM: forecaster.clone().set_params(embedder="passthrough"),
-        "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
-        "AutoETS": StatsForecastAutoETS(season_length=sp),
-        "AutoTheta": StatsForecastAutoTheta(season_length=sp),
-    }
+    with only_llmiso_warnings():  # sktime's forecasters announce a future default
+        return {
+            name: forecaster,
+            NO_LLM: forecaster.clone().set_params(embedder="passthrough"),
+            "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
+            "AutoETS": StatsForecastAutoETS(season_length=sp),
+            "AutoTheta": StatsForecastAutoTheta(season_length=sp),
+        }
 
 
 @contextlib.contextmanager

@@ -64,8 +64,8 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         End each numeric prompt with the separator (without trailing spaces:
         ``"..., 1.07, 0.98,"``), so the last token is where the model is about to
         write the next value: its state is the paper's context embedding. False
-        ends on the last digit, whose state mostly predicts the separator (about
-        docs/benchmarks.md measures what it is worth). ``embed_series`` reads the
+        ends on the last digit, whose state mostly predicts the separator
+        (docs/benchmarks.md measures what it is worth). ``embed_series`` reads the
         state at the separator after each value likewise.
     scaling : {"mean_abs"} or None, default="mean_abs"
         Divide each window by its mean absolute value before writing it (an all-zero
@@ -83,9 +83,11 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         ``"auto"`` picks cuda, then mps, then cpu; or any torch device string.
     dtype : {"auto", "float32", "bfloat16", "float16"}, default="auto"
         Weights' precision. ``"auto"`` is bfloat16 on GPUs that support it and on
-        CPUs where a timed product runs at least 1.5x faster in bfloat16 (CPUs with
-        avx512_bf16 differ: 2.7x faster on one, 0.67x on another), else float32.
-        Embeddings are always returned as float32.
+        CPUs that report AMX tiles (where bf16 products are fast; avx512_bf16 alone
+        does not decide it, see docs/benchmarks.md), else float32: decided from the
+        hardware, never timed, so a machine always gives the same embeddings.
+        ``$LLMISO_DTYPE`` pins what ``"auto"`` means for a whole run. Embeddings
+        are always returned as float32.
     cache_dir : str or path-like, default=None
         Folder of an on-disk embedding cache. Rows already embedded with the same
         model, layers, pooling, prompt settings and dtype are read back instead of

@@ -203,8 +203,8 @@ def resolve_dtype(dtype, device):
     Decided from what the processor reports, never from a timing, so the same
     machine always gives the same embeddings: GPUs that support bf16, and CPUs with
     AMX tiles (Intel Sapphire Rapids and later). avx512_bf16 alone does not decide
-    it: bf16 ran 0.67x as fast as float32 on such a CPU without AMX, and 2.7x as
-    fast on one with it (docs/benchmarks.md). ``$LLMISO_DTYPE`` (float32,
+    it: bf16 ran slower than float32 on such a CPU without AMX, and much faster on
+    one with it (docs/benchmarks.md). ``$LLMISO_DTYPE`` (float32,
     bfloat16 or float16), when set, is what ``"auto"`` means for the whole process.
     """
     import torch

@@ -10,9 +10,9 @@ from scipy.optimize import minimize
 
 
 # Above this condition number of the features' second moments L-BFGS runs in
-# preconditioned coordinates. Measured (docs/benchmarks.md): on embeddings (condition
-# numbers in the thousands and more) the preconditioner cuts the evaluations 1.5-3x;
-# on isotropic features (about 3) it adds a few, each dearer.
+# preconditioned coordinates: on embeddings (condition numbers in the thousands and
+# more) the preconditioner cuts the evaluations, on isotropic features (about 3) it
+# adds a few, each dearer (docs/benchmarks.md).
 PRECONDITION_ABOVE = 10.0
 
 
@@ -80,8 +80,8 @@ def preconditioner(features_eig, targets, n_bins, ridge):
     uniform softmax's, so rare bins are rescaled but not blown up. A Kronecker
     product applies through the two eigenbases at a few percent of an evaluation's
     cost. L-BFGS in ``phi = M^{1/2} theta`` sees a far better conditioned problem:
-    on embeddings (anisotropic, uncentered) 2-3x fewer evaluations reach the same
-    loss (docs/benchmarks.md).
+    on embeddings (anisotropic, uncentered) fewer evaluations reach the same loss
+    (docs/benchmarks.md).
     """
     ec, Uc = features_eig
     _, bins, probs = targets

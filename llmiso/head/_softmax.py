@@ -52,9 +52,9 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         order): ``n_basis`` instead of ``n_bins`` weights per feature, and ``alpha``
         penalises those. The basis holds the linear tilt a Gaussian shift needs, so
         a conditional distribution that moves with ``x`` is learned from far fewer
-        rows (on a linear-Gaussian target, held-out R^2 0.93-0.97 against
-        0.88-0.90; see the user guide); the bias stays one per bin, so the distribution's shape is
-        free. None: a free weight per bin and feature, the paper's model.
+        rows (docs/benchmarks.md); the bias stays one per bin, so the
+        distribution's shape is free. None: a free weight per bin and feature, the
+        paper's model.
     label_smoothing : float, default=0.0
         Share of each target's probability moved to its two neighbouring bins
         (the bins are ordered, so near misses are rewarded).
