@@ -103,21 +103,70 @@ def run_fracast(series):
     return out, sum(len(s.train) < FRACAST_MIN_VALUES for s in series)
 
 
-# The LLM rows: LLMForecaster's defaults, one change each, and no LLM at all (the
-# changes are LLMForecaster parameters; "layer" and "alpha" reach the embedder and the head).
+# The LLM rows: one change each from the previous defaults (seasonal-naive anchor),
+# each beside the same forecaster without the LLM. The changes are LLMForecaster
+# parameters; "layer" reaches the embedder, "alpha" and "shift_alpha" the head.
+BACKBONE = {"baseline": ("ets", "theta")}
+COMBINED = {**BACKBONE, "combine": ("ets", "theta")}
+SHIFT = {"shift_alpha": 0.01}
 LLM_ROWS = {
-    "LLMForecaster (defaults)": {},
-    "same forecaster, no LLM": {"embedder": "passthrough"},
+    "LLM, seasonal-naive anchor": {"baseline": "seasonal_naive"},
+    "same, no LLM (seasonal-naive anchor)": {"baseline": "seasonal_naive",
+                                             "embedder": "passthrough"},
+    "LLM, ETS+Theta backbone": BACKBONE,
+    "same, no LLM (ETS+Theta backbone)": {**BACKBONE, "embedder": "passthrough"},
+    "LLM, ETS+Theta backbone, averaged with ETS and Theta": COMBINED,
+    "same, no LLM (backbone, averaged)": {**COMBINED, "embedder": "passthrough"},
+    "LLM, backbone, averaged, shift head": {**COMBINED, **SHIFT},
+    "same, no LLM (backbone, averaged, shift head)": {**COMBINED, **SHIFT,
+                                                      "embedder": "passthrough"},
+    "LLM, seasonal-naive anchor, shift head": {"baseline": "seasonal_naive", **SHIFT},
+    "same, no LLM (seasonal-naive anchor, shift head)": {"baseline": "seasonal_naive", **SHIFT,
+                                                         "embedder": "passthrough"},
     "LLM, change: layer 24": {"layer": 24},
-    "LLM, change: the embedding alone (include_values=False)": {"include_values": False},
-    "LLM, change: no baseline (baseline=None)": {"baseline": None},
     "LLM, change: penalty / 10 (alpha=0.1)": {"alpha": 0.1},
-    "same forecaster, no LLM, penalty / 10 (alpha=0.1)": {"embedder": "passthrough", "alpha": 0.1},
-    "LLM, change: baseline chosen by a seasonality test (baseline='auto')": {"baseline": "auto"},
-    "same forecaster, no LLM, baseline='auto'": {"embedder": "passthrough", "baseline": "auto"},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same forecaster, no LLM, local": {"embedder": "passthrough", "local": True},
 }
+# Plain averages of rows already run (their quantile paths, level by level).
+AVERAGES = {
+    "plain average: AutoETS, AutoTheta": ["AutoETS", "AutoTheta"],
+    "plain average: LLM (seasonal-naive anchor), AutoETS, AutoTheta":
+        ["LLM, seasonal-naive anchor", "AutoETS", "AutoTheta"],
+    "plain average: no-LLM (seasonal-naive anchor), AutoETS, AutoTheta":
+        ["same, no LLM (seasonal-naive anchor)", "AutoETS", "AutoTheta"],
+}
+DEFAULT_ROWS = ["seasonal naive", "AutoETS", "AutoTheta", *list(LLM_ROWS)[:10], *AVERAGES]
+# The head learns from each series' latest origins; every value feeds the statistics.
+N_ORIGINS = 36
+
+
+def cache_statistics():
+    """Memoise statsforecast's calls: rows with the same backbone reuse its forecasts.
+
+    Identical inputs give identical results, so this changes only the seconds.
+    """
+    import hashlib
+
+    from llmiso.forecasting import _statistical
+
+    memo = {}
+
+    def key(models, series, *rest):
+        digest = hashlib.sha1(b"".join(np.asarray(v, dtype=float).tobytes() for v in series))
+        return (tuple(repr(m) for m in models), tuple(map(len, series)), digest.hexdigest(),
+                repr(rest))
+
+    for name in ("origin_forecasts", "forecasts"):
+        original = getattr(_statistical, name)
+
+        def cached(models, series, *rest, _original=original, _name=name):
+            k = (_name, *key(models, series, *rest))
+            if k not in memo:
+                memo[k] = _original(models, series, *rest)
+            return memo[k]
+
+        setattr(_statistical, name, cached)
 
 
 def make_forecaster(change, series, quick, cache_dir):
@@ -132,10 +181,11 @@ def make_forecaster(change, series, quick, cache_dir):
     embedder = change.pop("embedder", None) or LLMEmbedder(
         model, layer=layer, cache_dir=cache_dir, verbose=not quick,
         **({"dtype": "float32"} if quick else {}))
-    head = SoftmaxBinRegressor(alpha=change.pop("alpha", 1.0))
+    head = SoftmaxBinRegressor(alpha=change.pop("alpha", 1.0),
+                               shift_alpha=change.pop("shift_alpha", None))
     # sp: the dataset's period, since the panel is indexed by integers.
     return LLMForecaster(embedder, head=head, window_length=WINDOW[series[0].period],
-                         encoding="series", sp=series[0].period, **change)
+                         encoding="series", sp=series[0].period, n_origins=N_ORIGINS, **change)
 
 
 def run_llm(series, change, quick, history, cache_dir):
@@ -145,9 +195,10 @@ def run_llm(series, change, quick, history, cache_dir):
     forecaster = make_forecaster(change, series, quick, cache_dir)
     window = forecaster.window_length
     usable = [s for s in series if len(s.train) >= window + h]
-    # The last `history` values of each series train the head (the embedding cost
-    # grows with every value read; the statistical models read them all).
-    recent = [type(s)(s.name, s.train[-history:], s.test, s.period) for s in usable]
+    # Every value of each series (the statistics read them all); the head learns
+    # from the latest N_ORIGINS origins, so the LLM reads only their windows.
+    recent = [type(s)(s.name, s.train[-history:] if history else s.train, s.test, s.period)
+              for s in usable]
     fh = list(range(1, h + 1))
     if local:  # one model per series, on its own windows only
         from tqdm.auto import tqdm
@@ -176,19 +227,20 @@ def score(series, quantiles):
     }
 
 
-MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", *LLM_ROWS]
+MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", *LLM_ROWS, *AVERAGES]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=100, help="seeded subset per dataset")
-    parser.add_argument("--llm-history", type=int, default=60,
-                        help="last values of each series the LLM forecasters train on")
+    parser.add_argument("--llm-history", type=int, default=0,
+                        help="last values of each series the LLM forecasters see (0: all)")
     parser.add_argument("--full", action="store_true", help="every series")
     parser.add_argument("--quick", action="store_true",
                         help="5 series of two datasets, tiny model (the CI smoke test)")
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
-    parser.add_argument("--models", nargs="*", default=MODELS)
+    parser.add_argument("--models", nargs="*", default=DEFAULT_ROWS,
+                        help=f"rows to run, of {MODELS}")
     parser.add_argument("--output", default="benchmarks/results/competitions")
     parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/competitions",
                         help="embedding cache, one folder per dataset (reruns read it back)")
@@ -206,12 +258,15 @@ def main(argv=None):
     if earlier is not None and not args.quick:
         rerun = earlier.dataset.isin(datasets) & earlier.model.isin(args.models)
         rows = earlier[~rerun].to_dict("records")
+    cache_statistics()
+    per_series = []
     for dataset in datasets:
         # The protocol check runs on every series, whatever the subset: seasonal naive
         # is instant, and the published figures are over all of them.
         everything = load(dataset)
         protocol[dataset] = float(np.mean([mase(s, seasonal_naive(s)) for s in everything]))
         series = load(dataset, n_series)
+        paths = {}
         for name in tqdm(args.models, desc=dataset, file=sys.stderr):
             start = time.perf_counter()
             if name == "seasonal naive":
@@ -223,6 +278,12 @@ def main(argv=None):
                 if short:
                     notes.append(f"{dataset}, fracast: {short} series shorter than "
                                  f"{FRACAST_MIN_VALUES} values got the last value")
+            elif name in AVERAGES:
+                missing = [part for part in AVERAGES[name] if part not in paths]
+                if missing:
+                    notes.append(f"{dataset}, {name}: skipped, run {missing} first")
+                    continue
+                q = [np.mean(parts, axis=0) for parts in zip(*(paths[p] for p in AVERAGES[name]))]
             else:
                 q, short = run_llm(series, LLM_ROWS[name], args.quick, args.llm_history,
                                    f"{args.cache_dir}/{dataset}")
@@ -230,10 +291,62 @@ def main(argv=None):
                     notes.append(f"{dataset}, {name}: {short} series too short for a window "
                                  "and the horizon got the last value")
             seconds = time.perf_counter() - start
+            paths[name] = q
             rows.append({"dataset": dataset, "model": name, **score(series, q),
                          "seconds_per_series": seconds / len(series), "series": len(series)})
+            per_series += [{"dataset": dataset, "model": name, "series": s.name,
+                            "MASE": mase(s, f[:, len(LEVELS) // 2])} for s, f in zip(series, q)]
         pd.DataFrame(rows).to_csv(out / "scores.csv", index=False)
+        pd.DataFrame(per_series).to_csv(out / "per_series.csv", index=False)
     report(pd.DataFrame(rows), notes, protocol)
+    bootstrap(pd.DataFrame(per_series))
+
+
+# The ratios the issue's targets read, numerator over denominator.
+RATIOS = [
+    ("LLM, ETS+Theta backbone, averaged with ETS and Theta",
+     "plain average: LLM (seasonal-naive anchor), AutoETS, AutoTheta"),
+    ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "AutoETS"),
+    ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "AutoTheta"),
+    ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "same, no LLM (backbone, averaged)"),
+    ("LLM, backbone, averaged, shift head", "same, no LLM (backbone, averaged, shift head)"),
+    ("LLM, ETS+Theta backbone", "same, no LLM (ETS+Theta backbone)"),
+    ("LLM, seasonal-naive anchor", "same, no LLM (seasonal-naive anchor)"),
+    ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "plain average: AutoETS, AutoTheta"),
+]
+
+
+def bootstrap(per_series, n_boot=1000, seed=0):
+    """95% intervals of geometric-mean MASE ratios, series resampled within each dataset.
+
+    For each resample, each dataset's ratio is mean MASE (numerator) over mean MASE
+    (denominator) on the same series; the geometric mean runs over the datasets.
+    """
+    rng = np.random.default_rng(seed)
+    for sets, label in [(TARGET_SETS, "four datasets"),
+                        (sorted(per_series.dataset.unique()), "all datasets run")]:
+        table = per_series[per_series.dataset.isin(sets)]
+        print(f"\nPaired geometric-mean MASE ratios over the {label}, 95% bootstrap interval:")
+        for top, bottom in RATIOS:
+            grids = []
+            for _, group in table.groupby("dataset"):
+                wide = group.pivot(index="series", columns="model", values="MASE")
+                if top not in wide or bottom not in wide:
+                    break
+                grids.append(wide[[top, bottom]].to_numpy())
+            else:
+                if not grids:
+                    continue
+                point = np.exp(np.mean([np.log(g[:, 0].mean() / g[:, 1].mean()) for g in grids]))
+                draws = np.empty(n_boot)
+                for b in range(n_boot):
+                    logs = []
+                    for g in grids:
+                        pick = g[rng.integers(0, len(g), len(g))]
+                        logs.append(np.log(pick[:, 0].mean() / pick[:, 1].mean()))
+                    draws[b] = np.exp(np.mean(logs))
+                low, high = np.quantile(draws, [0.025, 0.975])
+                print(f"  {top}  /  {bottom}: {point:.3f} [{low:.3f}, {high:.3f}]")
 
 
 def report(table, notes, protocol):

@@ -3,35 +3,43 @@
 Every baseline answers two questions for each series of a panel: what it forecast
 from the end of each training window (:meth:`origins`, the head's targets are the
 truth's change from it), and what it forecasts from the end of the series
-(:meth:`forecast`, what the head's correction is added to). The forecaster never
+(:meth:`forecasts`, what the head's correction is added to). The forecaster never
 branches on the kind of baseline; it asks the object.
 """
 
 import numpy as np
 
+from . import _statistical
 from ._seasons import is_seasonal
 
-NAMES = ("seasonal_naive", "naive", "auto")
+NAMES = ("seasonal_naive", "naive", "auto", *_statistical.NAMES)
 
 
 class _Baseline:
     """Base: a baseline fitted on the training series of a panel."""
 
-    #: Values of a series' end that :meth:`forecast` reads (None: the whole history).
+    #: Values of a series' end that :meth:`forecasts` reads (None: the whole history).
     context = 1
+    #: Values before a series' first origin that a fit needs.
+    min_history = 1
 
-    def fit(self, series, horizon, sp):
-        """Learn from ``series`` (a list of 1-D arrays) whatever the forecasts need."""
-        self.horizon, self.sp = horizon, sp
+    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
+        """Learn from ``series`` (a list of 1-D arrays) whatever the forecasts need.
+
+        ``n_origins[i]``: how many of series i's latest values are training origins
+        (the last origin is its second-to-last value).
+        """
+        self.horizon, self.sp, self.n_jobs = horizon, sp, n_jobs
         return self
 
     def origins(self, i, values, ends):
         """(len(ends), horizon) forecasts of series ``i`` from ``values[: end + 1]``, per end."""
         raise NotImplementedError
 
-    def forecast(self, i, values):
-        """(horizon,) forecast of series ``i`` from the end of ``values`` (its known history)."""
-        return self.origins(i, values, [len(values) - 1])[0]
+    def forecasts(self, histories):
+        """(n_series, horizon) forecasts from the end of each series' known history."""
+        return np.vstack([self.origins(i, values, [len(values) - 1])[0]
+                          for i, values in enumerate(histories)])
 
 
 class NoBaseline(_Baseline):
@@ -52,8 +60,8 @@ class SeasonalNaive(_Baseline):
     def __init__(self, seasons="sp"):
         self.seasons = seasons
 
-    def fit(self, series, horizon, sp):
-        super().fit(series, horizon, sp)
+    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
+        super().fit(series, horizon, sp, n_origins, n_jobs)
         if self.seasons == "auto":
             self.seasonal_ = [is_seasonal(values, sp) for values in series]
             self.season_ = [sp if seasonal else 1 for seasonal in self.seasonal_]
@@ -69,8 +77,98 @@ class SeasonalNaive(_Baseline):
         return np.asarray(values, dtype=np.float64)[np.asarray(ends)[:, None] + offsets]
 
 
+class Statistical(_Baseline):
+    """The mean forecast of one or more statsforecast models (AutoETS, AutoTheta, ...).
+
+    The forecasts from the training origins come from one ``cross_validation`` call
+    per group of series (the models fitted once at each series' first origin and
+    run forward, ``refit=False``); the forecast from the cutoff from one
+    ``forecast`` call, fitted on each series' whole history.
+    """
+
+    context = None
+    # statsforecast's ETS refuses a fit on fewer values ("tiny datasets").
+    min_history = _statistical.MIN_HISTORY
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
+        super().fit(series, horizon, sp, n_origins, n_jobs)
+        self.models_ = _statistical.make_models(self.spec, sp)
+        found = _statistical.origin_forecasts(self.models_, series, n_origins, horizon, n_jobs)
+        self._origins = [paths.mean(axis=0) for paths in found]
+        self._lengths = [len(values) for values in series]
+        return self
+
+    def origins(self, i, values, ends):
+        # Row j of the stored forecasts is the origin len - 1 - n_origins + j.
+        first = self._lengths[i] - 1 - len(self._origins[i])
+        return self._origins[i][np.asarray(ends) - first]
+
+    def forecasts(self, histories):
+        return self.paths(histories).mean(axis=0)[:, :, 0]
+
+    def paths(self, histories, levels=None, horizon=None):
+        """(n_models, n_series, horizon, n_levels): each model's quantiles (levels None: points)."""
+        return _statistical.forecasts(self.models_, list(histories), horizon or self.horizon,
+                                      levels, self.n_jobs)
+
+
+class Sktime(_Baseline):
+    """Any sktime forecaster, its origins' forecasts from ``update_predict``.
+
+    One clone per series is fitted at its first origin and updated, without
+    refitting its parameters, through the later ones: a loop in sktime, far
+    slower than statsforecast's for many series.
+    """
+
+    context = None
+
+    def __init__(self, forecaster):
+        self.forecaster = forecaster
+
+    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
+        super().fit(series, horizon, sp, n_origins, n_jobs)
+        from sktime.split import ExpandingWindowSplitter
+
+        fh = np.arange(1, horizon + 1)
+        self._origins, self._lengths = [], [len(values) for values in series]
+        for values, count in zip(series, n_origins):
+            padded = pd_series(np.concatenate([values, np.repeat(values[-1], horizon - 1)]))
+            first = len(values) - 1 - count  # the first origin
+            forecaster = self.forecaster.clone().fit(padded.iloc[: first + 1], fh=fh)
+            cv = ExpandingWindowSplitter(fh=fh, initial_window=first + 1, step_length=1)
+            table = forecaster.update_predict(padded, cv=cv, update_params=False)
+            # Columns are the cutoffs, rows the times: step k of origin c is row c + k.
+            grid = table.to_numpy(dtype=float)
+            times, cutoffs = table.index.to_numpy(), table.columns.to_numpy()
+            self._origins.append(np.array([[grid[np.searchsorted(times, c + k), j] for k in fh]
+                                           for j, c in enumerate(cutoffs)]))
+        return self
+
+    def origins(self, i, values, ends):
+        first = self._lengths[i] - 1 - len(self._origins[i])
+        return self._origins[i][np.asarray(ends) - first]
+
+    def forecasts(self, histories):
+        fh = np.arange(1, self.horizon + 1)
+        return np.vstack([self.forecaster.clone().fit(pd_series(values), fh=fh)
+                          .predict().to_numpy(dtype=float).ravel() for values in histories])
+
+
+def pd_series(values):
+    import pandas as pd
+
+    return pd.Series(np.asarray(values, dtype=float))
+
+
 def make_baseline(baseline):
     """The strategy object for the forecaster's ``baseline`` parameter."""
     if baseline is None:
         return NoBaseline()
-    return SeasonalNaive({"seasonal_naive": "sp", "naive": 1, "auto": "auto"}[baseline])
+    if isinstance(baseline, str) and baseline in ("seasonal_naive", "naive", "auto"):
+        return SeasonalNaive({"seasonal_naive": "sp", "naive": 1, "auto": "auto"}[baseline])
+    if hasattr(baseline, "update_predict") and hasattr(baseline, "clone"):
+        return Sktime(baseline)
+    return Statistical(baseline)

@@ -14,7 +14,9 @@ from sktime.forecasting.base import BaseForecaster
 
 from .._pipeline import final_step
 from ._baselines import NAMES as BASELINES
-from ._baselines import make_baseline
+from ._baselines import Statistical, make_baseline
+from ._statistical import NAMES as STATISTICAL
+from ._statistical import make_models
 from ._encoding import encode
 from ._windows import sliding_windows
 
@@ -190,8 +192,12 @@ class LLMForecaster(BaseForecaster):
         "embedder": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None],
         "centerer": [HasMethods(["fit", "transform"]), None],
         "head": [HasMethods(["fit", "predict_quantiles"]), None],
-        "baseline": [StrOptions(set(BASELINES)), None],
+        "baseline": [StrOptions(set(BASELINES)), HasMethods(["forecast", "forward"]),
+                     HasMethods(["fit", "update_predict"]), list, tuple, None],
+        "combine": [StrOptions(set(STATISTICAL)), HasMethods(["forecast", "forward"]), list,
+                    tuple, None],
         "window_length": [Interval(Integral, 1, None, closed="left")],
+        "n_origins": [Interval(Integral, 1, None, closed="left"), None],
         "strategy": [StrOptions(set(STRATEGIES))],
         "encoding": [StrOptions(set(ENCODINGS))],
         "stride": [Interval(Integral, 1, None, closed="left"), None],
@@ -206,8 +212,10 @@ class LLMForecaster(BaseForecaster):
         centerer=None,
         head=None,
         baseline="seasonal_naive",
+        combine=None,
         *,
         window_length=24,
+        n_origins=None,
         strategy="direct",
         encoding="window",
         stride=None,
@@ -219,7 +227,9 @@ class LLMForecaster(BaseForecaster):
         self.centerer = centerer
         self.head = head
         self.baseline = baseline
+        self.combine = combine
         self.window_length = window_length
+        self.n_origins = n_origins
         self.strategy = strategy
         self.encoding = encoding
         self.stride = stride
@@ -246,17 +256,31 @@ class LLMForecaster(BaseForecaster):
                     f"least {needed}. Use a smaller window_length or a shorter fh."
                 )
         self.sp_ = self._season_length(y)
-        self.baseline_ = make_baseline(self.baseline).fit(series, self.horizon_, self.sp_)
+        W = self.window_length
+        baseline = make_baseline(self.baseline)
+        # The training origins: each series' latest windows with a value after them
+        # (and as much history before them as the baseline's fit needs).
+        counts = [max(0, min(len(values) - W, len(values) - baseline.min_history,
+                             self.n_origins or len(values))) for values in series]
+        if not sum(counts):
+            raise ValueError(f"No series is long enough for a training window: the baseline "
+                             f"needs {baseline.min_history} values before its first origin. "
+                             "Use a longer series or a simpler baseline.")
+        self.baseline_ = baseline.fit(series, self.horizon_, self.sp_, counts, n_jobs=self.n_jobs)
         if self.baseline == "auto":
             self.seasonal_ = dict(zip(keys, self.baseline_.seasonal_))
+        self.combiner_ = self._make_combiner()
         self.embedder_ = self._make_embedder()
         features, targets = [], []
-        for i, (values, (rows, scales)) in enumerate(zip(series, self._encode(series))):
-            future = self._targets(values)
-            ends = np.arange(len(future)) + self.window_length - 1
-            features.append(rows[: len(future)])
+        # Only the values the training windows read are embedded.
+        tails = [values[len(values) - count - W:] for values, count in zip(series, counts)]
+        for i, (values, count, (rows, scales)) in enumerate(zip(series, counts,
+                                                                self._encode(tails))):
+            future = self._targets(values)[len(values) - W - count:]
+            ends = np.arange(len(values) - 1 - count, len(values) - 1)
+            features.append(rows[:count])
             targets.append((future - self.baseline_.origins(i, values, ends))
-                           / scales[: len(future), None])
+                           / scales[:count, None])
         features, targets = np.vstack(features), np.vstack(targets)
         self.regressor_ = self._make_regressor(features.shape[1]).fit(features, targets)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
@@ -265,7 +289,7 @@ class LLMForecaster(BaseForecaster):
             self.window_length if self.include_values else 0)
         pick = np.random.default_rng(0).permutation(len(features))[:ISOTROPY_ROWS]
         self._isotropy_rows = features[np.sort(pick)]
-        self._keys, self._ends = keys, [values[-self._context_length():] for values in series]
+        self._keys, self._ends = keys, [self._keep(values) for values in series]
         self._y_names, self._y_columns = y.index.names, y.columns
         return self
 
@@ -276,6 +300,17 @@ class LLMForecaster(BaseForecaster):
             raise ValueError(f"sp must be a season length from 1 to window_length="
                              f"{self.window_length} (the baseline reads it inside each window), "
                              f"got {self.sp!r}. Use a longer window_length or sp=None.")
+
+    def _make_combiner(self):
+        """The statistical models averaged with the head's forecast, or None."""
+        if self.combine is None:
+            return None
+        if isinstance(self.baseline_, Statistical) and self.combine == self.baseline:
+            return self.baseline_  # the same models: their forecasts serve both
+        combiner = Statistical(self.combine)
+        combiner.horizon, combiner.n_jobs = self.horizon_, self.n_jobs
+        combiner.models_ = make_models(self.combine, self.sp_)
+        return combiner
 
     def _make_embedder(self):
         """The fitted embedder (a clone of ``embedder``), or None without an LLM."""
@@ -326,8 +361,15 @@ class LLMForecaster(BaseForecaster):
         return 1
 
     def _context_length(self):
-        """Values of each series that the next forecast reads."""
+        """Values of each series that the next forecast reads (None: all of them)."""
+        if self.baseline_.context is None or self.combine is not None:
+            return None  # statistical models are fitted on the whole history
         return max(self.window_length + self._stride() - 1, self.baseline_.context)
+
+    def _keep(self, values):
+        """The end of a series that later forecasts read."""
+        context = self._context_length()
+        return values if context is None else values[-context:]
 
     def _targets(self, values):
         """The values 1..horizon_ steps after each training window, one row per window.
@@ -443,34 +485,54 @@ class LLMForecaster(BaseForecaster):
                     "forecaster only moves known series forward. Fit again to add series."
                 )
             i = position[key]
-            self._ends[i] = np.concatenate([self._ends[i], values])[-self._context_length():]
+            self._ends[i] = self._keep(np.concatenate([self._ends[i], values]))
         return self
 
-    def _next_quantiles(self, ends, levels):
-        """(n_series, horizon_, n_levels) quantiles from the end of each series."""
+    def _next_quantiles(self, ends, levels, start=None):
+        """(n_series, horizon_, n_levels) quantiles from the end of each series.
+
+        ``start``: the baseline's forecasts from those ends, if already known.
+        """
         # Only the last window is read: cut each end to what embedding it needs.
         reading = self.window_length + self._stride() - 1
         last = [(rows[-1], scales[-1]) for rows, scales in
                 self._encode([end[-reading:] for end in ends])]
         features, head = final_step(self.regressor_, np.vstack([row for row, _ in last]))
         q = head.predict_quantiles(features, levels).reshape(len(ends), self.horizon_, len(levels))
-        start = np.vstack([self.baseline_.forecast(i, end) for i, end in enumerate(ends)])
+        start = self.baseline_.forecasts(ends) if start is None else start
         return start[:, :, None] + q * np.array([scale for _, scale in last])[:, None, None]
 
     def _paths(self, levels, horizon):
         """(n_series, horizon, n_levels) quantiles of the steps 1..horizon."""
         ends = list(self._ends)
+        if self.combiner_ is not None:
+            return self._combined(ends, levels, horizon)
         if self.strategy == "direct":
             return self._next_quantiles(ends, levels)[:, :horizon]
+        return self._recursive(ends, levels, horizon)
+
+    def _combined(self, ends, levels, horizon):
+        """The plain average of the head's quantiles and each statistical model's."""
+        grid = sorted({0.5, *levels})
+        paths = self.combiner_.paths(ends, grid, horizon)  # (models, series, steps, levels)
+        if self.strategy == "direct":
+            start = (paths[..., grid.index(0.5)].mean(axis=0)
+                     if self.combiner_ is self.baseline_ else None)
+            head = self._next_quantiles(ends, grid, start=start)[:, :horizon]
+        else:
+            head = self._recursive(ends, grid, horizon)
+        mean = (head + paths.sum(axis=0)) / (1 + len(paths))
+        return mean[..., [grid.index(level) for level in levels]]
+
+    def _recursive(self, ends, levels, horizon):
         grid = sorted({0.5, *levels})
         out = np.empty((len(ends), horizon, len(levels)))
-        context = self._context_length()
         for step in range(horizon):
             q = self._next_quantiles(ends, grid)[:, 0]
             out[:, step] = q[:, [grid.index(level) for level in levels]]
             # Feed the median back: the next window ends with this step's forecast.
             median = q[:, grid.index(0.5)]
-            ends = [np.append(end, m)[-context:] for end, m in zip(ends, median)]
+            ends = [self._keep(np.append(end, m)) for end, m in zip(ends, median)]
         return out
 
     def _quantiles(self, fh, levels):

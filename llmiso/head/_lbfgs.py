@@ -17,8 +17,14 @@ PRECONDITION_ABOVE = 10.0
 
 
 def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, tol,
-                     bins_basis=None, precondition="auto"):
+                     bins_basis=None, shift=None, shift_alpha=None, precondition="auto"):
     """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
+
+    With ``shift`` (K,), the bins' standardized centres, the weights are
+    ``A + [t] shift^T``: a shift vector ``t`` (r + 1,: the features and a constant),
+    penalised by ``shift_alpha`` alone, moves the whole distribution's location
+    (an exponential tilt), while ``alpha`` penalises the free part ``A``. The
+    returned weights and bias hold both parts.
 
     With free weights (no ``bins_basis``) and ill-conditioned features
     (``precondition="auto"``: the condition number of their second moments above
@@ -30,38 +36,74 @@ def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, t
     """
     r = F.shape[1]
     m = n_bins if bins_basis is None else bins_basis.shape[1]
-    objective = softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis)
+    s = 0 if shift is None else r + 1
+    objective = softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis,
+                                  shift=shift, shift_alpha=shift_alpha)
     if bins_basis is None and precondition is not False and features_eig is None:
         features_eig = feature_moments_eig(F)
     if precondition == "auto" and bins_basis is None:
         eigenvalues = features_eig[0]
         precondition = eigenvalues.max() > PRECONDITION_ABOVE * eigenvalues.min()
     if bins_basis is not None or not precondition:
-        result = minimize(objective, np.zeros(r * m + n_bins), jac=True, method="L-BFGS-B",
+        result = minimize(objective, np.zeros(r * m + s + n_bins), jac=True, method="L-BFGS-B",
                           options={"maxiter": max_iter, "gtol": tol})
         A = result.x[: r * m].reshape(r, m)
-        return (A if bins_basis is None else A @ bins_basis.T), result.x[r * m :], int(result.nit)
+        W, b = (A if bins_basis is None else A @ bins_basis.T), result.x[r * m + s :]
+        return (*_with_shift(W, b, result.x[r * m : r * m + s], shift), int(result.nit))
 
     P = preconditioner(features_eig, targets, n_bins, alpha / len(F))
+    Q = None if shift is None else shift_preconditioner(features_eig, targets, shift,
+                                                        (shift_alpha or 0.0) / len(F))
+    size = (r + 1) * n_bins
     largest = [np.inf]  # of the last evaluation's gradient in the original coordinates
 
-    def theta(phi):  # (weights; bias) as one (r + 1, K) block
-        return P(phi.reshape(r + 1, n_bins))
+    def theta(phi):  # (weights; bias) as one (r + 1, K) block, and the shift vector
+        return P(phi[:size].reshape(r + 1, n_bins)), None if Q is None else Q(phi[size:])
+
+    def flat(block, t):  # in the objective's layout: weights, shift, bias
+        return np.concatenate([block[:r].ravel(), [] if t is None else t, block[r]])
 
     def preconditioned(phi):
-        block = theta(phi)
-        loss, grad = objective(np.concatenate([block[:r].ravel(), block[r]]))
+        loss, grad = objective(flat(*theta(phi)))
         largest[0] = np.abs(grad).max()
-        return loss, P(grad.reshape(r + 1, n_bins)).ravel()
+        g_block = np.vstack([grad[: r * n_bins].reshape(r, n_bins), grad[r * n_bins + s :]])
+        g = P(g_block).ravel()
+        return loss, g if Q is None else np.concatenate([g, Q(grad[r * n_bins : r * n_bins + s])])
 
     def stop(intermediate_result):  # L-BFGS-B ends its line search on the accepted point
         if largest[0] < tol:
             raise StopIteration
 
-    result = minimize(preconditioned, np.zeros((r + 1) * n_bins), jac=True, method="L-BFGS-B",
+    result = minimize(preconditioned, np.zeros(size + s), jac=True, method="L-BFGS-B",
                       callback=stop, options={"maxiter": max_iter, "gtol": 0.0})
-    block = theta(result.x)
-    return block[:r], block[r], int(result.nit)
+    block, t = theta(result.x)
+    return (*_with_shift(block[:r], block[r], t, shift), int(result.nit))
+
+
+def _with_shift(W, b, t, shift):
+    """The weights (r, K) and bias (K,) with the shift part ``[t] shift^T`` folded in."""
+    if shift is None:
+        return W, b
+    return W + np.outer(t[:-1], shift), b + t[-1] * shift
+
+
+def shift_preconditioner(features_eig, targets, shift, ridge):
+    """``g -> M^{-1/2} g`` for the shift vector: ``M = C * (shift^T S shift) + ridge I``.
+
+    The shift's Hessian is the features' second moments ``C`` times the targets'
+    variance along the bins' centres (``S`` as in :func:`preconditioner`).
+    """
+    ec, Uc = features_eig
+    _, bins, probs = targets
+    f = np.bincount(bins, weights=probs, minlength=len(shift)) / probs.sum()
+    spread = max(float(f @ shift**2 - (f @ shift) ** 2), 1e-3)
+    curvature = ec * spread
+    D = 1.0 / np.sqrt(curvature + max(ridge, 1e-6 * curvature.max()))
+
+    def apply(g):
+        return Uc @ ((Uc.T @ g) * D)
+
+    return apply
 
 
 def feature_moments_eig(F):
@@ -99,8 +141,12 @@ def preconditioner(features_eig, targets, n_bins, ridge):
     return apply
 
 
-def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
+def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
+                      shift_alpha=None):
     """Mean cross-entropy plus ``alpha / (2n) ||A||^2``, and its gradient, of theta = (A, b).
+
+    With ``shift`` (K,), theta is (A, t, b): the logits gain ``([F, 1] t) shift^T``
+    and the penalty ``shift_alpha / (2n) ||t||^2`` (:func:`fit_one_softmax`).
 
     ``targets`` are (rows, bins, probabilities), each row's summing to 1. With
     ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m) is
@@ -113,6 +159,8 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
     K = n_bins
     B = None if bins_basis is None else bins_basis.astype(np.float32)
     m = K if B is None else B.shape[1]
+    s = 0 if shift is None else r + 1
+    c = None if shift is None else shift.astype(np.float32)
     logits = np.empty((n, K), dtype=np.float32)
     step = (probs / n).astype(np.float32)
 
@@ -122,7 +170,11 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
             Z = np.matmul(F, A.astype(np.float32), out=logits)
         else:
             Z = np.matmul(F @ A.astype(np.float32), B.T, out=logits)
-        Z += theta[r * m :].astype(np.float32)
+        Z += theta[r * m + s :].astype(np.float32)
+        if s:  # the shift: one more (n, r) x (r,) product, its outer product in place
+            t = theta[r * m : r * m + s]
+            location = F @ t[:r].astype(np.float32) + np.float32(t[r])
+            Z += location[:, None] * c
         Z -= Z.max(axis=1, keepdims=True)
         # A row's targets sum to 1, so its cross-entropy is log(sum exp z) - <t, z>.
         picked = np.dot(probs, Z[rows, bins])
@@ -135,7 +187,14 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None):
         grad = np.empty_like(theta)
         grad[: r * m] = (F.T @ (Z if B is None else Z @ B)).ravel()
         grad[: r * m] += (alpha / n) * theta[: r * m]
-        grad[r * m :] = Z.sum(axis=0, dtype=np.float64)
+        grad[r * m + s :] = Z.sum(axis=0, dtype=np.float64)
+        if s:
+            t = theta[r * m : r * m + s]
+            along = Z @ c  # each row's gradient along the bins' centres
+            loss += (shift_alpha or 0.0) / (2 * n) * np.dot(t, t)
+            grad[r * m : r * m + r] = F.T @ along
+            grad[r * m + r] = along.sum(dtype=np.float64)
+            grad[r * m : r * m + s] += ((shift_alpha or 0.0) / n) * t
         return loss, grad
 
     return loss_and_grad

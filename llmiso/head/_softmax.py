@@ -15,6 +15,8 @@ from .. import _bins
 from ..metrics import negative_log_likelihood
 from ._lbfgs import feature_moments_eig, fit_one_softmax
 
+SHIFT_ALPHA = None
+
 
 class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
     """A softmax over ordered value bins: point forecasts and exact quantiles.
@@ -55,6 +57,15 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         rows (docs/benchmarks.md); the bias stays one per bin, so the
         distribution's shape is free. None: a free weight per bin and feature, the
         paper's model.
+    shift_alpha : float or None, default=SHIFT_ALPHA
+        With a float, a shift term moves the whole distribution with ``x``: the
+        logits gain ``(x . t + t0) c``, ``c`` the bins' standardized centres (an
+        exponential tilt, which moves a Gaussian's mean and keeps its width), and
+        ``shift_alpha`` penalises ``t`` alone. A small ``shift_alpha`` lets the
+        location follow ``x`` while ``alpha`` keeps the shape's free weights near
+        the shared bias, so the width is the residuals', not the target's: the
+        intervals are calibrated where a penalty on free weights alone widens them
+        (docs/benchmarks.md). None: no shift term, the paper's model.
     label_smoothing : float, default=0.0
         Share of each target's probability moved to its two neighbouring bins
         (the bins are ordered, so near misses are rewarded).
@@ -116,6 +127,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         "bin_placement": [StrOptions({"robust", "fixed"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_basis": [Interval(Integral, 4, None, closed="left"), None],
+        "shift_alpha": [Interval(Real, 0, None, closed="left"), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "point": [StrOptions({"median", "mean"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -131,6 +143,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         bin_placement="robust",
         alpha=1.0,
         n_basis=None,
+        shift_alpha=SHIFT_ALPHA,
         label_smoothing=0.0,
         point="median",
         max_iter=300,
@@ -142,6 +155,7 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         self.bin_placement = bin_placement
         self.alpha = alpha
         self.n_basis = n_basis
+        self.shift_alpha = shift_alpha
         self.label_smoothing = label_smoothing
         self.point = point
         self.max_iter = max_iter
@@ -222,8 +236,10 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
         # so the fit does not depend on it. A single large output keeps threaded BLAS.
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
         bins_basis = None if self.n_basis is None else _bins.spline_basis(K, self.n_basis)
+        shift = None if self.shift_alpha is None else _standardized(self.bin_centers_)
         solve = partial(fit_one_softmax, n_bins=K, alpha=self.alpha, max_iter=self.max_iter,
-                        tol=self.tol, bins_basis=bins_basis)
+                        tol=self.tol, bins_basis=bins_basis, shift=shift,
+                        shift_alpha=self.shift_alpha)
         # The preconditioner's feature side, once for the outputs with every target known
         # (an output with fewer rows gets its own in its thread: a fit on its rows alone).
         complete = bins_basis is None and known.all(axis=0).any()
@@ -338,7 +354,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         Candidate L2 penalties.
     cv : int or cross-validation generator, default=3
         An int is the number of ``TimeSeriesSplit`` folds.
-    n_bins, bin_range, bin_placement, n_basis, label_smoothing, point, max_iter, tol
+    n_bins, bin_range, bin_placement, n_basis, shift_alpha, label_smoothing, point, max_iter, tol
         As in :class:`SoftmaxBinRegressor`.
 
     Attributes
@@ -376,6 +392,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         bin_range=(-4.0, 4.0),
         bin_placement="robust",
         n_basis=None,
+        shift_alpha=SHIFT_ALPHA,
         label_smoothing=0.0,
         point="median",
         max_iter=300,
@@ -388,6 +405,7 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         self.bin_range = bin_range
         self.bin_placement = bin_placement
         self.n_basis = n_basis
+        self.shift_alpha = shift_alpha
         self.label_smoothing = label_smoothing
         self.point = point
         self.max_iter = max_iter
@@ -432,6 +450,12 @@ class SoftmaxBinRegressorCV(SoftmaxBinRegressor):
         params = self.get_params()
         del params["alphas"], params["cv"]
         return {**params, "alpha": alpha}
+
+
+def _standardized(centers):
+    """The bins' centres in units of the inner bins' spread, centred on them."""
+    inner = centers[1:-1]
+    return (centers - inner.mean()) / inner.std()
 
 
 _CONTROLLER = []

@@ -1,0 +1,112 @@
+"""Statistical forecasts over many series at once, through statsforecast.
+
+Two questions, each one call per group of series: what each model forecast from
+every training origin (``StatsForecast.cross_validation``, the models fitted once
+per series and run forward over the later origins, ``refit=False``), and what it
+forecasts from the end of each series, with quantiles (``StatsForecast.forecast``
+with prediction intervals). Imports statsforecast lazily.
+"""
+
+import copy
+
+import numpy as np
+import pandas as pd
+
+# Short names a user can give for a model, built with the forecaster's season.
+NAMES = ("ets", "theta")
+# Values a fit needs at least: statsforecast's ETS refuses fewer ("tiny datasets").
+MIN_HISTORY = 8
+
+
+def make_models(spec, sp):
+    """statsforecast model objects for ``spec``: a name, a model, or a list of them."""
+    from statsforecast.models import AutoETS, AutoTheta
+
+    build = {"ets": lambda: AutoETS(season_length=sp), "theta": lambda: AutoTheta(season_length=sp)}
+    specs = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    models = []
+    for one in specs:
+        if isinstance(one, str):
+            if one not in build:
+                raise ValueError(f"Unknown statistical model {one!r}: use one of {NAMES}, "
+                                 "or pass a statsforecast model object such as AutoETS().")
+            models.append(build[one]())
+        elif hasattr(one, "forecast") and hasattr(one, "forward"):
+            models.append(copy.deepcopy(one))  # never fit the user's object
+        else:
+            raise TypeError(f"{one!r} is not a statsforecast model (it needs forecast and "
+                            "forward methods); for an sktime forecaster, pass it alone.")
+    # statsforecast names output columns by alias: two models of one class need two.
+    names = [repr(model) for model in models]
+    for k, model in enumerate(models):
+        if names.count(names[k]) > 1:
+            model.alias = f"{names[k]}_{k}"
+    return models
+
+
+def _frame(series):
+    return pd.concat([pd.DataFrame({"unique_id": i, "ds": np.arange(len(values)), "y": values})
+                      for i, values in enumerate(series)], ignore_index=True)
+
+
+def _engine(models, n_jobs):
+    from statsforecast import StatsForecast
+
+    return StatsForecast(models=[copy.deepcopy(m) for m in models], freq=1,
+                         n_jobs=1 if n_jobs is None else n_jobs)
+
+
+def _columns(models):
+    return [repr(model) for model in models]
+
+
+def origin_forecasts(models, series, n_origins, horizon, n_jobs=None):
+    """(n_models, n_origins_i, horizon) forecasts of each series from its latest origins.
+
+    The origins of series ``i`` are its values ``len - 1 - n_origins[i]`` to ``len - 2``
+    (every training window that has at least one value after it). The series are
+    padded with ``horizon - 1`` copies of their last value so that the latest origins
+    have a whole test window, as ``cross_validation`` asks; a model at an origin
+    reads only the values up to it, so the padding is never seen. Series with the
+    same number of origins share one call.
+    """
+    out = [np.empty((len(models), 0, horizon)) for _ in series]
+    for count in sorted(set(n_origins) - {0}):
+        group = [i for i, k in enumerate(n_origins) if k == count]
+        padded = [np.concatenate([series[i], np.repeat(series[i][-1], horizon - 1)])
+                  for i in group]
+        result = _engine(models, n_jobs).cross_validation(
+            df=_frame(padded), h=horizon, n_windows=count, step_size=1, refit=False)
+        result = result.sort_values(["unique_id", "cutoff", "ds"])
+        values = result[_columns(models)].to_numpy(dtype=float)
+        values = values.reshape(len(group), count, horizon, len(models))
+        for j, i in enumerate(group):
+            out[i] = values[j].transpose(2, 0, 1)
+    return out
+
+
+def forecasts(models, series, horizon, levels=None, n_jobs=None):
+    """(n_models, n_series, horizon, n_levels) quantiles from the end of each series.
+
+    ``levels`` None: the point forecast alone (n_levels 1). A quantile q below 0.5 is
+    the lower end of the model's central interval of level ``100 (1 - 2q)``, above
+    0.5 the upper end of ``100 (2q - 1)``, and 0.5 the point forecast.
+    """
+    levels = [0.5] if levels is None else list(levels)
+    widths = sorted({_width(q) for q in levels if q != 0.5})
+    result = _engine(models, n_jobs).forecast(df=_frame(series), h=horizon,
+                                               level=widths or None)
+    result = result.reset_index() if "unique_id" not in result.columns else result
+    result = result.sort_values(["unique_id", "ds"])
+    out = np.empty((len(models), len(series), horizon, len(levels)))
+    for m, name in enumerate(_columns(models)):
+        for k, q in enumerate(levels):
+            column = name if q == 0.5 else f"{name}-{'lo' if q < 0.5 else 'hi'}-{_width(q)}"
+            out[m, :, :, k] = result[column].to_numpy(dtype=float).reshape(len(series), horizon)
+    return out
+
+
+def _width(q):
+    """The central interval's level (in %) whose end is the quantile ``q``."""
+    width = round(abs(200 * q - 100), 6)
+    return int(width) if float(width).is_integer() else width
