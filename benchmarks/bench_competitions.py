@@ -125,6 +125,10 @@ LLM_ROWS = {
                                                          "embedder": "passthrough"},
     "LLM, change: layer 24": {"layer": 24},
     "LLM, change: penalty / 10 (alpha=0.1)": {"alpha": 0.1},
+    "LLM, backbone, averaged, penalty x 10 (alpha=10)": {**COMBINED, "alpha": 10.0},
+    "same, no LLM (backbone, averaged, alpha=10)": {**COMBINED, "alpha": 10.0,
+                                                     "embedder": "passthrough"},
+    "LLM, backbone, averaged, penalty x 100 (alpha=100)": {**COMBINED, "alpha": 100.0},
     "LLMForecaster (defaults), local: one model per series": {"local": True},
     "same forecaster, no LLM, local": {"embedder": "passthrough", "local": True},
 }
@@ -260,6 +264,10 @@ def main(argv=None):
         rows = earlier[~rerun].to_dict("records")
     cache_statistics()
     per_series = []
+    if earlier is not None and not args.quick and (out / "per_series.csv").exists():
+        before = pd.read_csv(out / "per_series.csv", dtype={"series": str})
+        per_series = before[~(before.dataset.isin(datasets) & before.model.isin(args.models))
+                            ].to_dict("records")
     for dataset in datasets:
         # The protocol check runs on every series, whatever the subset: seasonal naive
         # is instant, and the published figures are over all of them.

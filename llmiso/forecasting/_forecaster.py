@@ -282,6 +282,9 @@ class LLMForecaster(BaseForecaster):
             targets.append((future - self.baseline_.origins(i, values, ends))
                            / scales[:count, None])
         features, targets = np.vstack(features), np.vstack(targets)
+        if not self._takes_missing_targets():
+            whole = np.isfinite(targets).all(axis=1)
+            features, targets = features[whole], targets[whole]
         self.regressor_ = self._make_regressor(features.shape[1]).fit(features, targets)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
@@ -374,20 +377,21 @@ class LLMForecaster(BaseForecaster):
     def _targets(self, values):
         """The values 1..horizon_ steps after each training window, one row per window.
 
-        A softmax head learns each step from every window with a value that many
-        steps after it (missing steps are NaN), so the nearest steps see the latest
-        windows; any other ``head`` gets only the windows with a whole horizon.
+        Steps past the end are NaN. A softmax head learns each step from every
+        window with a value that many steps after it, so the nearest steps see the
+        latest windows; any other ``head`` gets only the windows with a whole
+        horizon (:meth:`_takes_missing_targets`).
         """
+        padded = np.concatenate([values[self.window_length:], np.full(self.horizon_ - 1, np.nan)])
+        return sliding_windows(padded, self.horizon_)
+
+    def _takes_missing_targets(self):
         from sklearn.pipeline import Pipeline
 
         from ..head import SoftmaxBinRegressor
 
-        W, H = self.window_length, self.horizon_
         final = self.head[-1] if isinstance(self.head, Pipeline) else self.head
-        if final is not None and not isinstance(final, SoftmaxBinRegressor):
-            return sliding_windows(values[W:], H)
-        padded = np.concatenate([values[W:], np.full(H - 1, np.nan)])
-        return sliding_windows(padded, H)
+        return final is None or isinstance(final, SoftmaxBinRegressor)
 
     def _series(self, y):
         """The keys and values of each series of ``y`` (one, keyed None, for a plain series)."""

@@ -115,3 +115,117 @@ def test_a_bad_baseline_or_season_is_named(params, message):
         LLMForecaster(NO_LLM, window_length=12, **params).fit(load_airline(), fh=[1])
 
 
+
+
+# -- a statistical backbone -------------------------------------------------------------
+
+
+class ZeroHead:
+    """A head that forecasts no change: the forecast is the backbone's own."""
+
+    def __init__(self):
+        pass
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        self.X_, self.y_ = np.asarray(X), np.asarray(y)
+        return self
+
+    def predict_quantiles(self, X, quantiles):
+        return np.zeros((len(X), self.y_.shape[1], len(quantiles)))
+
+
+def _statsforecast(model, values, h, level=None):
+    from statsforecast import StatsForecast
+
+    frame = pd.DataFrame({"unique_id": 0, "ds": np.arange(len(values)), "y": values})
+    return StatsForecast(models=[model], freq=1).forecast(df=frame, h=h, level=level)
+
+
+def test_the_backbone_forecasts_each_origin_from_a_fit_at_the_first():
+    """Origin forecasts: AutoETS fitted once at the first origin and run forward
+    (cross_validation, refit=False), so each sees only the values up to it."""
+    from statsforecast.models import AutoETS
+
+    y = load_airline()
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="ets", window_length=12,
+                               n_origins=10).fit(y, fh=[1, 2, 3])
+    values = y.to_numpy(dtype=float)
+    T = len(values)
+    fitted = AutoETS(season_length=12).fit(values[: T - 10])  # the first origin: T - 11
+    for end in (T - 11, T - 5, T - 2):
+        expected = fitted.forward(y=values[: end + 1], h=3)["mean"]
+        np.testing.assert_allclose(forecaster.baseline_.origins(0, values, [end])[0], expected,
+                                   rtol=1e-6)
+    # The head's targets: the truth's change from those forecasts, scaled by each window
+    # (a head other than the softmax gets the 8 origins with a whole horizon after them).
+    targets = forecaster.regressor_[-1].y_
+    assert targets.shape == (8, 3)
+    end = T - 5
+    scale = np.abs(values[end - 11 : end + 1]).mean()
+    truth = values[end + 1 : end + 4]
+    np.testing.assert_allclose(targets[-2], (truth - fitted.forward(y=values[: end + 1], h=3)["mean"])
+                               / scale, rtol=1e-6)
+
+
+def test_with_no_change_the_forecast_is_the_backbones_from_the_whole_history():
+    from statsforecast.models import AutoETS, AutoTheta
+
+    y = load_airline()
+    values = y.to_numpy(dtype=float)
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline=["ets", AutoTheta(season_length=12)],
+                               window_length=12, n_origins=5).fit(y, fh=[1, 2, 3])
+    ets = _statsforecast(AutoETS(season_length=12), values, 3)["AutoETS"].to_numpy()
+    theta = _statsforecast(AutoTheta(season_length=12), values, 3)["AutoTheta"].to_numpy()
+    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6)
+    # update moves the cutoff: the backbone refits on the longer history.
+    later = load_airline()[:-3]
+    forecaster.fit(later, fh=[1, 2, 3]).update(y[-3:])
+    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6)
+
+
+def test_combine_averages_the_heads_quantiles_with_each_models():
+    from statsforecast.models import AutoETS
+
+    y = load_airline()
+    values = y.to_numpy(dtype=float)
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="naive", combine="ets",
+                               window_length=12).fit(y, fh=[1, 2])
+    q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
+    ets = _statsforecast(AutoETS(season_length=12), values, 2, level=[80])
+    expected = np.column_stack([ets["AutoETS-lo-80"], ets["AutoETS"], ets["AutoETS-hi-80"]])
+    np.testing.assert_allclose(q, (values[-1] + expected) / 2, rtol=1e-6)
+
+
+def test_an_sktime_forecaster_backbone_matches_the_built_in_naive():
+    from sktime.forecasting.naive import NaiveForecaster
+
+    y = load_shampoo_sales().astype(float)
+    head = SoftmaxBinRegressor(n_bins=20)
+    built_in = LLMForecaster(NO_LLM, head=head, baseline="naive", window_length=6).fit(y, fh=[1, 2])
+    sktime = LLMForecaster(NO_LLM, head=head, baseline=NaiveForecaster(),
+                           window_length=6).fit(y, fh=[1, 2])
+    np.testing.assert_allclose(sktime.predict().to_numpy(), built_in.predict().to_numpy(),
+                               rtol=1e-9)
+
+
+def test_n_origins_limits_the_training_windows_and_what_is_embedded():
+    y = load_airline()
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), window_length=12, n_origins=7)
+    forecaster.fit(y, fh=[1, 2])
+    head = forecaster.regressor_[-1]
+    assert head.y_.shape == (6, 2)  # the 6 of the 7 origins with two values after them
+    values = y.to_numpy(dtype=float)
+    np.testing.assert_allclose(head.y_[0, 0] * np.abs(values[-19:-7]).mean(),
+                               values[-7] - values[-19])  # seasonal naive: 12 steps before
+
+
+def test_a_series_too_short_for_the_backbone_is_named():
+    y = pd.Series(np.arange(1.0, 8.0))
+    with pytest.raises(ValueError, match="needs 8 values before its first origin"):
+        LLMForecaster(NO_LLM, baseline="ets", window_length=3).fit(y, fh=[1])

@@ -127,3 +127,66 @@ def test_the_solver_preconditions_only_ill_conditioned_features():
         assert auto[2] == forced[2]
         np.testing.assert_array_equal(auto[0], forced[0])
         assert fit(precondition=not chosen)[2] != auto[2]
+
+
+@pytest.mark.parametrize("n_basis", [None, 5])
+def test_shift_term_gradient_matches_finite_differences(n_basis):
+    """The shift ``([F, 1] t) c^T`` and its own penalty, in the objective and its gradient."""
+    from scipy.special import log_softmax
+
+    from llmiso.head._lbfgs import softmax_objective
+
+    rng = np.random.default_rng(3)
+    n, r, K = 30, 4, 12
+    F = rng.standard_normal((n, r)).astype(np.float32)
+    head = SoftmaxBinRegressor(n_bins=K)
+    targets = head._target_distribution(rng.integers(0, K, n))
+    shift = np.linspace(-1.5, 1.5, K)
+    basis = None if n_basis is None else _bins.spline_basis(K, n_basis)
+    m = K if basis is None else n_basis
+    objective = softmax_objective(F, targets, n_bins=K, alpha=0.7, bins_basis=basis,
+                                  shift=shift, shift_alpha=0.3)
+    theta = rng.normal(scale=0.5, size=r * m + r + 1 + K)
+    loss, grad = objective(theta)
+    A = theta[: r * m].reshape(r, m)
+    W = A if basis is None else A @ basis.T
+    t = theta[r * m : r * m + r + 1]
+    T = np.zeros((n, K))
+    np.add.at(T, targets[:2], targets[2])
+    logits = F @ W + np.outer(F @ t[:r] + t[r], shift) + theta[r * m + r + 1 :]
+    expected = -np.sum(T * log_softmax(logits, axis=1)) / n
+    expected += 0.7 / (2 * n) * np.sum(A**2) + 0.3 / (2 * n) * np.sum(t**2)
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    step = 1e-3 * np.eye(len(theta))  # central differences: the shift's curvature is larger
+    numeric = np.array([(objective(theta + e)[0] - objective(theta - e)[0]) / 2e-3 for e in step])
+    np.testing.assert_allclose(grad, numeric, atol=2e-4)
+
+
+@pytest.mark.parametrize("precondition", [False, True])
+def test_shift_term_reaches_the_same_optimum_either_way(precondition):
+    """Preconditioned or not, the fit with a shift term ends at the same weights."""
+    from llmiso.head._lbfgs import fit_one_softmax
+
+    rng = np.random.default_rng(0)
+    F = (rng.standard_normal((400, 5)) * [1, 3, 10, 0.3, 1]).astype(np.float32)
+    y = F @ [0.5, -0.2, 0.05, 1.0, 0.0] + rng.normal(scale=0.3, size=400)
+    head = SoftmaxBinRegressor(n_bins=20)
+    head.bin_edges_, head.tail_scale_ = _bins.place(y, 20, -4, 4)
+    targets = head._target_distribution(_bins.assign(y, head.bin_edges_))
+    shift = np.linspace(-2, 2, 20)
+    W, b, _ = fit_one_softmax(F, targets, n_bins=20, alpha=10.0, max_iter=2000, tol=1e-7,
+                              shift=shift, shift_alpha=0.01, precondition=precondition)
+    W_other, b_other, _ = fit_one_softmax(F, targets, n_bins=20, alpha=10.0, max_iter=2000,
+                                      tol=1e-7, shift=shift, shift_alpha=0.01,
+                                      precondition=not precondition)
+    from scipy.special import log_softmax
+
+    # The same fit: the cross-entropy of both to 1e-3 nats (float32 products limit how
+    # tightly either converges), and the same predicted means.
+    T = np.zeros((400, 20))
+    np.add.at(T, targets[:2], targets[2])
+    losses = [-np.sum(T * log_softmax(F @ w + c, axis=1)) / 400
+              for w, c in ((W, b), (W_other, b_other))]
+    assert abs(losses[0] - losses[1]) < 1e-3
+    means = [np.exp(log_softmax(F @ w + c, axis=1)) @ shift for w, c in ((W, b), (W_other, b_other))]
+    np.testing.assert_allclose(means[0], means[1], atol=0.02)
