@@ -140,7 +140,9 @@ AVERAGES = {
     "plain average: no-LLM (seasonal-naive anchor), AutoETS, AutoTheta":
         ["same, no LLM (seasonal-naive anchor)", "AutoETS", "AutoTheta"],
 }
-DEFAULT_ROWS = ["seasonal naive", "AutoETS", "AutoTheta", *list(LLM_ROWS)[:10], *AVERAGES]
+DEFAULT_ROWS = ["seasonal naive", "AutoETS", "AutoTheta", *list(LLM_ROWS)[:8],
+                "LLM, backbone, averaged, penalty x 10 (alpha=10)",
+                "same, no LLM (backbone, averaged, alpha=10)", *AVERAGES]
 # The head learns from each series' latest origins; every value feeds the statistics.
 N_ORIGINS = 36
 
@@ -318,6 +320,10 @@ RATIOS = [
     ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "AutoTheta"),
     ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "same, no LLM (backbone, averaged)"),
     ("LLM, backbone, averaged, shift head", "same, no LLM (backbone, averaged, shift head)"),
+    ("LLM, backbone, averaged, penalty x 10 (alpha=10)",
+     "same, no LLM (backbone, averaged, alpha=10)"),
+    ("LLM, backbone, averaged, penalty x 10 (alpha=10)",
+     "plain average: LLM (seasonal-naive anchor), AutoETS, AutoTheta"),
     ("LLM, ETS+Theta backbone", "same, no LLM (ETS+Theta backbone)"),
     ("LLM, seasonal-naive anchor", "same, no LLM (seasonal-naive anchor)"),
     ("LLM, ETS+Theta backbone, averaged with ETS and Theta", "plain average: AutoETS, AutoTheta"),

@@ -20,8 +20,8 @@ class _Baseline:
 
     #: Values of a series' end that :meth:`forecasts` reads (None: the whole history).
     context = 1
-    #: Values before a series' first origin that a fit needs.
-    min_history = 1
+    #: Values before a series' first origin that a fit asks for (``min_fit``: needs).
+    min_history = min_fit = 1
 
     def fit(self, series, horizon, sp, n_origins, n_jobs=None):
         """Learn from ``series`` (a list of 1-D arrays) whatever the forecasts need.
@@ -81,14 +81,15 @@ class Statistical(_Baseline):
     """The mean forecast of one or more statsforecast models (AutoETS, AutoTheta, ...).
 
     The forecasts from the training origins come from one ``cross_validation`` call
-    per group of series (the models fitted once at each series' first origin and
-    run forward, ``refit=False``); the forecast from the cutoff from one
-    ``forecast`` call, fitted on each series' whole history.
+    per group of series: the models fitted once at each series' first origin and
+    run forward, ``refit=False``. The forecast from the cutoff comes from one
+    ``forecast`` call, refitted on each series' whole history. (Running the first
+    origin's fit forward to the cutoff instead, so that the head's corrections meet
+    the parameters they were learned for, was worse: docs/benchmarks.md.)
     """
 
     context = None
-    # statsforecast's ETS refuses a fit on fewer values ("tiny datasets").
-    min_history = _statistical.MIN_HISTORY
+    min_history, min_fit = _statistical.MIN_HISTORY, _statistical.MIN_FIT
 
     def __init__(self, spec):
         self.spec = spec
@@ -110,7 +111,8 @@ class Statistical(_Baseline):
         return self.paths(histories).mean(axis=0)[:, :, 0]
 
     def paths(self, histories, levels=None, horizon=None):
-        """(n_models, n_series, horizon, n_levels): each model's quantiles (levels None: points)."""
+        """(n_models, n_series, horizon, n_levels): each model's quantiles, fitted on
+        each whole history (levels None: the points)."""
         return _statistical.forecasts(self.models_, list(histories), horizon or self.horizon,
                                       levels, self.n_jobs)
 

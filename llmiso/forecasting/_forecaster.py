@@ -83,7 +83,8 @@ class LLMForecaster(BaseForecaster):
         ``IsotropyCenterer("center", normalize=True)``. Unused without an LLM.
     head : regressor with ``predict_quantiles``, default=None
         Cloned and fitted on the features and the scaled targets (one column per
-        step). None: ``SoftmaxBinRegressor()``. Only a :class:`SoftmaxBinRegressor`
+        step). None: ``SoftmaxBinRegressor(shift_alpha=None)``, whose penalty
+        shrinks the correction toward the baseline. Only a :class:`SoftmaxBinRegressor`
         (or a Pipeline ending in one) learns from windows with missing later steps;
         any other head gets the windows with a whole horizon.
     baseline : {"seasonal_naive", "naive", "auto"} or None, default="seasonal_naive"
@@ -258,13 +259,12 @@ class LLMForecaster(BaseForecaster):
         self.sp_ = self._season_length(y)
         W = self.window_length
         baseline = make_baseline(self.baseline)
-        # The training origins: each series' latest windows with a value after them
-        # (and as much history before them as the baseline's fit needs).
-        counts = [max(0, min(len(values) - W, len(values) - baseline.min_history,
-                             self.n_origins or len(values))) for values in series]
+        counts = self._origin_counts(series, baseline.min_history)
+        if not sum(counts):  # no series has the history asked for: what the fit needs
+            counts = self._origin_counts(series, baseline.min_fit)
         if not sum(counts):
             raise ValueError(f"No series is long enough for a training window: the baseline "
-                             f"needs {baseline.min_history} values before its first origin. "
+                             f"needs {baseline.min_fit} values before its first origin. "
                              "Use a longer series or a simpler baseline.")
         self.baseline_ = baseline.fit(series, self.horizon_, self.sp_, counts, n_jobs=self.n_jobs)
         if self.baseline == "auto":
@@ -295,6 +295,12 @@ class LLMForecaster(BaseForecaster):
         self._keys, self._ends = keys, [self._keep(values) for values in series]
         self._y_names, self._y_columns = y.index.names, y.columns
         return self
+
+    def _origin_counts(self, series, history):
+        """Training origins per series: its latest windows with a value after them,
+        at most ``n_origins``, each with ``history`` values up to it."""
+        return [max(0, min(len(values) - self.window_length, len(values) - history,
+                           self.n_origins or len(values))) for values in series]
 
     def _check_parameters(self):
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
@@ -335,7 +341,9 @@ class LLMForecaster(BaseForecaster):
         from ..head import SoftmaxBinRegressor
         from ..isotropy import IsotropyCenterer
 
-        head = SoftmaxBinRegressor() if self.head is None else clone(self.head)
+        # The forecaster's head learns a correction of the baseline, which its penalty
+        # shrinks toward it; a free shift would undo that shrinkage (docs/benchmarks.md).
+        head = SoftmaxBinRegressor(shift_alpha=None) if self.head is None else clone(self.head)
         values = IsotropyCenterer("center", normalize=True)
         if self.embedder_ is None:
             return Pipeline([("isotropy", values), ("head", head)])
@@ -492,18 +500,15 @@ class LLMForecaster(BaseForecaster):
             self._ends[i] = self._keep(np.concatenate([self._ends[i], values]))
         return self
 
-    def _next_quantiles(self, ends, levels, start=None):
-        """(n_series, horizon_, n_levels) quantiles from the end of each series.
-
-        ``start``: the baseline's forecasts from those ends, if already known.
-        """
+    def _next_quantiles(self, ends, levels):
+        """(n_series, horizon_, n_levels) quantiles from the end of each series."""
         # Only the last window is read: cut each end to what embedding it needs.
         reading = self.window_length + self._stride() - 1
         last = [(rows[-1], scales[-1]) for rows, scales in
                 self._encode([end[-reading:] for end in ends])]
         features, head = final_step(self.regressor_, np.vstack([row for row, _ in last]))
         q = head.predict_quantiles(features, levels).reshape(len(ends), self.horizon_, len(levels))
-        start = self.baseline_.forecasts(ends) if start is None else start
+        start = self.baseline_.forecasts(ends)
         return start[:, :, None] + q * np.array([scale for _, scale in last])[:, None, None]
 
     def _paths(self, levels, horizon):
@@ -520,9 +525,7 @@ class LLMForecaster(BaseForecaster):
         grid = sorted({0.5, *levels})
         paths = self.combiner_.paths(ends, grid, horizon)  # (models, series, steps, levels)
         if self.strategy == "direct":
-            start = (paths[..., grid.index(0.5)].mean(axis=0)
-                     if self.combiner_ is self.baseline_ else None)
-            head = self._next_quantiles(ends, grid, start=start)[:, :horizon]
+            head = self._next_quantiles(ends, grid)[:, :horizon]
         else:
             head = self._recursive(ends, grid, horizon)
         mean = (head + paths.sum(axis=0)) / (1 + len(paths))

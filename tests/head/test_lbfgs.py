@@ -59,7 +59,8 @@ def test_fewer_rows_than_features_reaches_the_full_optimum():
     """The row-space solve (n < d) is a stationary point of the full problem."""
     X = RNG.normal(size=(40, 120))
     y = X[:, :3] @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.3, size=40)
-    head = SoftmaxBinRegressor(n_bins=15, alpha=0.5, tol=1e-7, max_iter=5000).fit(X, y)
+    head = SoftmaxBinRegressor(n_bins=15, alpha=0.5, shift_alpha=None, tol=1e-7,
+                               max_iter=5000).fit(X, y)
     grad_W, grad_b = _full_gradient(head, X, y)
     assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5
     assert np.abs(head.coef_).max() > 1e-2  # not the trivial zero solution
