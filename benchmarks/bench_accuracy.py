@@ -54,8 +54,12 @@ def datasets(quick):
     return {"shampoo": table["shampoo"]} if quick else table
 
 
-def forecasters(quick, cache_dir, window, sp):
-    """LLM rows (the default, its no-LLM null, one change each) and the statistical rows."""
+def forecasters(quick, cache_dir, window, sp, focus=False):
+    """LLM rows (the default, its no-LLM null, one change each) and the statistical rows.
+
+    ``focus``: only the encodings (one prompt per window, one pass, the digit form)
+    and the statistical backbone, each beside its null.
+    """
     from sklearn.base import clone
     from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
@@ -79,7 +83,24 @@ def forecasters(quick, cache_dir, window, sp):
         "LLM (defaults)": default,
         "same forecaster, no LLM": variant(embedder=no_llm),
     }
-    if not quick:
+    if focus:
+        digits = clone(embedder).set_params(number_format="digits", separator=",")
+        backbone = dict(baseline=("ets", "theta"), combine=("ets", "theta"))
+        anchor = dict(baseline="seasonal_naive", combine=None)
+        llms.update({
+            "encoding='window' (one prompt per window)": variant(encoding="window", **anchor),
+            "encoding='series' (one pass)": variant(encoding="series", **anchor),
+            "encoding='series', digits ('107,')": variant(encoding="series", embedder=digits,
+                                                                 **anchor),
+            "encoding='window', digits ('107,')": variant(encoding="window", embedder=digits, **anchor),
+            "LLM, seasonal-naive anchor": variant(baseline="seasonal_naive", combine=None),
+            "same, no LLM (seasonal-naive anchor)": variant(embedder=no_llm,
+                                                            baseline="seasonal_naive",
+                                                            combine=None),
+            "LLM, ETS+Theta backbone, averaged": variant(**backbone),
+            "same, no LLM (backbone, averaged)": variant(embedder=no_llm, **backbone),
+        })
+    elif not quick:
         alone = dict(include_values=False)  # the embedding alone, the paper's model
         llms.update({
             "change: one pass over the series (encoding='series')": variant(encoding="series"),
@@ -156,6 +177,8 @@ def main():
                         "of the 2-origin setting and takes as many as leave it two windows "
                         "and horizons of training (never fewer than 2)")
     parser.add_argument("--cache", help="embedding cache (default: <output>/embedding-cache)")
+    parser.add_argument("--focus", action="store_true",
+                        help="only the encodings and the statistical backbone, with their nulls")
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--series", nargs="*", help="run only these (the report reads all "
                         "series already in --output)")
@@ -175,7 +198,7 @@ def main():
         y = y.astype(float)
         window, cuts = rolling_origins(len(y), horizon, args.origins)
         cache = Path(args.cache) if args.cache else out / "embedding-cache"
-        llms, baselines = forecasters(args.quick, cache / name, window, sp)
+        llms, baselines = forecasters(args.quick, cache / name, window, sp, args.focus)
         models = {**llms, **baselines(sp, positive=bool((y > 0).all()))}
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []

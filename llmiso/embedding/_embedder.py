@@ -57,6 +57,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         numeric windows.
     decimals : int, default=2
         Decimals written per value in numeric mode.
+    number_format : {"decimal", "digits"}, default="decimal"
+        ``"decimal"`` writes ``1.07``; ``"digits"`` LLMTime's form without the
+        point, the value times ``10 ** decimals`` (``107``): fewer tokens per
+        value (docs/benchmarks.md measures tokens and accuracy).
     separator : str, default=", "
         Text between values in numeric mode. It must not be readable as part of a
         number (no digits, not starting or ending with '.' or '-').
@@ -147,6 +151,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         "pooling": [StrOptions({"last", "mean", "first"})],
         "input_type": [StrOptions({"auto", "numeric", "text"})],
         "decimals": [Interval(Integral, 0, 12, closed="both")],
+        "number_format": [StrOptions(set(_prompts.NUMBER_FORMATS))],
         "separator": [str],
         "trailing_separator": ["boolean"],
         "scaling": [StrOptions({"mean_abs"}), None],
@@ -167,6 +172,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         pooling="last",
         input_type="auto",
         decimals=2,
+        number_format="decimal",
         separator=", ",
         trailing_separator=True,
         scaling="mean_abs",
@@ -183,6 +189,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         self.pooling = pooling
         self.input_type = input_type
         self.decimals = decimals
+        self.number_format = number_format
         self.separator = separator
         self.trailing_separator = trailing_separator
         self.scaling = scaling
@@ -279,7 +286,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         scales = _prompts.window_scales(X, self.scaling)
         prompts = _prompts.format_windows(
             X, decimals=self.decimals, separator=self.separator, scales=scales,
-            trailing=self.trailing_separator,
+            trailing=self.trailing_separator, number_format=self.number_format,
         )
         return X, scales, prompts
 
@@ -290,7 +297,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             return _prompts.tokenize_windows(
                 loaded.tokenizer, X[part], scales[part], limit,
                 decimals=self.decimals, separator=self.separator,
-                trailing=self.trailing_separator,
+                trailing=self.trailing_separator, number_format=self.number_format,
             )
         ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
         specials = _prompts.special_token_counts(loaded.tokenizer)

@@ -34,9 +34,20 @@ def window_scales(X, scaling):
     return mean_abs_scale(X) if scaling == "mean_abs" else np.ones(len(X))
 
 
-def _write(row, decimals, separator):
-    """One row as text, and the character offset just past each value."""
-    texts = [f"{value:.{decimals}f}" for value in row]
+NUMBER_FORMATS = ("decimal", "digits")
+
+
+def _write(row, decimals, separator, number_format="decimal"):
+    """One row as text, and the character offset just past each value.
+
+    ``"decimal"``: ``1.07``; ``"digits"``: LLMTime's form without the point, the
+    value times ``10 ** decimals`` as an integer (``107``), a token fewer per value
+    and two for values below 1 (``0.85``: ``85``).
+    """
+    if number_format == "digits":
+        texts = [str(int(round(value * 10**decimals))) for value in row]
+    else:
+        texts = [f"{value:.{decimals}f}" for value in row]
     ends = np.cumsum([len(t) for t in texts]) + len(separator) * np.arange(len(texts))
     return separator.join(texts), ends.tolist()
 
@@ -51,7 +62,8 @@ def next_value_mark(separator):
     return separator.rstrip() or separator
 
 
-def format_windows(X, *, decimals, separator, scales=None, trailing=False):
+def format_windows(X, *, decimals, separator, scales=None, trailing=False,
+                   number_format="decimal"):
     """One prompt per row: ``X / scales`` with fixed decimals joined by ``separator``.
 
     ``scales`` is one divisor per row (None: write the values as they are).
@@ -62,17 +74,17 @@ def format_windows(X, *, decimals, separator, scales=None, trailing=False):
         X = X / np.asarray(scales, dtype=np.float64)[:, None]
     X = np.round(X, decimals) + 0.0  # + 0.0 turns -0.00 into 0.00
     end = next_value_mark(separator) if trailing else ""
-    return [_write(row, decimals, separator)[0] + end for row in X.tolist()]
+    return [_write(row, decimals, separator, number_format)[0] + end for row in X.tolist()]
 
 
-def write_with_reads(values, *, decimals, separator, trailing):
+def write_with_reads(values, *, decimals, separator, trailing, number_format="decimal"):
     """One prompt written from ``values``, and the offset just past what each state is read at.
 
     As :func:`format_windows` writes one row; each offset is just past a value's
     last character, or with ``trailing`` past the :func:`next_value_mark` after it.
     """
     row = np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0
-    text, ends = _write(row.tolist(), decimals, separator)
+    text, ends = _write(row.tolist(), decimals, separator, number_format)
     mark = next_value_mark(separator) if trailing else ""
     return text + mark, (np.asarray(ends) + len(mark)).tolist()
 
@@ -101,13 +113,15 @@ def cut_left(ids, limit, specials):
     return ids[:lead] + body[len(body) - keep :] + ids[len(ids) - trail :]
 
 
-def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator, trailing):
+def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator, trailing,
+                     number_format="decimal"):
     """Token ids per window, dropping the oldest values of windows over ``limit`` tokens.
 
     A cut window keeps as many of its most recent values as fit, still divided by
     the whole window's scale. Returns the ids and the number of windows cut.
     """
-    write = dict(decimals=decimals, separator=separator, trailing=trailing)
+    write = dict(decimals=decimals, separator=separator, trailing=trailing,
+                 number_format=number_format)
     prompts = format_windows(X, scales=scales, **write)
     ids = tokenizer(prompts, add_special_tokens=True)["input_ids"]
     specials = special_token_counts(tokenizer)

@@ -45,7 +45,9 @@ def _chunk_states(embedder, loaded, chunks):
     limit = embedder._max_length(loaded)
     written = [
         _prompts.write_with_reads(chunk / scale, decimals=embedder.decimals,
-                         separator=embedder.separator, trailing=embedder.trailing_separator)
+                                  separator=embedder.separator,
+                                  trailing=embedder.trailing_separator,
+                                  number_format=embedder.number_format)
         for chunk, scale, _ in chunks
     ]
     prompts = [text for text, _ in written]

@@ -24,12 +24,12 @@ class SoftmaxBinRegressor(RegressorMixin, BaseEstimator):
 
     ``p(bin k | x) = softmax(W x + b + (t . x) c)_k``, the next-word model of a
     language model with value bins as its vocabulary (as in Chronos), plus a shift
-    term along the bins' order ``c`` that moves the distribution with ``x``. ``fit`` places the bins from
-    the training target: ``n_bins - 2`` uniform bins spanning ``bin_range`` robust
-    scales (interquartile range / 1.349) around the median, plus two open-ended edge
-    bins whose exponential tails give values beyond that range a home. It then
-    minimises the mean cross-entropy plus ``alpha / (2 n) ||W||^2`` and
-    ``shift_alpha / (2 n) ||t||^2`` with full-batch
+    term along the bins' order ``c`` that moves the distribution with ``x``.
+    ``fit`` places the bins from the training target: ``n_bins - 2`` uniform bins
+    spanning ``bin_range`` robust scales (interquartile range / 1.349) around the
+    median, plus two open-ended edge bins whose exponential tails give values
+    beyond that range a home. It then minimises the mean cross-entropy plus
+    ``alpha / (2 n) ||W||^2`` and ``shift_alpha / (2 n) ||t||^2`` with full-batch
     L-BFGS from a zero start, so a fit is deterministic.
 
     A 2-D ``y`` (n_samples, n_outputs) gets one softmax per column (one per forecast

@@ -92,3 +92,20 @@ def test_other_separators_locate_every_value(tiny_llama, separator):
     np.testing.assert_array_equal(Z, emb.transform(windows))
 
 
+
+
+def test_the_digit_form_drops_the_point_and_locates_every_value(tiny_llama):
+    """LLMTime's form: the value times 10 ** decimals, as an integer (``1.07`` -> ``107``)."""
+    X = np.array([[1.07, 0.98, -0.05, 0.0]])
+    assert format_windows(X, decimals=2, separator=",", trailing=True,
+                          number_format="digits") == ["107,98,-5,0,"]
+    emb = LLMEmbedder(tiny_llama, number_format="digits", separator=",",
+                      dtype="float32").fit(np.zeros((1, 6)))
+    decimal = LLMEmbedder(tiny_llama, separator=",", dtype="float32").fit(np.zeros((1, 6)))
+    windows = np.lib.stride_tricks.sliding_window_view(SERIES, 6)
+    assert not np.allclose(emb.transform(windows[:2]), decimal.transform(windows[:2]))
+    # One pass reads the state after each value of the same text.
+    Z, _ = emb.embed_series([SERIES], 6, stride=1)[0]
+    np.testing.assert_array_equal(Z, emb.transform(windows))
+    with pytest.raises(ValueError, match="'number_format' parameter"):
+        LLMEmbedder(tiny_llama, number_format="points").fit(np.zeros((1, 6)))
