@@ -87,15 +87,33 @@ class LLMForecaster(BaseForecaster):
         shrinks the correction toward the baseline. Only a :class:`SoftmaxBinRegressor`
         (or a Pipeline ending in one) learns from windows with missing later steps;
         any other head gets the windows with a whole horizon.
-    baseline : {"seasonal_naive", "naive", "auto"} or None, default="seasonal_naive"
+    baseline : str, statsforecast model, sktime forecaster, list or None, default="seasonal_naive"
         The forecast the head learns to correct, so the head's penalty shrinks the
         forecast toward it. ``"seasonal_naive"``: the value ``sp`` steps before each
         step; ``"naive"``: the last value; ``"auto"``: per series, seasonal naive
         where its training values pass the 90% autocorrelation test of a season of
         ``sp`` (the M4 Theta benchmark's test), else naive (``seasonal_`` says
-        which); None: the head learns the scaled value itself.
+        which); ``"ets"``, ``"theta"``, a statsforecast model object (``AutoETS()``,
+        ...) or a list of them: the mean of those models' forecasts (a statistical
+        backbone), fitted on each whole series at once by statsforecast, its
+        forecasts from the training origins by ``cross_validation`` (one fit per
+        series at its first origin, run forward: ``refit=False``); an sktime
+        forecaster: its forecasts from ``update_predict``, a loop in sktime, far
+        slower for many series; None: the head learns the scaled value itself.
+    combine : str, statsforecast model, list or None, default=None
+        Statistical models (as for ``baseline``) whose forecasts are averaged with
+        the head's: the plain mean of the points and of each quantile level (a
+        model's quantile q is the end of its central interval of level
+        ``|200 q - 100|``%), each model refitted on the whole history at predict.
     window_length : int, default=24
         Past values per window (the LLM's context).
+    n_origins : int or None, default=None
+        The head learns from each series' latest ``n_origins`` windows (None: all
+        of them). Only those windows' values are embedded, so the LLM's cost no
+        longer grows with the history, while a statistical backbone reads every
+        value. A statistical backbone's first origin also needs 40 values before
+        it where a series has them (a model fitted on fewer forecasts worse at the
+        origins than from the cutoff; docs/benchmarks.md), and at least 8.
     strategy : {"direct", "recursive"}, default="direct"
     encoding : {"window", "series"}, default="window"
     stride : int or None, default=None
@@ -259,9 +277,7 @@ class LLMForecaster(BaseForecaster):
         self.sp_ = self._season_length(y)
         W = self.window_length
         baseline = make_baseline(self.baseline)
-        counts = self._origin_counts(series, baseline.min_history)
-        if not sum(counts):  # no series has the history asked for: what the fit needs
-            counts = self._origin_counts(series, baseline.min_fit)
+        counts = self._origin_counts(series, baseline.min_history, baseline.min_fit)
         if not sum(counts):
             raise ValueError(f"No series is long enough for a training window: the baseline "
                              f"needs {baseline.min_fit} values before its first origin. "
@@ -296,11 +312,16 @@ class LLMForecaster(BaseForecaster):
         self._y_names, self._y_columns = y.index.names, y.columns
         return self
 
-    def _origin_counts(self, series, history):
-        """Training origins per series: its latest windows with a value after them,
-        at most ``n_origins``, each with ``history`` values up to it."""
-        return [max(0, min(len(values) - self.window_length, len(values) - history,
-                           self.n_origins or len(values))) for values in series]
+    def _origin_counts(self, series, history, fit):
+        """Training origins per series: its latest windows with a value after them, at
+        most ``n_origins``, each with ``history`` values up to it, but never fewer than
+        a horizon's worth while the baseline's fit has the ``fit`` values it needs."""
+        counts = []
+        for values in series:
+            T = len(values)
+            count = max(T - history, min(T - fit, self.horizon_))
+            counts.append(max(0, min(T - self.window_length, count, self.n_origins or T)))
+        return counts
 
     def _check_parameters(self):
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),

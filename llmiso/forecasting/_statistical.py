@@ -55,11 +55,21 @@ def _frame(series):
                       for i, values in enumerate(series)], ignore_index=True)
 
 
-def _engine(models, n_jobs):
+def _engine(models):
     from statsforecast import StatsForecast
 
-    return StatsForecast(models=[copy.deepcopy(m) for m in models], freq=1,
-                         n_jobs=1 if n_jobs is None else n_jobs)
+    return StatsForecast(models=[copy.deepcopy(m) for m in models], freq=1, n_jobs=1)
+
+
+def _in_groups(function, models, series, *args, n_jobs=None):
+    """``function(models, group, *args)`` per group of series, where the embeddings run:
+    in this process, joblib workers or a Dask cluster (one statsforecast call per group)."""
+    from ._parallel import SERIES_PER_TASK, run_groups
+
+    calls = [(models, series[i : i + SERIES_PER_TASK],
+              *[a[i : i + SERIES_PER_TASK] if isinstance(a, list) else a for a in args])
+             for i in range(0, len(series), SERIES_PER_TASK)]
+    return list(run_groups(function, calls, n_jobs))
 
 
 def _columns(models):
@@ -74,14 +84,19 @@ def origin_forecasts(models, series, n_origins, horizon, n_jobs=None):
     padded with ``horizon - 1`` copies of their last value so that the latest origins
     have a whole test window, as ``cross_validation`` asks; a model at an origin
     reads only the values up to it, so the padding is never seen. Series with the
-    same number of origins share one call.
+    same number of origins share one call per group of series.
     """
+    return [paths for part in _in_groups(_origin_group, models, list(series), list(n_origins),
+                                         horizon, n_jobs=n_jobs) for paths in part]
+
+
+def _origin_group(models, series, n_origins, horizon):
     out = [np.empty((len(models), 0, horizon)) for _ in series]
     for count in sorted(set(n_origins) - {0}):
         group = [i for i, k in enumerate(n_origins) if k == count]
         padded = [np.concatenate([series[i], np.repeat(series[i][-1], horizon - 1)])
                   for i in group]
-        result = _engine(models, n_jobs).cross_validation(
+        result = _engine(models).cross_validation(
             df=_frame(padded), h=horizon, n_windows=count, step_size=1, refit=False)
         result = result.sort_values(["unique_id", "cutoff", "ds"])
         values = result[_columns(models)].to_numpy(dtype=float)
@@ -99,9 +114,14 @@ def forecasts(models, series, horizon, levels=None, n_jobs=None):
     0.5 the upper end of ``100 (2q - 1)``, and 0.5 the point forecast.
     """
     levels = [0.5] if levels is None else list(levels)
+    parts = _in_groups(_forecast_group, models, list(series), horizon, tuple(levels),
+                       n_jobs=n_jobs)
+    return np.concatenate(parts, axis=1)
+
+
+def _forecast_group(models, series, horizon, levels):
     widths = sorted({_width(q) for q in levels if q != 0.5})
-    result = _engine(models, n_jobs).forecast(df=_frame(series), h=horizon,
-                                               level=widths or None)
+    result = _engine(models).forecast(df=_frame(series), h=horizon, level=widths or None)
     result = result.reset_index() if "unique_id" not in result.columns else result
     result = result.sort_values(["unique_id", "ds"])
     out = np.empty((len(models), len(series), horizon, len(levels)))
