@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Measured in a process of their own (peak memory), or changing module settings for
 # the run (the series per task).
-FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py"}
+FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py", "bench_many_series.py"}
 
 
 @pytest.mark.parametrize(
@@ -29,12 +29,14 @@ FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py"}
         ("bench_isotropy_error.py", "leave-one-dataset-out"),
         ("bench_competitions.py", "protocol check"),
         ("bench_scale_out.py", "identical embeddings: True"),
+        ("bench_many_series.py", "pass / floor"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path, monkeypatch, capsys):
     args = {"bench_accuracy.py": ["--output", str(tmp_path)],
             "bench_isotropy_error.py": ["--out", str(tmp_path)],
-            "bench_competitions.py": ["--output", str(tmp_path)]}.get(script, [])
+            "bench_competitions.py": ["--output", str(tmp_path)],
+            "bench_many_series.py": ["--skip-command"]}.get(script, [])
     monkeypatch.chdir(tmp_path)
     if script in FRESH_PROCESS:
         run = subprocess.run(

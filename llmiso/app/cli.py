@@ -48,7 +48,7 @@ def _panel(frame):
 
 def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
              value_columns=None, id_column=None, window_length=24, layer=-1,
-             centering="center", encoding="window", model=DEFAULT_MODEL, backtest=0,
+             centering="center", encoding=None, model=DEFAULT_MODEL, backtest=0,
              workers=None, scheduler=None, quiet=False):
     """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart.
 
@@ -81,7 +81,8 @@ def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_
         forecaster = LLMForecaster(
             LLMEmbedder(model, layer=layer, verbose=not quiet),
             IsotropyCenterer(centering, normalize=True),
-            window_length=window_length, encoding=encoding, n_jobs=n_jobs)
+            window_length=window_length, n_jobs=n_jobs,
+            **({} if encoding is None else {"encoding": encoding}))
         if backtest:
             _compare(forecaster, frame, horizon, backtest, quiet)
         forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
@@ -211,11 +212,14 @@ def _non_negative_int(text):
 
 def _choices():
     """The CLI's choices, read off the estimators' own parameter checks."""
+    import inspect
+
+    from ..forecasting import ENCODINGS, LLMForecaster
     from ..isotropy import IsotropyCenterer
-    from ..forecasting import ENCODINGS
 
     methods = IsotropyCenterer._parameter_constraints["method"][0].options
-    return sorted(methods), list(ENCODINGS)
+    default = inspect.signature(LLMForecaster).parameters["encoding"].default
+    return sorted(methods), list(ENCODINGS), default
 
 
 def main(argv=None):
@@ -223,7 +227,7 @@ def main(argv=None):
         prog="llmiso", description="Forecast with LLM embeddings, and measure their isotropy."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    centerings, encodings = _choices()
+    centerings, encodings, default_encoding = _choices()
 
     def data_options(sub):
         sub.add_argument("data", help="CSV with a time column and one or more value columns "
@@ -243,8 +247,9 @@ def main(argv=None):
     sub.add_argument("--plot", default="forecast.png")
     sub.add_argument("--layer", type=int, default=-1)
     sub.add_argument("--centering", default="center", choices=centerings)
-    sub.add_argument("--encoding", default="window", choices=encodings,
-                     help="one prompt per window, or one pass over each series (faster)")
+    sub.add_argument("--encoding", default=default_encoding, choices=encodings,
+                     help="one pass over each series, or one prompt per window (slower; "
+                     f"default: LLMForecaster's, {default_encoding!r})")
     sub.add_argument("--backtest", type=_non_negative_int, default=0, metavar="ORIGINS",
                      help="first backtest from this many origins: the LLM against the same "
                      "head without it and seasonal naive, and say which wins")
