@@ -21,7 +21,11 @@ from ._encoding import encode
 from ._windows import sliding_windows
 
 STRATEGIES = ("direct", "recursive")
-ENCODINGS = ("window", "series")
+ENCODINGS = ("auto", "window", "series")
+# encoding="auto" reads panels of more series than this in one pass per series: one
+# prompt per window is a little more accurate (docs/benchmarks.md) and costs about
+# window_length / 2 times the tokens, which a few series can afford and many cannot.
+ONE_PASS_ABOVE = 10
 # Training rows kept for head_isotropy() without y: every measure samples at most
 # this many (the cluster cosine's 2,000), so no second pass over the series is needed.
 ISOTROPY_ROWS = 2000
@@ -58,12 +62,16 @@ class LLMForecaster(BaseForecaster):
 
     Encodings:
 
-    - ``"window"`` (default): every window is written as its own prompt, so each
-      embedding sees exactly ``window_length`` values.
+    - ``"window"``: every window is written as its own prompt, so each embedding
+      sees exactly ``window_length`` values.
     - ``"series"``: each series is written once, in chunks, and the state after
       every value is read (:meth:`LLMEmbedder.embed_series`; causal models only),
       about ``window_length / 2`` times fewer tokens with the default ``stride``;
       each state sees ``window_length`` to ``window_length + stride - 1`` values.
+    - ``"auto"`` (default): ``"series"`` for panels of more than 10 series (with
+      a causal model), ``"window"`` otherwise (``encoding_`` says which): one prompt per window
+      scored a little better on sktime's bundled series, at a cost that a few
+      series afford and thousands do not (docs/benchmarks.md).
 
     Either way the head's targets and the scaled values beside the embedding are
     divided by the mean absolute value of each row's own window, so the encoding
@@ -111,11 +119,13 @@ class LLMForecaster(BaseForecaster):
         The head learns from each series' latest ``n_origins`` windows (None: all
         of them). Only those windows' values are embedded, so the LLM's cost no
         longer grows with the history, while a statistical backbone reads every
-        value. A statistical backbone's first origin also needs 40 values before
-        it where a series has them (a model fitted on fewer forecasts worse at the
-        origins than from the cutoff; docs/benchmarks.md), and at least 8.
+        value. A statistical backbone's first origin also has 40 values before it
+        where a series has them (a model fitted on fewer forecasts worse at the
+        origins than from the cutoff; docs/benchmarks.md), but every series keeps
+        at least a horizon of origins; where a model cannot be fitted on so few
+        values, statsforecast's naive forecast stands in.
     strategy : {"direct", "recursive"}, default="direct"
-    encoding : {"window", "series"}, default="window"
+    encoding : {"auto", "window", "series"}, default="auto"
     stride : int or None, default=None
         With ``encoding="series"``: states read per chunk (None: ``window_length``).
     include_values : bool, default=True
@@ -143,13 +153,18 @@ class LLMForecaster(BaseForecaster):
         The fitted isotropy step (the centerer, beside the values' own centering
         with ``include_values``) and head.
     baseline_ : object
-        The fitted baseline strategy.
+        The fitted baseline strategy (for a statistical backbone, its statsforecast
+        models in ``baseline_.models_``).
+    combiner_ : object or None
+        The statistical models averaged with the head's forecast (``combine``).
     n_embedding_features_ : int
         How many of the features the head sees (:meth:`head_features`, the first
         ones) come from the LLM: all, all but the ``window_length`` scaled values
         with ``include_values``, or none without an LLM.
     horizon_ : int
         Steps ahead the direct heads were trained for.
+    encoding_ : str
+        The encoding used, ``"window"`` or ``"series"``.
     sp_ : int
         The season length the seasonal naive baseline reads.
     seasonal_ : dict
@@ -236,7 +251,7 @@ class LLMForecaster(BaseForecaster):
         window_length=24,
         n_origins=None,
         strategy="direct",
-        encoding="window",
+        encoding="auto",
         stride=None,
         include_values=True,
         sp=None,
@@ -287,6 +302,7 @@ class LLMForecaster(BaseForecaster):
             self.seasonal_ = dict(zip(keys, self.baseline_.seasonal_))
         self.combiner_ = self._make_combiner()
         self.embedder_ = self._make_embedder()
+        self.encoding_ = self._choose_encoding(len(series))
         features, targets = [], []
         # Only the values the training windows read are embedded.
         tails = [values[len(values) - count - W:] for values, count in zip(series, counts)]
@@ -386,9 +402,15 @@ class LLMForecaster(BaseForecaster):
                       include_values=self.include_values, n_jobs=self.n_jobs,
                       verbose=bool(getattr(self.embedder_, "verbose", False)))
 
+    def _choose_encoding(self, n_series):
+        if self.encoding != "auto":
+            return self.encoding
+        causal = self.embedder_ is None or self.embedder_._load().is_causal
+        return "series" if causal and n_series > ONE_PASS_ABOVE else "window"
+
     def _stride(self):
         """States read per chunk; one prompt per window is a chunk of one window."""
-        if self.encoding == "series":
+        if self.encoding_ == "series":
             return self.stride or self.window_length
         return 1
 
@@ -595,11 +617,12 @@ class LLMForecaster(BaseForecaster):
 
         tiny = LLMEmbedder("tiny-random-llama", dtype="float32")
         head = SoftmaxBinRegressor(n_bins=20)
-        # Two sets cover both encodings, both strategies and a second centering; each
-        # set runs sktime's whole battery (hundreds of fits), so there are no more.
+        # Two sets cover both encodings, both strategies, a second centering and a
+        # statistical backbone with a combination; each set runs sktime's whole
+        # battery (hundreds of fits), so there are no more.
         return [
             {"embedder": tiny.set_params(pooling="mean"), "centerer": IsotropyCenterer("abtt"),
-             "head": head, "window_length": 6},
+             "head": head, "window_length": 6, "baseline": "theta", "combine": "ets"},
             {"embedder": LLMEmbedder("tiny-random-llama", dtype="float32"), "head": head,
              "window_length": 6, "encoding": "series", "stride": 3, "strategy": "recursive"},
         ]

@@ -14,8 +14,9 @@ import pandas as pd
 
 # Short names a user can give for a model, built with the forecaster's season.
 NAMES = ("ets", "theta")
-# Values a fit needs at least: statsforecast's ETS refuses fewer ("tiny datasets").
-MIN_FIT = 8
+# Values a fit needs at least: where a model refuses so few (statsforecast's ETS:
+# "tiny datasets", under 8 values), the naive forecast stands in (fallback_model).
+MIN_FIT = 1
 # Values before a series' first origin where the series has them: a model fitted on
 # fewer (and reused at the later origins, refit=False) forecasts far worse there than
 # from the cutoff, and the head learns to correct the wrong forecasts (M3 quarterly,
@@ -57,8 +58,10 @@ def _frame(series):
 
 def _engine(models):
     from statsforecast import StatsForecast
+    from statsforecast.models import Naive
 
-    return StatsForecast(models=[copy.deepcopy(m) for m in models], freq=1, n_jobs=1)
+    return StatsForecast(models=[copy.deepcopy(m) for m in models], freq=1, n_jobs=1,
+                         fallback_model=Naive())
 
 
 def _in_groups(function, models, series, *args, n_jobs=None):

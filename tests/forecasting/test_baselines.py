@@ -225,7 +225,13 @@ def test_n_origins_limits_the_training_windows_and_what_is_embedded():
                                values[-7] - values[-19])  # seasonal naive: 12 steps before
 
 
-def test_a_series_too_short_for_the_backbone_is_named():
-    y = pd.Series(np.arange(1.0, 8.0))
-    with pytest.raises(ValueError, match="needs 8 values before its first origin"):
-        LLMForecaster(NO_LLM, baseline="ets", window_length=3).fit(y, fh=[1])
+def test_a_short_series_keeps_a_horizon_of_origins_the_naive_standing_in():
+    """Too short for ETS at its first origins: statsforecast's naive forecast stands in."""
+    y = pd.Series(np.arange(1.0, 9.0))
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="ets", window_length=3)
+    forecaster.fit(y, fh=[1, 2])
+    values = y.to_numpy()
+    # Origins 5 and 6 (a horizon of them): fitted on 6 values, too few for ETS.
+    np.testing.assert_allclose(forecaster.baseline_.origins(0, values, [5, 6]),
+                               [[6.0, 6.0], [7.0, 7.0]])
+    assert forecaster.regressor_[-1].y_.shape == (1, 2)  # the origin with both steps known

@@ -294,3 +294,18 @@ def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
     assert hybrid.n_embedding_features_ == alone.head_features(y).shape[1] < 16
     assert hybrid.head_isotropy(y).loc["isoscore", "adjusted"] == pytest.approx(
         alone.head_isotropy(y).loc["isoscore", "adjusted"], rel=1e-4)
+
+
+def test_auto_encoding_reads_large_panels_in_one_pass(tiny_bert):
+    """encoding="auto": one prompt per window for a few series, one pass for many
+    (with a causal model; an encoder has no one-pass mode)."""
+    from llmiso.forecasting._forecaster import ONE_PASS_ABOVE
+
+    values = 10 + np.sin(np.arange(30.0))
+    few = pd.Series(values)
+    many = pd.concat({f"s{i}": pd.Series(values + i) for i in range(ONE_PASS_ABOVE + 1)})
+    assert LLMForecaster(**tiny()).fit(few, fh=[1]).encoding_ == "window"
+    assert LLMForecaster(**tiny()).fit(many.to_frame(), fh=[1]).encoding_ == "series"
+    bert = LLMForecaster(**tiny(embedder=LLMEmbedder(tiny_bert, dtype="float32")))
+    assert bert.fit(many.to_frame(), fh=[1]).encoding_ == "window"
+    assert LLMForecaster(**tiny(encoding="window")).fit(many.to_frame(), fh=[1]).encoding_ == "window"
