@@ -23,14 +23,15 @@ def test_demo_writes_its_tables_and_plots(tmp_path, capsys):
 
     table, isotropy, profile = run_demo(tmp_path, model="tiny-random-llama")
     assert list(table.index) == [
-        "LLM (defaults)", "LLM, the embedding alone", "LLM, uncentered", "LLM, whitened",
-        "same forecaster, no LLM", "seasonal naive", "AutoETS", "AutoTheta",
+        "LLM (defaults)", "LLM, the head alone (combine=None)", "LLM, the embedding alone",
+        "LLM, uncentered", "LLM, whitened", "same forecaster, no LLM", "seasonal naive",
+        "AutoETS", "AutoTheta",
     ]
     assert table["MASE"].notna().all()
     np.testing.assert_allclose(
         table["MASE / seasonal naive"], table["MASE"] / table.loc["seasonal naive", "MASE"]
     )
-    assert list(isotropy.index) == list(table.index[:4])
+    assert list(isotropy.index) == list(table.index[:5])
     assert list(profile.index) == list(range(3))  # the tiny model's 2 layers and its input
     for name in ("scores.csv", "isotropy.csv", "isotropy_profile.csv", "isotropy_profile.png",
                  "forecast.png"):
