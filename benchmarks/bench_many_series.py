@@ -85,7 +85,8 @@ def embedding_pass(series, workers, model):
     from llmiso.forecasting._encoding import encode
 
     forecaster = LLMForecaster(LLMEmbedder(model, dtype="float32") if model else None)
-    embedder = forecaster._make_embedder()
+    embedder = forecaster.embedder_ = forecaster._make_embedder()
+    forecaster.encoding_ = forecaster._choose_encoding(len(series))  # as fit chooses
     stride = forecaster._stride()
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client, joblib.parallel_backend("dask"):
