@@ -20,8 +20,10 @@ def tiny(**params):
     from llmiso import LLMEmbedder, SoftmaxBinRegressor
 
     head = SoftmaxBinRegressor(n_bins=params.pop("n_bins", 20), alpha=params.pop("alpha", 1.0))
+    # The head's own forecast: these tests check its arithmetic, not the averaging
+    # with the statistical models (combine), which tests of its own cover.
     return {"embedder": LLMEmbedder(TINY_LLAMA, dtype="float32"), "head": head,
-            "window_length": 6, **params}
+            "window_length": 6, "combine": None, **params}
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
     from llmiso import mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20, alpha=0.3), window_length=6,
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20, alpha=0.3), combine=None,
+                               window_length=6,
                                baseline=baseline, sp=sp).fit(y, fh=[1, 2])
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
@@ -85,7 +86,8 @@ def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
               "trending": 100 + rng.normal(size=72).cumsum()}
     index = pd.period_range("2000-01", periods=72, freq="M")
     panel = pd.concat({k: pd.DataFrame({"y": v}, index=index) for k, v in series.items()})
-    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20), window_length=12,
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20), combine=None,
+                               window_length=12,
                                baseline="auto")
     forecaster.fit(panel, fh=[1, 2, 3])
     assert forecaster.sp_ == 12
@@ -179,7 +181,7 @@ def test_with_no_change_the_forecast_is_the_backbones_from_the_whole_history():
     y = load_airline()
     values = y.to_numpy(dtype=float)
     forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline=["ets", AutoTheta(season_length=12)],
-                               window_length=12, n_origins=5).fit(y, fh=[1, 2, 3])
+                               combine=None, window_length=12, n_origins=5).fit(y, fh=[1, 2, 3])
     ets = _statsforecast(AutoETS(season_length=12), values, 3)["AutoETS"].to_numpy()
     theta = _statsforecast(AutoTheta(season_length=12), values, 3)["AutoTheta"].to_numpy()
     np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6)

@@ -222,7 +222,7 @@ def test_one_data_flow_in_the_forecaster():
 def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
     """Only a softmax head takes missing targets; any other regressor gets complete rows."""
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(NO_LLM, window_length=6, head=Recording(),
+    forecaster = LLMForecaster(NO_LLM, window_length=6, head=Recording(), combine=None,
                                baseline=None).fit(y, fh=[1, 2])
     seen = forecaster.regressor_[-1].seen_
     assert np.isfinite(seen).all() and seen.shape == (len(y) - 6 - 2 + 1, 2)
