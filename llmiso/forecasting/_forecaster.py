@@ -207,7 +207,7 @@ class LLMForecaster(BaseForecaster):
     _tags = {
         "authors": ["llmiso developers"],
         "maintainers": ["llmiso developers"],
-        "python_dependencies": ["torch", "transformers"],
+        "python_dependencies": ["torch", "transformers", "statsforecast"],
         "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "X_inner_mtype": "pd.DataFrame",
         "capability:exogenous": False,
