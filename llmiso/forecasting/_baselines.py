@@ -103,9 +103,7 @@ class Statistical(_Baseline):
         return self
 
     def origins(self, i, values, ends):
-        # Row j of the stored forecasts is the origin len - 1 - n_origins + j.
-        first = self._lengths[i] - 1 - len(self._origins[i])
-        return self._origins[i][np.asarray(ends) - first]
+        return _stored(self, i, ends)
 
     def forecasts(self, histories):
         return self.paths(histories).mean(axis=0)[:, :, 0]
@@ -150,13 +148,19 @@ class Sktime(_Baseline):
         return self
 
     def origins(self, i, values, ends):
-        first = self._lengths[i] - 1 - len(self._origins[i])
-        return self._origins[i][np.asarray(ends) - first]
+        return _stored(self, i, ends)
 
     def forecasts(self, histories):
         fh = np.arange(1, self.horizon + 1)
         return np.vstack([self.forecaster.clone().fit(pd_series(values), fh=fh)
                           .predict().to_numpy(dtype=float).ravel() for values in histories])
+
+
+def _stored(baseline, i, ends):
+    """Series ``i``'s forecasts from ``ends``, from those stored by ``fit``: row j is
+    the origin ``len - 1 - n_origins + j``."""
+    first = baseline._lengths[i] - 1 - len(baseline._origins[i])
+    return baseline._origins[i][np.asarray(ends) - first]
 
 
 def pd_series(values):
