@@ -64,7 +64,7 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
     from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
 
-    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor, SoftmaxBinRegressorCV
+    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
     from llmiso.forecasting import LLMForecaster
 
     model = "tiny-random-llama" if quick else "smollm2-135m"
@@ -113,13 +113,13 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
             "change: layer 24": variant(embedder=clone(embedder).set_params(layer=24)),
             "change: layer 12": variant(embedder=clone(embedder).set_params(layer=12)),
             "change: bins fixed on [-3, 3] of the scaled target": variant(
-                head=SoftmaxBinRegressor(n_bins=122, bin_range=(-3, 3), bin_placement="fixed")),
-            "change: penalty chosen by CV (SoftmaxBinRegressorCV)": variant(
-                head=SoftmaxBinRegressorCV()),
+                head=SoftmaxHeadForecaster(n_bins=122, bin_range=(-3, 3), bin_placement="fixed")),
+            "change: penalty chosen by CV (SoftmaxHeadForecasterCV)": variant(
+                head=SoftmaxHeadForecasterCV()),
             "change: whitened": variant(centerer=centered("whiten")),
             "change: all-but-the-top": variant(centerer=centered("abtt")),
-            "change: penalty x10 (alpha=10)": variant(head=SoftmaxBinRegressor(alpha=10.0)),
-            "change: penalty / 10 (alpha=0.1)": variant(head=SoftmaxBinRegressor(alpha=0.1)),
+            "change: penalty x10 (alpha=10)": variant(head=SoftmaxHeadForecaster(alpha=10.0)),
+            "change: penalty / 10 (alpha=0.1)": variant(head=SoftmaxHeadForecaster(alpha=0.1)),
             "embedding alone, change: not scaled to unit mean norm":
                 variant(**alone, centerer=centered(normalize=False)),
             "embedding alone, change: not centered (scaled to unit norm)":

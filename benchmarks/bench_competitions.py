@@ -177,7 +177,7 @@ def cache_statistics():
 
 def make_forecaster(change, series, quick, cache_dir):
     """LLMForecaster with the defaults but ``change``, for a dataset's ``series``."""
-    from llmiso import LLMEmbedder, SoftmaxBinRegressor
+    from llmiso import LLMEmbedder, SoftmaxHeadForecaster
     from llmiso.forecasting import LLMForecaster
 
     change = dict(change)
@@ -187,7 +187,7 @@ def make_forecaster(change, series, quick, cache_dir):
     embedder = change.pop("embedder", None) or LLMEmbedder(
         model, layer=layer, cache_dir=cache_dir, verbose=not quick,
         **({"dtype": "float32"} if quick else {}))
-    head = SoftmaxBinRegressor(alpha=change.pop("alpha", 1.0),
+    head = SoftmaxHeadForecaster(alpha=change.pop("alpha", 1.0),
                                shift_alpha=change.pop("shift_alpha", None))
     # sp: the dataset's period, since the panel is indexed by integers.
     return LLMForecaster(embedder, head=head, window_length=WINDOW[series[0].period],

@@ -29,7 +29,7 @@ def main():
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
     from sklearn.pipeline import make_pipeline
 
-    from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxBinRegressor
+    from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxHeadForecaster
     from llmiso.metrics import isotropy_scorer
 
     warnings.filterwarnings("ignore", category=UserWarning)  # IsoScore on few held-out rows
@@ -40,7 +40,7 @@ def main():
 
     def search(cache_dir):
         pipe = MeanScaledRegressor(make_pipeline(
-            LLMEmbedder(model, cache_dir=cache_dir), IsotropyCenterer(), SoftmaxBinRegressor()
+            LLMEmbedder(model, cache_dir=cache_dir), IsotropyCenterer(), SoftmaxHeadForecaster()
         ))
         grid = {
             "regressor__isotropycenterer__method": ["none", "center", "abtt", "whiten"],

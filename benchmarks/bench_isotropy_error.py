@@ -81,10 +81,10 @@ def datasets(length, n_series, real=True, names=None):
 def head():
     from sklearn.pipeline import make_pipeline
 
-    from llmiso import IsotropyCenterer, SoftmaxBinRegressor
+    from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
 
     return make_pipeline(IsotropyCenterer("center", normalize=True),
-                         SoftmaxBinRegressor(n_bins=100, alpha=0.1))
+                         SoftmaxHeadForecaster(n_bins=100, alpha=0.1))
 
 
 def split(series, rows_per_series):

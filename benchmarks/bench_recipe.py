@@ -32,7 +32,7 @@ def configurations(model, cache_dir, deep=24):
     value itself; the rows that say so add the window or a baseline."""
     from sklearn.base import clone
 
-    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster
 
     llm = LLMEmbedder(model, layer=deep, cache_dir=cache_dir)
     centered = IsotropyCenterer("center", normalize=True)
@@ -40,7 +40,7 @@ def configurations(model, cache_dir, deep=24):
 
     def recipe(embedder=llm, centerer=centered, alpha=0.1, bins=fixed, n_basis=None, **rest):
         return {"embedder": embedder, "centerer": centerer,
-                "head": SoftmaxBinRegressor(alpha=alpha, n_basis=n_basis, **bins),
+                "head": SoftmaxHeadForecaster(alpha=alpha, n_basis=n_basis, **bins),
                 "include_values": False, "baseline": None, **rest}
 
     defaults = {"embedder": clone(llm).set_params(layer=-1)}

@@ -1,4 +1,4 @@
-"""Fit time of SoftmaxBinRegressor on 10,000 x 576 features with 256 bins and 12 outputs,
+"""Fit time of SoftmaxHeadForecaster on 10,000 x 576 features with 256 bins and 12 outputs,
 and against scikit-learn's LogisticRegression on real head features.
 
     python benchmarks/bench_softmax_head.py [--quick]
@@ -40,9 +40,9 @@ def features(kind, n, rng):
 def _recording_head():
     """A softmax head that only keeps what LLMForecaster fits it on (its features and
     scaled targets, NaN where a window has no value that many steps ahead)."""
-    from llmiso import SoftmaxBinRegressor
+    from llmiso import SoftmaxHeadForecaster
 
-    class Recording(SoftmaxBinRegressor):
+    class Recording(SoftmaxHeadForecaster):
         def fit(self, X, y):
             self.X_, self.y_ = np.asarray(X, dtype=np.float32), np.asarray(y)
             return self
@@ -77,11 +77,11 @@ def against_sklearn(n_series, quick):
     from sklearn.linear_model import LogisticRegression
 
     import llmiso.head._lbfgs as lbfgs
-    from llmiso import SoftmaxBinRegressor
+    from llmiso import SoftmaxHeadForecaster
 
     X, Y = real_head_problem(n_series, quick)
     alpha = 1.0
-    ours = SoftmaxBinRegressor(alpha=alpha, shift_alpha=None, n_jobs=1)
+    ours = SoftmaxHeadForecaster(alpha=alpha, shift_alpha=None, n_jobs=1)
     start = time.perf_counter()
     ours.fit(X, Y)
     ours_seconds = time.perf_counter() - start
@@ -105,7 +105,7 @@ def against_sklearn(n_series, quick):
         for name, (w, bias) in {"ours": (ours.coef_[h], ours.intercept_[h]),
                                 "sklearn": (W, b)}.items():
             objective[name].append(f(np.concatenate([w.T.ravel(), bias]))[0])
-    print(f"SoftmaxBinRegressor (L-BFGS, preconditioned where ill-conditioned), n_jobs=1: "
+    print(f"SoftmaxHeadForecaster (L-BFGS, preconditioned where ill-conditioned), n_jobs=1: "
           f"{ours_seconds:6.1f} s, mean objective {np.mean(objective['ours']):.5f}")
     print(f"LogisticRegression(solver='lbfgs', C=1/alpha), one output at a time:        "
           f"{sk_seconds:6.1f} s, mean objective {np.mean(objective['sklearn']):.5f}")
@@ -115,7 +115,7 @@ def against_sklearn(n_series, quick):
 
 def calibration():
     """The issue's linear-Gaussian target: held-out R^2 and 10%-90% coverage per setting."""
-    from llmiso import SoftmaxBinRegressor
+    from llmiso import SoftmaxHeadForecaster
 
     def data(seed, n):
         rng = np.random.default_rng(seed)
@@ -128,12 +128,12 @@ def calibration():
                 {"alpha": 10.0}, {"alpha": 100.0}, {"shift_alpha": 1.0, "alpha": 100.0}]
     for params in settings:
         start = time.perf_counter()
-        head = SoftmaxBinRegressor(**params).fit(X, y)
+        head = SoftmaxHeadForecaster(**params).fit(X, y)
         seconds = time.perf_counter() - start
         q = head.predict_quantiles(Xt, [0.1, 0.5, 0.9])
         r2 = 1 - np.mean((yt - q[:, 1]) ** 2) / np.var(yt)
         covered = np.mean((yt >= q[:, 0]) & (yt <= q[:, 2]))
-        print(f"SoftmaxBinRegressor({params or 'defaults'}): R^2 {r2:.3f}, coverage {covered:.3f}, "
+        print(f"SoftmaxHeadForecaster({params or 'defaults'}): R^2 {r2:.3f}, coverage {covered:.3f}, "
               f"{head.n_iter_} iterations, {seconds:.2f} s")
 
 
@@ -153,7 +153,7 @@ def main():
     n, n_bins, n_outputs = (500, 32, 2) if args.quick else (10_000, 256, 12)
 
     import llmiso.head._softmax as softmax_head
-    from llmiso import SoftmaxBinRegressor
+    from llmiso import SoftmaxHeadForecaster
 
     default = softmax_head.fit_one_softmax
     solvers = {"plain": partial(default, precondition=False),
@@ -169,14 +169,14 @@ def main():
             softmax_head.fit_one_softmax = solver
             fitted = {}
             for n_jobs in (2, 1) if name == "default" else (2,):
-                head = SoftmaxBinRegressor(n_bins=n_bins, n_jobs=n_jobs)
+                head = SoftmaxHeadForecaster(n_bins=n_bins, n_jobs=n_jobs)
                 start = time.perf_counter()
                 head.fit(X, Y)
                 seconds = time.perf_counter() - start
                 fitted[n_jobs] = head
                 print(f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} "
                       f"n_jobs={n_jobs}: fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations (most per "
-                      f"output), in-sample NLL {head._negative_log_likelihood(X, Y):.4f}",
+                      f"output), in-sample NLL {head.negative_log_likelihood(X, Y):.4f}",
                       flush=True)
             if len(fitted) == 2:
                 print("  n_jobs=2 gives the same coefficients as n_jobs=1: "

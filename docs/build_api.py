@@ -11,8 +11,8 @@ import llmiso.forecasting
 import llmiso.metrics
 
 SECTIONS = [
-    ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxBinRegressor",
-                            "SoftmaxBinRegressorCV", "MeanScaledRegressor", "mean_abs_scale"]),
+    ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
+                            "SoftmaxHeadForecasterCV", "MeanScaledRegressor", "mean_abs_scale"]),
     ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
     ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),

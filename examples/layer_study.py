@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sktime.datasets import load_airline
 
-from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster
 from llmiso import mean_abs_scale
 from llmiso.metrics import cluster_cosine, effective_dimension, isoscore
 
@@ -43,7 +43,7 @@ Z = np.split(embedder.transform(X), len(layers), axis=1)
 rows = []
 for layer, E in zip(layers, Z):
     centerer = IsotropyCenterer("center").fit(E[train])
-    head = SoftmaxBinRegressor().fit(centerer.transform(E[train]), target[train] / scale[train])
+    head = SoftmaxHeadForecaster().fit(centerer.transform(E[train]), target[train] / scale[train])
     pred = head.predict(centerer.transform(E[test])) * scale[test]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions

@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sktime.datasets import load_airline
 
-from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxBinRegressor
+from llmiso import IsotropyCenterer, LLMEmbedder, MeanScaledRegressor, SoftmaxHeadForecaster
 from llmiso.metrics import isotropy_scorer, make_isotropy_scorer
 
 parser = argparse.ArgumentParser()
@@ -28,7 +28,7 @@ model = MeanScaledRegressor(
     make_pipeline(
         LLMEmbedder(layer=-1, cache_dir="llmiso-output/embedding-cache"),
         IsotropyCenterer(),
-        SoftmaxBinRegressor(),
+        SoftmaxHeadForecaster(),
     )
 )
 search = GridSearchCV(

@@ -3,10 +3,15 @@
 from sklearn.pipeline import Pipeline
 
 
+def last_step(estimator):
+    """The last step of a Pipeline; any other estimator as it is."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
 def final_step(estimator, X):
     """``(X as the last step of a Pipeline sees it, that step)``; other estimators as they are."""
     if isinstance(estimator, Pipeline):
-        return (estimator[:-1].transform(X) if len(estimator) > 1 else X), estimator[-1]
+        return (estimator[:-1].transform(X) if len(estimator) > 1 else X), last_step(estimator)
     return X, estimator
 
 
@@ -22,7 +27,7 @@ def features_reaching_final_step(estimator, X):
         inner_X, inner = estimator.features_for_inner(X)
         return features_reaching_final_step(inner, inner_X)
     if isinstance(estimator, Pipeline):
-        final = estimator.steps[-1][1]
+        final = last_step(estimator)
         if final in (None, "passthrough") or not hasattr(final, "predict"):
             return estimator.transform(X)
         return final_step(estimator, X)[0]

@@ -17,9 +17,9 @@ def tiny(**params):
 
     ``alpha`` sets the head's penalty; everything else goes to the forecaster.
     """
-    from llmiso import LLMEmbedder, SoftmaxBinRegressor
+    from llmiso import LLMEmbedder, SoftmaxHeadForecaster
 
-    head = SoftmaxBinRegressor(n_bins=params.pop("n_bins", 20), alpha=params.pop("alpha", 1.0))
+    head = SoftmaxHeadForecaster(n_bins=params.pop("n_bins", 20), alpha=params.pop("alpha", 1.0))
     # The head's own forecast: these tests check its arithmetic, not the averaging
     # with the statistical models (combine), which tests of its own cover.
     return {"embedder": LLMEmbedder(TINY_LLAMA, dtype="float32"), "head": head,

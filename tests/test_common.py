@@ -7,8 +7,8 @@ from llmiso import (
     IsotropyCenterer,
     LLMEmbedder,
     MeanScaledRegressor,
-    SoftmaxBinRegressor,
-    SoftmaxBinRegressorCV,
+    SoftmaxHeadForecaster,
+    SoftmaxHeadForecasterCV,
 )
 
 
@@ -33,9 +33,9 @@ def test_isotropy_centerer_sklearn_compatible(estimator, check):
 
 @parametrize_with_checks(
     [
-        SoftmaxBinRegressor(),
-        SoftmaxBinRegressor(point="mean", label_smoothing=0.2, n_bins=20),
-        SoftmaxBinRegressorCV(n_bins=20, alphas=(0.1, 10.0)),
+        SoftmaxHeadForecaster(),
+        SoftmaxHeadForecaster(point="mean", label_smoothing=0.2, n_bins=20),
+        SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.1, 10.0)),
         MeanScaledRegressor(),
     ]
 )

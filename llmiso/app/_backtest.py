@@ -19,7 +19,7 @@ NO_LLM = "same forecaster, no LLM"
 
 def backtest_season(index, n_values, origins, horizon):
     """The season of the index's frequency, or 1 when the first fold holds no more than one."""
-    from ..forecasting._seasons import seasonal_period
+    from ..forecasting import seasonal_period
 
     sp = seasonal_period(index)
     return sp if n_values - origins * horizon > sp else 1

@@ -10,6 +10,20 @@ class DataError(ValueError):
     """The input file cannot be used as given; the message says why and what to do."""
 
 
+def read_input(path, *, time_column=None, value_columns=None, id_column=None, min_length=2,
+               needed_for="the analysis"):
+    """The series of a CSV: a wide file (:func:`read_series`) or, with ``id_column``, a
+    long one (:func:`read_long`, which needs ``time_column`` and one value column)."""
+    if id_column is None:
+        return read_series(path, time_column=time_column, value_columns=value_columns,
+                           min_length=min_length, needed_for=needed_for)
+    if not time_column or not value_columns or len(value_columns) != 1:
+        raise DataError("a long file (--id) needs --time-column and one --value-column.")
+    return read_long(path, id_column=id_column, time_column=time_column,
+                     value_column=value_columns[0], min_length=min_length,
+                     needed_for=needed_for)
+
+
 def read_series(path, *, time_column=None, value_columns=None, min_length=2,
                 needed_for="the analysis"):
     """Read a CSV with a time column and value columns into a regular-frequency frame.

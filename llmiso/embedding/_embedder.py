@@ -19,8 +19,11 @@ from sklearn.utils.validation import (
 )
 
 from . import _forward, _prompts, _series
-from ._cache import cache_key, through_cache
+from ._attention import sample_attention_outputs
+from ._cache import through_cache
 from ._models import DEFAULT_MODEL, load_model, resolve_layers
+from ._prompts import NUMBER_FORMATS, PromptFormat
+from ._reading import Reading
 
 
 class LLMEmbedder(TransformerMixin, BaseEstimator):
@@ -111,6 +114,12 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         Number of transformer layers of the model.
     input_type_ : {"numeric", "text"}
         The mode ``fit`` saw.
+    is_causal_ : bool
+        Whether the model reads left to right (:meth:`embed_series` needs it).
+    max_length_ : int
+        Longest prompt in tokens: ``max_length``, or the model's context length.
+    prompt_format_ : PromptFormat or None
+        How numeric windows are written (None for texts).
     n_features_in_ : int
         Window length seen in ``fit`` (numeric mode only).
     feature_names_in_ : ndarray of str
@@ -119,7 +128,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     See Also
     --------
     IsotropyCenterer : Removes the common directions of the embeddings.
-    SoftmaxBinRegressor : A softmax head over value bins, fitted on embeddings.
+    SoftmaxHeadForecaster : A softmax head over value bins, fitted on embeddings.
 
     Notes
     -----
@@ -151,7 +160,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         "pooling": [StrOptions({"last", "mean", "first"})],
         "input_type": [StrOptions({"auto", "numeric", "text"})],
         "decimals": [Interval(Integral, 0, 12, closed="both")],
-        "number_format": [StrOptions(set(_prompts.NUMBER_FORMATS))],
+        "number_format": [StrOptions(set(NUMBER_FORMATS))],
         "separator": [str],
         "trailing_separator": ["boolean"],
         "scaling": [StrOptions({"mean_abs"}), None],
@@ -218,14 +227,20 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         """
         self.input_type_ = self._mode(X)
         if self.input_type_ == "numeric":
-            _prompts.check_separator(self.separator)
+            self.prompt_format_ = PromptFormat(
+                decimals=self.decimals, separator=self.separator,
+                number_format=self.number_format, trailing=self.trailing_separator,
+                scaling=self.scaling).check()
             self._check_numeric(X, reset=True)
         else:
+            self.prompt_format_ = None
             _prompts.check_texts(X)
         loaded = self._load()
         self.n_model_layers_ = loaded.n_layers
         self.hidden_size_ = loaded.hidden_size
         self.layers_ = resolve_layers(self.layer, loaded.n_layers)
+        self.is_causal_ = loaded.is_causal
+        self.max_length_ = self.max_length or loaded.max_length
         return self
 
     def transform(self, X):
@@ -240,69 +255,79 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         -------
         X_emb : ndarray of shape (n_samples, hidden_size_ * len(layers_)), float32
         """
-        check_is_fitted(self)
-        mode = self._mode(X)
-        if mode != self.input_type_:
-            raise ValueError(
-                f"LLMEmbedder was fitted on {self.input_type_} input but transform got "
-                f"{mode} input; pass the same kind of data to fit and transform."
-            )
-        loaded = self._load()
-        limit = self._max_length(loaded)  # named in the warning about cut prompts
-        X, scales, prompts = self._prompts_of(X, mode)
-
-        def tokenize(part):
-            return self._tokenize(loaded, mode, X, scales, prompts, part)
-
-        out = np.empty((len(prompts), loaded.hidden_size * len(self.layers_)), np.float32)
+        X, scales, prompts = self._written(X)
+        reading = self._reading()
+        out = np.empty((len(prompts), reading.width), np.float32)
         n_cut = 0
 
         def compute(part, progress):
             nonlocal n_cut
-            ids, cut = tokenize(part)
+            ids, cut = self._token_ids(reading, X, scales, [prompts[i] for i in part], part)
             n_cut += cut
-            return _forward.pooled_states(loaded, ids, layers=self.layers_, pooling=self.pooling,
-                                          batch_size=self.batch_size, progress=progress)
+            return _forward.pooled_states(reading, ids, progress=progress)
 
-        through_cache(
-            len(prompts), lambda i: self._key(loaded, prompts[i]), compute, out.__setitem__,
-            cache_dir=self.cache_dir, unit="window", verbose=self.verbose,
-        )
+        through_cache(len(prompts), lambda i: reading.key(prompts[i]), compute, out.__setitem__,
+                      cache_dir=self.cache_dir, unit="window", verbose=self.verbose)
         if n_cut:
-            what = "oldest values" if mode == "numeric" else "first tokens"
+            what = "oldest values" if self.input_type_ == "numeric" else "first tokens"
             warnings.warn(
-                f"{n_cut} prompt(s) were longer than {limit} tokens and lost their "
-                f"{what}; shorten the windows or raise max_length.",
+                f"{n_cut} prompt(s) were longer than {self.max_length_} tokens and lost "
+                f"their {what}; shorten the windows or raise max_length.",
                 UserWarning,
                 stacklevel=3,  # past sklearn's set_output wrapper, to the user's call
             )
         return out
 
-    def _prompts_of(self, X, mode):
-        """The checked input, the window scales (numeric) and the prompt texts."""
-        if mode != "numeric":
-            return X, None, _prompts.check_texts(X)
-        X = self._check_numeric(X, reset=False)
-        scales = _prompts.window_scales(X, self.scaling)
-        prompts = _prompts.format_windows(
-            X, decimals=self.decimals, separator=self.separator, scales=scales,
-            trailing=self.trailing_separator, number_format=self.number_format,
-        )
-        return X, scales, prompts
+    def prompts(self, X):
+        """The text the model reads for each window or text (before any cut).
 
-    def _tokenize(self, loaded, mode, X, scales, prompts, part):
-        """Token ids of the prompts ``part`` (cut from the left to fit), and how many were cut."""
-        limit = self._max_length(loaded)
-        if mode == "numeric":
-            return _prompts.tokenize_windows(
-                loaded.tokenizer, X[part], scales[part], limit,
-                decimals=self.decimals, separator=self.separator,
-                trailing=self.trailing_separator, number_format=self.number_format,
-            )
-        ids = loaded.tokenizer([prompts[i] for i in part], add_special_tokens=True)["input_ids"]
-        specials = _prompts.special_token_counts(loaded.tokenizer)
-        cut = sum(len(row) > limit for row in ids)
-        return [_prompts.cut_left(row, limit, specials) for row in ids], cut
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window_length), or list of str
+
+        Returns
+        -------
+        list of str
+        """
+        return self._written(X)[2]
+
+    def token_ids(self, X):
+        """The token ids the model reads for each window or text, cut to ``max_length_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window_length), or list of str
+
+        Returns
+        -------
+        list of list of int
+        """
+        X, scales, prompts = self._written(X)
+        return self._token_ids(self._reading(), X, scales, prompts, np.arange(len(prompts)))[0]
+
+    def attention_outputs(self, X, *, sample_size=2000, random_state=0):
+        """The self-attention sublayers' outputs at sampled tokens: the seed paper's source.
+
+        Every token position of every prompt (padding excluded) is a candidate; a
+        seeded sample of ``sample_size`` of them is read at every layer, from the
+        output of each block's attention sublayer before the residual add (see
+        :func:`llmiso.isotropy_profile` with ``source="attention"``). Not cached.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window_length), or list of str
+        sample_size : int, default=2000
+            Token positions kept (all of them if there are fewer).
+        random_state : int, RandomState instance or None, default=0
+            Picks the positions (the paper's subsample is unseeded).
+
+        Returns
+        -------
+        list of ndarray
+            One (n_picked, hidden_size_) float32 array per layer 1..n_model_layers_.
+        """
+        return sample_attention_outputs(self._reading(), self.token_ids(X),
+                                        sample_size=sample_size, random_state=random_state)
 
     def embed_series(self, series, window_length, *, stride=None):
         """Embed every window of each series, reading one state per value (causal models).
@@ -342,14 +367,10 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             it to put them in the units the model read.
         """
         check_is_fitted(self)
-        return _series.embed_series(self, self._load(), series, window_length, stride)
-
-    def _key(self, loaded, prompt, reads=None):
-        return cache_key(loaded.identity, self.layers_, self.pooling, str(loaded.dtype),
-                         self._max_length(loaded), prompt, *(() if reads is None else (reads,)))
-
-    def _max_length(self, loaded):
-        return self.max_length or loaded.max_length
+        if self.input_type_ != "numeric":
+            raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
+        return _series.embed_series(self._reading(), series, window_length, stride,
+                                    model_name=self.model)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``layer{L}_{j}``: dimension ``j`` of the hidden state at layer ``L``."""
@@ -378,6 +399,39 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             device=self.device,
             trust_remote_code=self.trust_remote_code,
         )
+
+    def _reading(self):
+        """This embedder's settings for one pass (fitted)."""
+        return Reading(loaded=self._load(), layers=self.layers_, pooling=self.pooling,
+                       prompt_format=self.prompt_format_, max_length=self.max_length_,
+                       batch_size=self.batch_size, cache_dir=self.cache_dir,
+                       verbose=bool(self.verbose))
+
+    def _written(self, X):
+        """The checked input, each window's scale (numeric) and the prompt texts."""
+        check_is_fitted(self)
+        mode = self._mode(X)
+        if mode != self.input_type_:
+            raise ValueError(
+                f"LLMEmbedder was fitted on {self.input_type_} input but got {mode} "
+                "input; pass the same kind of data to fit and transform."
+            )
+        if mode != "numeric":
+            return X, None, _prompts.check_texts(X)
+        X = self._check_numeric(X, reset=False)
+        scales = self.prompt_format_.scales(X)
+        return X, scales, self.prompt_format_.write(X, scales)
+
+    def _token_ids(self, reading, X, scales, prompts, part):
+        """Token ids of ``prompts`` (rows ``part`` of ``X``) cut from the left to fit,
+        and how many were cut."""
+        tokenizer, limit = reading.loaded.tokenizer, reading.max_length
+        if self.input_type_ == "numeric":
+            return self.prompt_format_.token_ids(tokenizer, X[part], scales[part], prompts, limit)
+        ids = tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+        specials = _prompts.special_token_counts(tokenizer)
+        cut = sum(len(row) > limit for row in ids)
+        return [_prompts.cut_left(row, limit, specials) for row in ids], cut
 
     def _mode(self, X):
         if self.input_type != "auto":

@@ -66,7 +66,7 @@ def _after_attention(module, args, output):
         request[module._llmiso_layer] = output[0] if isinstance(output, tuple) else output
 
 
-def attention_states(loaded, ids, picks, *, batch_size, progress):
+def attention_outputs_at(reading, ids, picks, *, progress):
     """The attention sublayers' outputs at chosen tokens, layer by layer.
 
     ``picks[i]`` lists the token positions of prompt i to keep. Returns one
@@ -74,6 +74,7 @@ def attention_states(loaded, ids, picks, *, batch_size, progress):
     """
     import torch
 
+    loaded = reading.loaded
     modules = attention_sublayers(loaded.model, loaded.n_layers)
     with _REGISTER_LOCK:
         for layer, module in enumerate(modules, start=1):
@@ -83,7 +84,7 @@ def attention_states(loaded, ids, picks, *, batch_size, progress):
     per_prompt = [None] * len(ids)
     _CAPTURE.attention = {}
     try:
-        for batch, _, _ in _batches(loaded, ids, [loaded.n_layers], batch_size, progress):
+        for batch, _, _ in _batches(loaded, ids, [loaded.n_layers], reading.batch_size, progress):
             outputs = _CAPTURE.attention
             for j, i in enumerate(batch):
                 per_prompt[i] = torch.stack(
@@ -187,23 +188,25 @@ def _batches(loaded, ids, layers, batch_size, progress):
             yield batch, states, mask
 
 
-def pooled_states(loaded, ids, *, layers, pooling, batch_size, progress):
+def pooled_states(reading, ids, *, progress):
     """(n_prompts, hidden * len(layers)) float32: one pooled vector per prompt."""
     import torch
 
-    out = np.empty((len(ids), loaded.hidden_size * len(layers)), np.float32)
-    for batch, states, mask in _batches(loaded, ids, layers, batch_size, progress):
-        pooled = [_pool(states[L], mask, pooling) for L in layers]
+    layers = reading.layers
+    out = np.empty((len(ids), reading.width), np.float32)
+    for batch, states, mask in _batches(reading.loaded, ids, layers, reading.batch_size, progress):
+        pooled = [_pool(states[L], mask, reading.pooling) for L in layers]
         out[batch] = torch.cat(pooled, dim=1).float().cpu().numpy()
     return out
 
 
-def states_at(loaded, ids, positions, *, layers, batch_size, progress):
+def states_at(reading, ids, positions, *, progress):
     """For each prompt i, the (len(positions[i]), hidden * len(layers)) states there."""
     import torch
 
+    layers = reading.layers
     out = [None] * len(ids)
-    for batch, states, _ in _batches(loaded, ids, layers, batch_size, progress):
+    for batch, states, _ in _batches(reading.loaded, ids, layers, reading.batch_size, progress):
         for j, i in enumerate(batch):
             picked = [states[L][j, positions[i]] for L in layers]
             out[i] = torch.cat(picked, dim=1).float().cpu().numpy()

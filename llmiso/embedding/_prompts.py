@@ -2,8 +2,11 @@
 
 Windows are written LLMTime-style (fixed decimals, a separator), each divided by
 one scale (Chronos-style mean absolute value) that is applied once: truncation and
-series chunks never rescale what they keep. No torch here.
+series chunks never rescale what they keep. :class:`PromptFormat` holds those
+settings, built once per embedder. No torch here.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,80 +16,117 @@ from .._scale import mean_abs_scale
 _NUMBER_CHARACTERS = set("0123456789.-")
 
 
-def check_separator(separator):
-    """Reject a separator that could be read as part of a number."""
-    if (
-        not separator
-        or any(c.isdigit() for c in separator)
-        or separator[0] in _NUMBER_CHARACTERS
-        or separator[-1] in _NUMBER_CHARACTERS
-    ):
-        raise ValueError(
-            f"separator={separator!r} can be read as part of a number (it is empty, has "
-            "a digit, or starts or ends with '.' or '-'), so values could not be told "
-            "apart; use one such as ', ', ' | ' or ' - '."
-        )
-
-
-def window_scales(X, scaling):
-    """The scale each row is divided by before it is written (1 without scaling)."""
-    X = np.asarray(X, dtype=np.float64)
-    return mean_abs_scale(X) if scaling == "mean_abs" else np.ones(len(X))
-
-
 NUMBER_FORMATS = ("decimal", "digits")
 
 
-def _write(row, decimals, separator, number_format="decimal"):
-    """One row as text, and the character offset just past each value.
+@dataclass(frozen=True)
+class PromptFormat:
+    """How numeric windows are written as text: built once from an embedder's settings.
 
-    ``"decimal"``: ``1.07``; ``"digits"``: LLMTime's form without the point, the
-    value times ``10 ** decimals`` as an integer (``107``), a token fewer per value
-    and two for values below 1 (``0.85``: ``85``).
+    Each window is divided by one scale (its mean absolute value with
+    ``scaling="mean_abs"``, else 1), written LLMTime-style with ``decimals`` and
+    ``separator`` (``"decimal"``: ``1.07``; ``"digits"``: the value times
+    ``10 ** decimals`` as an integer, ``107``), and with ``trailing`` ends with
+    :meth:`next_value_mark`, so its last token is where the next value begins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from llmiso.embedding import PromptFormat
+    >>> PromptFormat().write(np.array([[1.0, 2.0, 3.0]]))
+    ['0.50, 1.00, 1.50,']
+    >>> PromptFormat(separator=",", number_format="digits", scaling=None).write([[1.07, 0.98]])
+    ['107,98,']
     """
-    if number_format == "digits":
-        texts = [str(int(round(value * 10**decimals))) for value in row]
-    else:
-        texts = [f"{value:.{decimals}f}" for value in row]
-    ends = np.cumsum([len(t) for t in texts]) + len(separator) * np.arange(len(texts))
-    return separator.join(texts), ends.tolist()
 
+    decimals: int = 2
+    separator: str = ", "
+    number_format: str = "decimal"
+    trailing: bool = True
+    scaling: str | None = "mean_abs"
 
-def next_value_mark(separator):
-    """What ends a prompt so that its last token is where the next value begins.
+    def check(self):
+        """Reject a separator that could be read as part of a number."""
+        separator = self.separator
+        if (
+            not separator
+            or any(c.isdigit() for c in separator)
+            or separator[0] in _NUMBER_CHARACTERS
+            or separator[-1] in _NUMBER_CHARACTERS
+        ):
+            raise ValueError(
+                f"separator={separator!r} can be read as part of a number (it is empty, has "
+                "a digit, or starts or ends with '.' or '-'), so values could not be told "
+                "apart; use one such as ', ', ' | ' or ' - '."
+            )
+        return self
 
-    The separator without trailing spaces (``", "`` gives ``","``): the model's
-    state there is the one from which it writes the next number, whereas the state
-    at a value's last digit mostly predicts the separator.
-    """
-    return separator.rstrip() or separator
+    def scales(self, X):
+        """The scale each row is divided by before it is written (1 without scaling)."""
+        X = np.asarray(X, dtype=np.float64)
+        return mean_abs_scale(X) if self.scaling == "mean_abs" else np.ones(len(X))
 
+    def next_value_mark(self):
+        """What ends a prompt so that its last token is where the next value begins.
 
-def format_windows(X, *, decimals, separator, scales=None, trailing=False,
-                   number_format="decimal"):
-    """One prompt per row: ``X / scales`` with fixed decimals joined by ``separator``.
+        The separator without trailing spaces (``", "`` gives ``","``): the model's
+        state there is the one from which it writes the next number, whereas the
+        state at a value's last digit mostly predicts the separator.
+        """
+        return self.separator.rstrip() or self.separator
 
-    ``scales`` is one divisor per row (None: write the values as they are).
-    ``trailing`` ends each prompt with :func:`next_value_mark`.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if scales is not None:
-        X = X / np.asarray(scales, dtype=np.float64)[:, None]
-    X = np.round(X, decimals) + 0.0  # + 0.0 turns -0.00 into 0.00
-    end = next_value_mark(separator) if trailing else ""
-    return [_write(row, decimals, separator, number_format)[0] + end for row in X.tolist()]
+    def write(self, X, scales=None):
+        """One prompt per row of ``X``, each divided by its scale (None: :meth:`scales`)."""
+        X = np.asarray(X, dtype=np.float64)
+        scales = self.scales(X) if scales is None else np.asarray(scales, dtype=np.float64)
+        end = self.next_value_mark() if self.trailing else ""
+        return [self._text(row)[0] + end for row in X / scales[:, None]]
 
+    def write_with_reads(self, values):
+        """One prompt of ``values`` (already scaled), and the offset just past what each
+        value's state is read at: its last character, or with ``trailing`` the
+        :meth:`next_value_mark` after it."""
+        text, ends = self._text(np.asarray(values, dtype=np.float64))
+        mark = self.next_value_mark() if self.trailing else ""
+        return text + mark, (np.asarray(ends) + len(mark)).tolist()
 
-def write_with_reads(values, *, decimals, separator, trailing, number_format="decimal"):
-    """One prompt written from ``values``, and the offset just past what each state is read at.
+    def _text(self, row):
+        """One row as text, and the character offset just past each value."""
+        row = (np.round(row, self.decimals) + 0.0).tolist()  # + 0.0: -0.00 becomes 0.00
+        if self.number_format == "digits":
+            texts = [str(int(round(value * 10**self.decimals))) for value in row]
+        else:
+            texts = [f"{value:.{self.decimals}f}" for value in row]
+        ends = np.cumsum([len(t) for t in texts]) + len(self.separator) * np.arange(len(texts))
+        return self.separator.join(texts), ends.tolist()
 
-    As :func:`format_windows` writes one row; each offset is just past a value's
-    last character, or with ``trailing`` past the :func:`next_value_mark` after it.
-    """
-    row = np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0
-    text, ends = _write(row.tolist(), decimals, separator, number_format)
-    mark = next_value_mark(separator) if trailing else ""
-    return text + mark, (np.asarray(ends) + len(mark)).tolist()
+    def token_ids(self, tokenizer, X, scales, prompts, limit):
+        """Token ids of ``prompts`` (written from ``X`` and ``scales``), dropping the
+        oldest values of windows over ``limit`` tokens; and how many were cut.
+
+        A cut window keeps as many of its most recent values as fit, still divided
+        by the whole window's scale; only cut windows are written again.
+        """
+        ids = tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+        specials = special_token_counts(tokenizer)
+        cut = 0
+        for i, row in enumerate(ids):
+            if len(row) <= limit:
+                continue
+            cut += 1
+            low, high = 1, X.shape[1] - 1  # the largest number of recent values that fits
+            best = None
+            while low <= high:
+                keep = (low + high) // 2
+                text = self.write(X[i : i + 1, -keep:], scales[i : i + 1])[0]
+                candidate = tokenizer(text, add_special_tokens=True)["input_ids"]
+                if len(candidate) <= limit:
+                    best, low = candidate, keep + 1
+                else:
+                    high = keep - 1
+            # Even one value is too long: keep its last tokens (and the special ones).
+            ids[i] = best if best is not None else cut_left(row, limit, specials)
+        return ids, cut
 
 
 def special_token_counts(tokenizer):
@@ -111,38 +151,6 @@ def cut_left(ids, limit, specials):
     keep = max(limit - lead - trail, 0)
     body = ids[lead : len(ids) - trail]
     return ids[:lead] + body[len(body) - keep :] + ids[len(ids) - trail :]
-
-
-def tokenize_windows(tokenizer, X, scales, limit, *, decimals, separator, trailing,
-                     number_format="decimal"):
-    """Token ids per window, dropping the oldest values of windows over ``limit`` tokens.
-
-    A cut window keeps as many of its most recent values as fit, still divided by
-    the whole window's scale. Returns the ids and the number of windows cut.
-    """
-    write = dict(decimals=decimals, separator=separator, trailing=trailing,
-                 number_format=number_format)
-    prompts = format_windows(X, scales=scales, **write)
-    ids = tokenizer(prompts, add_special_tokens=True)["input_ids"]
-    specials = special_token_counts(tokenizer)
-    cut = 0
-    for i, row in enumerate(ids):
-        if len(row) <= limit:
-            continue
-        cut += 1
-        low, high = 1, X.shape[1] - 1  # the largest number of recent values that fits
-        best = None
-        while low <= high:
-            keep = (low + high) // 2
-            text = format_windows(X[i : i + 1, -keep:], scales=scales[i : i + 1], **write)[0]
-            candidate = tokenizer(text, add_special_tokens=True)["input_ids"]
-            if len(candidate) <= limit:
-                best, low = candidate, keep + 1
-            else:
-                high = keep - 1
-        # Even one value is too long: keep its last tokens (and the special ones).
-        ids[i] = best if best is not None else cut_left(row, limit, specials)
-    return ids, cut
 
 
 def looks_like_texts(X):

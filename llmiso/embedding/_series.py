@@ -10,26 +10,26 @@ from numbers import Integral
 
 import numpy as np
 
-from . import _forward, _prompts
+from . import _forward
 from ._cache import through_cache
 
 
-def embed_series(embedder, loaded, series, window_length, stride):
+def embed_series(reading, series, window_length, stride, *, model_name=""):
     """``[(X_emb, scales)]`` per series, as :meth:`LLMEmbedder.embed_series` documents."""
-    _check_embedder(embedder, loaded)
+    _check_reading(reading, model_name)
     window_length, stride = _check_lengths(window_length, stride)
     series = _check_series_list(series, window_length)
-    width = loaded.hidden_size * len(embedder.layers_)
+    fmt = reading.prompt_format
     results, chunks = [], []  # chunks: (values written, scale, rows read)
     for values in series:
         scales = np.empty(len(values) - window_length + 1)
-        results.append((np.empty((len(scales), width), np.float32), scales))
+        results.append((np.empty((len(scales), reading.width), np.float32), scales))
         for start, first_read, last_read in series_chunks(len(values), window_length, stride):
             chunk = values[start : last_read + 1]
-            scale = _prompts.window_scales(chunk[None, :window_length], embedder.scaling)[0]
+            scale = fmt.scales(chunk[None, :window_length])[0]
             chunks.append((chunk, scale, range(first_read - start, last_read - start + 1)))
             scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
-    states = iter(_chunk_states(embedder, loaded, chunks))
+    states = iter(_chunk_states(reading, chunks))
     for out, _ in results:  # chunks come back in order: fill each series in turn
         row = 0
         while row < len(out):
@@ -39,68 +39,58 @@ def embed_series(embedder, loaded, series, window_length, stride):
     return results
 
 
-def _chunk_states(embedder, loaded, chunks):
+def _chunk_states(reading, chunks):
     """For each chunk, the states after the values numbered in its reads."""
-    width = loaded.hidden_size * len(embedder.layers_)
-    limit = embedder._max_length(loaded)
-    written = [
-        _prompts.write_with_reads(chunk / scale, decimals=embedder.decimals,
-                                  separator=embedder.separator,
-                                  trailing=embedder.trailing_separator,
-                                  number_format=embedder.number_format)
-        for chunk, scale, _ in chunks
-    ]
+    written = [reading.prompt_format.write_with_reads(chunk / scale) for chunk, scale, _ in chunks]
     prompts = [text for text, _ in written]
     states = [None] * len(chunks)
 
     def compute(part, progress):
-        encoded = loaded.tokenizer(
+        encoded = reading.loaded.tokenizer(
             [prompts[i] for i in part], add_special_tokens=True, return_offsets_mapping=True
         )
         ids, positions = [], []
         for j, i in enumerate(part):
             row = encoded["input_ids"][j]
-            if len(row) > limit:
+            if len(row) > reading.max_length:
                 raise ValueError(
                     f"A chunk of the series takes {len(row)} tokens, more than the "
-                    f"model's {limit}; use a smaller stride or window_length."
+                    f"model's {reading.max_length}; use a smaller stride or window_length."
                 )
             tokens = tokens_ending_at(encoded["offset_mapping"][j], written[i][1])
             ids.append(row)
             positions.append([tokens[k] for k in chunks[i][2]])
-        return _forward.states_at(loaded, ids, positions, layers=embedder.layers_,
-                                  batch_size=embedder.batch_size, progress=progress)
+        return _forward.states_at(reading, ids, positions, progress=progress)
 
     def store(i, result):  # the cache returns flat vectors
-        states[i] = result.reshape(-1, width)
+        states[i] = result.reshape(-1, reading.width)
 
     def key_of(i):
         reads = chunks[i][2]
-        return embedder._key(loaded, prompts[i], ("series", reads.start, reads.stop))
+        return reading.key(prompts[i], ("series", reads.start, reads.stop))
 
-    through_cache(len(chunks), key_of, compute, store, cache_dir=embedder.cache_dir,
-                  unit="chunk", verbose=embedder.verbose)
+    through_cache(len(chunks), key_of, compute, store, cache_dir=reading.cache_dir,
+                  unit="chunk", verbose=reading.verbose)
     return states
 
 
-def _check_embedder(embedder, loaded):
-    if embedder.input_type_ != "numeric":
-        raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
+def _check_reading(reading, model_name):
+    loaded = reading.loaded
     if not loaded.is_causal:
         raise ValueError(
-            f"embed_series needs a causal (left-to-right) model; {embedder.model!r} reads "
+            f"embed_series needs a causal (left-to-right) model; {model_name!r} reads "
             "both ways, so a state would see values after its window. Use transform "
             "on the windows instead."
         )
-    if embedder.pooling != "last":
+    if reading.pooling != "last":
         raise ValueError(
             f"embed_series reads the state after each value (pooling='last'); this "
-            f"embedder has pooling={embedder.pooling!r}."
+            f"embedder has pooling={reading.pooling!r}."
         )
     if not getattr(loaded.tokenizer, "is_fast", False):
         raise ValueError(
             f"embed_series maps values to tokens with a fast tokenizer's offsets, "
-            f"which {embedder.model!r}'s tokenizer lacks; use transform on the windows."
+            f"which {model_name!r}'s tokenizer lacks; use transform on the windows."
         )
 
 

@@ -1,10 +1,31 @@
 """Stage 4: LLMForecaster, the composite sktime forecaster (importing it imports sktime).
 
-The forecaster (``_forecaster``) composes the embedder, the isotropy step and the
-head over windows of each series (``_windows``, ``_encoding``), correcting a
-baseline forecast (``_baselines``; seasons in ``_seasons``).
+The forecaster (``_forecaster``) composes its parts over windows of each series
+(``_windows``): the embedder, the encoding (``_encoding``: :class:`WindowPrompts`,
+:class:`SeriesPass`), the isotropy step and the head (``_regressor``), the baseline
+the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
+(``_strategies``), and the combination with statistical models (``_combination``,
+``_statistical``).
 """
 
-from ._forecaster import ENCODINGS, STRATEGIES, LLMForecaster
+from ._combination import Combination
+from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts
+from ._forecaster import LLMForecaster
+from ._seasons import is_seasonal, seasonal_period
+from ._strategies import STRATEGIES
+from ._windows import sliding_windows
 
-__all__ = ["ENCODINGS", "LLMForecaster", "STRATEGIES"]
+ENCODINGS = ("auto", "window", "series")
+
+__all__ = [
+    "Combination",
+    "ENCODINGS",
+    "LLMForecaster",
+    "ONE_PASS_ABOVE",
+    "STRATEGIES",
+    "SeriesPass",
+    "WindowPrompts",
+    "is_seasonal",
+    "seasonal_period",
+    "sliding_windows",
+]

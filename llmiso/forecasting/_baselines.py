@@ -2,17 +2,21 @@
 
 Every baseline answers two questions for each series of a panel: what it forecast
 from the end of each training window (:meth:`origins`, the head's targets are the
-truth's change from it), and what it forecasts from the end of the series
-(:meth:`forecasts`, what the head's correction is added to). The forecaster never
-branches on the kind of baseline; it asks the object.
+truth's change from it), and what it forecasts from the end of each series
+(:meth:`forecasts`, what the head's correction is added to). Both come from what
+``fit`` learned: statistical models are fitted there, once, never at predict. The
+forecaster asks the object and never branches on its kind.
 """
+
+import copy
 
 import numpy as np
 
-from . import _statistical
 from ._seasons import is_seasonal
+from ._statistical import MIN_FIT, MIN_HISTORY, NAMES as STATISTICAL, StatisticalModels
+from ._windows import pad_with_last
 
-NAMES = ("seasonal_naive", "naive", "auto", *_statistical.NAMES)
+NAMES = ("seasonal_naive", "naive", "auto", *STATISTICAL)
 
 
 class _Baseline:
@@ -23,8 +27,8 @@ class _Baseline:
     #: Values before a series' first origin that a fit asks for (``min_fit``: needs).
     min_history = min_fit = 1
 
-    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
-        """Learn from ``series`` (a list of 1-D arrays) whatever the forecasts need.
+    def fit(self, panel, horizon, sp, n_origins, n_jobs=None):
+        """Learn from ``panel`` (its ``series``, 1-D arrays) whatever the forecasts need.
 
         ``n_origins[i]``: how many of series i's latest values are training origins
         (the last origin is its second-to-last value).
@@ -41,6 +45,15 @@ class _Baseline:
         return np.vstack([self.origins(i, values, [len(values) - 1])[0]
                           for i, values in enumerate(histories)])
 
+    def fitted_models(self, spec):
+        """Statistical models of ``spec`` this baseline has already fitted, or None."""
+        return None
+
+    def refit(self, histories):
+        """Refit on the series moved forward (``update`` with ``update_params``); a
+        baseline without parameters reads the new values as they come."""
+        return self
+
 
 class NoBaseline(_Baseline):
     """Zero: the head learns the scaled value itself."""
@@ -54,19 +67,21 @@ class SeasonalNaive(_Baseline):
 
     ``seasons``: ``"sp"`` (the forecaster's season for every series), ``1`` (the
     naive forecast), or ``"auto"`` (per series, ``sp`` where its training values
-    pass the 90% autocorrelation test of :func:`is_seasonal`, else 1).
+    pass the 90% autocorrelation test of :func:`is_seasonal`, else 1; ``seasonal_``
+    maps each series' key to the answer).
     """
 
     def __init__(self, seasons="sp"):
         self.seasons = seasons
 
-    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
-        super().fit(series, horizon, sp, n_origins, n_jobs)
+    def fit(self, panel, horizon, sp, n_origins, n_jobs=None):
+        super().fit(panel, horizon, sp, n_origins, n_jobs)
         if self.seasons == "auto":
-            self.seasonal_ = [is_seasonal(values, sp) for values in series]
-            self.season_ = [sp if seasonal else 1 for seasonal in self.seasonal_]
+            self.seasonal_ = {key: is_seasonal(values, sp)
+                              for key, values in zip(panel.keys, panel.series)}
+            self.season_ = [sp if seasonal else 1 for seasonal in self.seasonal_.values()]
         else:
-            self.season_ = [sp if self.seasons == "sp" else 1] * len(series)
+            self.season_ = [sp if self.seasons == "sp" else 1] * len(panel.series)
         self.context = max(self.season_, default=1)
         return self
 
@@ -82,37 +97,38 @@ class Statistical(_Baseline):
 
     The forecasts from the training origins come from one ``cross_validation`` call
     per group of series: the models fitted once at each series' first origin and
-    run forward, ``refit=False``. The forecast from the cutoff comes from one
-    ``forecast`` call, refitted on each series' whole history. (Running the first
+    run forward, ``refit=False``. The forecast from the cutoff comes from the models
+    fitted in ``fit`` on each whole history (``models_``). (Running the first
     origin's fit forward to the cutoff instead, so that the head's corrections meet
     the parameters they were learned for, was worse: docs/benchmarks.md.)
     """
 
     context = None
-    min_history, min_fit = _statistical.MIN_HISTORY, _statistical.MIN_FIT
+    min_history, min_fit = MIN_HISTORY, MIN_FIT
 
     def __init__(self, spec):
         self.spec = spec
 
-    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
-        super().fit(series, horizon, sp, n_origins, n_jobs)
-        self.models_ = _statistical.make_models(self.spec, sp)
-        found = _statistical.origin_forecasts(self.models_, series, n_origins, horizon, n_jobs)
+    def fit(self, panel, horizon, sp, n_origins, n_jobs=None):
+        super().fit(panel, horizon, sp, n_origins, n_jobs)
+        self.models_ = StatisticalModels(self.spec, sp, n_jobs).fit(panel.series)
+        found = self.models_.origin_forecasts(panel.series, n_origins, horizon)
         self._origins = [paths.mean(axis=0) for paths in found]
-        self._lengths = [len(values) for values in series]
+        self._lengths = [len(values) for values in panel.series]
         return self
 
     def origins(self, i, values, ends):
-        return _stored(self, i, ends)
+        return _stored(self._origins[i], self._lengths[i], ends)
 
     def forecasts(self, histories):
-        return self.paths(histories).mean(axis=0)[:, :, 0]
+        return self.models_.predict(self.horizon, histories=histories).mean(axis=0)[:, :, 0]
 
-    def paths(self, histories, levels=None, horizon=None):
-        """(n_models, n_series, horizon, n_levels): each model's quantiles, fitted on
-        each whole history (levels None: the points)."""
-        return _statistical.forecasts(self.models_, list(histories), horizon or self.horizon,
-                                      levels, self.n_jobs)
+    def fitted_models(self, spec):
+        return self.models_ if spec == self.spec else None
+
+    def refit(self, histories):
+        self.models_.refit(histories)
+        return self
 
 
 class Sktime(_Baseline):
@@ -120,7 +136,9 @@ class Sktime(_Baseline):
 
     One clone per series is fitted at its first origin and updated, without
     refitting its parameters, through the later ones: a loop in sktime, far
-    slower than statsforecast's for many series.
+    slower than statsforecast's for many series. Another clone per series is
+    fitted on its whole history in ``fit``; longer histories reach it through
+    ``update`` without refitting.
     """
 
     context = None
@@ -128,14 +146,14 @@ class Sktime(_Baseline):
     def __init__(self, forecaster):
         self.forecaster = forecaster
 
-    def fit(self, series, horizon, sp, n_origins, n_jobs=None):
-        super().fit(series, horizon, sp, n_origins, n_jobs)
+    def fit(self, panel, horizon, sp, n_origins, n_jobs=None):
+        super().fit(panel, horizon, sp, n_origins, n_jobs)
         from sktime.split import ExpandingWindowSplitter
 
         fh = np.arange(1, horizon + 1)
-        self._origins, self._lengths = [], [len(values) for values in series]
-        for values, count in zip(series, n_origins):
-            padded = pd_series(np.concatenate([values, np.repeat(values[-1], horizon - 1)]))
+        self._origins, self._lengths = [], [len(values) for values in panel.series]
+        for values, count in zip(panel.series, n_origins):
+            padded = _pd_series(pad_with_last(values, horizon - 1))
             first = len(values) - 1 - count  # the first origin
             forecaster = self.forecaster.clone().fit(padded.iloc[: first + 1], fh=fh)
             cv = ExpandingWindowSplitter(fh=fh, initial_window=first + 1, step_length=1)
@@ -145,25 +163,36 @@ class Sktime(_Baseline):
             times, cutoffs = table.index.to_numpy(), table.columns.to_numpy()
             self._origins.append(np.array([[grid[np.searchsorted(times, c + k), j] for k in fh]
                                            for j, c in enumerate(cutoffs)]))
-        return self
+        return self.refit(panel.series)
 
     def origins(self, i, values, ends):
-        return _stored(self, i, ends)
+        return _stored(self._origins[i], self._lengths[i], ends)
+
+    def refit(self, histories):
+        fh = np.arange(1, self.horizon + 1)
+        self.forecasters_ = [self.forecaster.clone().fit(_pd_series(values), fh=fh)
+                             for values in histories]
+        self._fitted_lengths = [len(values) for values in histories]
+        return self
 
     def forecasts(self, histories):
-        fh = np.arange(1, self.horizon + 1)
-        return np.vstack([self.forecaster.clone().fit(pd_series(values), fh=fh)
-                          .predict().to_numpy(dtype=float).ravel() for values in histories])
+        out = []
+        for forecaster, values, length in zip(self.forecasters_, histories, self._fitted_lengths):
+            if len(values) > length:  # moved forward: a copy of the fit reads the new values
+                forecaster = copy.deepcopy(forecaster)
+                forecaster.update(_pd_series(values).iloc[length:], update_params=False)
+            out.append(forecaster.predict().to_numpy(dtype=float).ravel())
+        return np.vstack(out)
 
 
-def _stored(baseline, i, ends):
-    """Series ``i``'s forecasts from ``ends``, from those stored by ``fit``: row j is
-    the origin ``len - 1 - n_origins + j``."""
-    first = baseline._lengths[i] - 1 - len(baseline._origins[i])
-    return baseline._origins[i][np.asarray(ends) - first]
+def _stored(origins, length, ends):
+    """A series' forecasts from ``ends``, from those stored by ``fit``: row j is the
+    origin ``length - 1 - len(origins) + j``."""
+    first = length - 1 - len(origins)
+    return origins[np.asarray(ends) - first]
 
 
-def pd_series(values):
+def _pd_series(values):
     import pandas as pd
 
     return pd.Series(np.asarray(values, dtype=float))

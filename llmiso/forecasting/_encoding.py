@@ -1,26 +1,101 @@
-"""Series to the head's features: one row per window, both encodings, on any workers.
+"""Series to the head's features: one row per window, by either encoding, on any workers.
 
 Row ``i`` of a series ends at value ``i + window_length - 1``. Every row is divided
 by one scale, the mean absolute value of its window, whatever the encoding and
 whatever the embedder writes in its prompts: the head's targets and the scaled
-values beside the embedding are in that unit, so ``encoding`` changes only how the
+values beside the embedding are in that unit, so the encoding changes only how the
 embedding is read, never what the head is asked.
+
+The two encodings are parts of the forecaster (``encoding=``), each an estimator
+with its own settings:
+
+- :class:`WindowPrompts`: every window written as its own prompt;
+- :class:`SeriesPass`: each series written once, in chunks of ``stride`` states.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 from .._scale import mean_abs_scale
 from ._parallel import SERIES_PER_TASK, run_groups
 from ._windows import sliding_windows
 
+# encoding="auto" reads panels of more series than this in one pass per series: one
+# prompt per window is a little more accurate (docs/benchmarks.md) and costs about
+# window_length / 2 times the tokens, which a few series can afford and many cannot.
+ONE_PASS_ABOVE = 10
 
-def encode(embedder, many, window_length, *, stride, include_values, n_jobs=None, verbose=False):
+
+class WindowPrompts(BaseEstimator):
+    """Every window written as its own prompt: each embedding sees exactly
+    ``window_length`` values (:meth:`LLMEmbedder.transform`)."""
+
+    def stride_for(self, window_length):
+        """States read per prompt: one (a chunk of one window)."""
+        return 1
+
+    def embed(self, embedder, many, windows, window_length):
+        """The embeddings of each series of ``many`` (its ``windows``), one row per window."""
+        embeddings = embedder.transform(np.vstack(windows))
+        return np.split(embeddings, np.cumsum([len(w) for w in windows])[:-1])
+
+
+class SeriesPass(BaseEstimator):
+    """Each series written once, in chunks, reading the state after every value.
+
+    :meth:`LLMEmbedder.embed_series` (causal models only): about
+    ``window_length / 2`` times fewer tokens with the default ``stride``; each state
+    sees ``window_length`` to ``window_length + stride - 1`` values.
+
+    Parameters
+    ----------
+    stride : int or None, default=None
+        States read per chunk (None: ``window_length``).
+    """
+
+    _parameter_constraints = {"stride": [Interval(Integral, 1, None, closed="left"), None]}
+
+    def __init__(self, stride=None):
+        self.stride = stride
+
+    def stride_for(self, window_length):
+        """States read per chunk."""
+        return self.stride or window_length
+
+    def embed(self, embedder, many, windows, window_length):
+        stride = self.stride_for(window_length)
+        return [e for e, _ in embedder.embed_series(many, window_length, stride=stride)]
+
+
+ENCODINGS = {"window": WindowPrompts, "series": SeriesPass}
+
+
+def choose_encoding(encoding, n_series, embedder):
+    """The fitted encoding part for ``encoding`` ("auto", a name or a part)."""
+    from sklearn.base import clone
+
+    if isinstance(encoding, str) and encoding != "auto":
+        return ENCODINGS[encoding]()
+    if encoding != "auto":
+        part = clone(encoding)
+        validate_parameter_constraints(getattr(part, "_parameter_constraints", {}),
+                                       part.get_params(deep=False),
+                                       caller_name=type(part).__name__)
+        return part
+    causal = embedder is None or embedder.is_causal_
+    return SeriesPass() if causal and n_series > ONE_PASS_ABOVE else WindowPrompts()
+
+
+def encode(embedder, many, window_length, *, encoding, include_values, n_jobs=None,
+           verbose=False):
     """``[(features, scales)]`` per series of ``many``: one row per window.
 
     ``embedder`` None: the features are the scaled window itself (no LLM). Else the
-    embedding of each window (``stride`` 1: each window its own prompt; more: one
-    pass over the series, ``stride`` states per chunk), with the scaled window
-    beside it when ``include_values``.
+    embedding of each window as ``encoding`` reads it, with the scaled window beside
+    it when ``include_values``.
     """
     windows = [sliding_windows(values, window_length) for values in many]
     scales = [mean_abs_scale(w) for w in windows]
@@ -28,7 +103,7 @@ def encode(embedder, many, window_length, *, stride, include_values, n_jobs=None
     if embedder is None:
         return list(zip(scaled, scales))
     groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
-    calls = [(embedder, many[g], windows[g], window_length, stride) for g in groups]
+    calls = [(encoding, embedder, many[g], windows[g], window_length) for g in groups]
     embeddings = []
     for part in run_groups(_embed_group, calls, n_jobs, verbose and len(groups) > 1, len(many)):
         embeddings.extend(part)
@@ -37,9 +112,6 @@ def encode(embedder, many, window_length, *, stride, include_values, n_jobs=None
     return list(zip(embeddings, scales))
 
 
-def _embed_group(embedder, many, windows, window_length, stride):
+def _embed_group(encoding, embedder, many, windows, window_length):
     """The embeddings of each series of one group: a task for a joblib or Dask worker."""
-    if stride > 1:
-        return [e for e, _ in embedder.embed_series(many, window_length, stride=stride)]
-    embeddings = embedder.transform(np.vstack(windows))
-    return np.split(embeddings, np.cumsum([len(w) for w in windows])[:-1])
+    return encoding.embed(embedder, many, windows, window_length)

@@ -1,16 +1,21 @@
-"""Statistical forecasts over many series at once, through statsforecast.
+"""Statistical models over many series at once, through statsforecast.
 
-Two questions, each one call per group of series: what each model forecast from
-every training origin (``StatsForecast.cross_validation``, the models fitted once
-per series and run forward over the later origins, ``refit=False``), and what it
-forecasts from the end of each series, with quantiles (``StatsForecast.forecast``
-with prediction intervals). Imports statsforecast lazily.
+:class:`StatisticalModels` answers three questions, each one statsforecast call per
+group of series: what each model forecast from every training origin
+(``StatsForecast.cross_validation``, the models fitted once per series and run
+forward over the later origins, ``refit=False``), and, fitted on each whole series
+in ``fit``, what it forecasts from the end of each series, with quantiles
+(``StatsForecast.predict``); longer histories (an ``update``, a recursive path)
+are run forward through the fitted models (each model's ``forward``), not refitted.
+Imports statsforecast lazily.
 """
 
 import copy
 
 import numpy as np
 import pandas as pd
+
+from ._windows import pad_with_last
 
 # Short names a user can give for a model, built with the forecaster's season.
 NAMES = ("ets", "theta")
@@ -51,6 +56,77 @@ def make_models(spec, sp):
     return models
 
 
+class StatisticalModels:
+    """statsforecast models fitted on each series of a panel, in groups of series.
+
+    Parameters
+    ----------
+    spec : str, statsforecast model, or list of them
+        As :func:`make_models` takes it.
+    sp : int
+        The season length the named models are built with.
+    n_jobs : int or None
+        Where the groups run (:func:`~._parallel.run_groups`).
+    """
+
+    def __init__(self, spec, sp, n_jobs=None):
+        self.spec, self.sp, self.n_jobs = spec, sp, n_jobs
+
+    @property
+    def n_models(self):
+        return len(self.models_)
+
+    def fit(self, series):
+        """Fit every model on each whole series (one ``StatsForecast.fit`` per group)."""
+        self.models_ = make_models(self.spec, self.sp)
+        self.histories_ = [np.asarray(values, dtype=float) for values in series]
+        parts = _in_groups(_fit_group, self.models_, self.histories_, n_jobs=self.n_jobs)
+        self.engines_ = [engine for part in parts for engine in part]
+        return self
+
+    def refit(self, series):
+        """Fit again on the series moved forward; nothing to do for the same series."""
+        if [len(v) for v in series] != [len(v) for v in self.histories_]:
+            self.fit(series)
+        return self
+
+    def origin_forecasts(self, series, n_origins, horizon):
+        """(n_models, n_origins_i, horizon) forecasts of each series from its latest origins.
+
+        The origins of series ``i`` are its values ``len - 1 - n_origins[i]`` to
+        ``len - 2`` (every training window that has at least one value after it).
+        Series with the same number of origins share one ``cross_validation`` call
+        per group of series.
+        """
+        parts = _in_groups(_origin_group, self.models_, list(series), list(n_origins), horizon,
+                           n_jobs=self.n_jobs)
+        return [paths for part in parts for paths in part]
+
+    def predict(self, horizon, levels=None, histories=None):
+        """(n_models, n_series, horizon, n_levels) quantiles from the end of each series.
+
+        ``histories`` None, or the series ``fit`` saw: the fitted models' forecasts.
+        Longer histories (the same series moved forward): the fitted models run
+        forward over them, their parameters kept. ``levels`` None: the point
+        forecast alone (n_levels 1). A quantile q below 0.5 is the lower end of the
+        model's central interval of level ``100 (1 - 2q)``, above 0.5 the upper end
+        of ``100 (2q - 1)``, and 0.5 the point forecast.
+        """
+        levels = [0.5] if levels is None else list(levels)
+        if histories is None or all(
+                len(h) == len(f) for h, f in zip(histories, self.histories_)):
+            parts = [_predict_group(engine, self.models_, horizon, levels)
+                     for engine in self.engines_]
+        else:
+            parts = [_forward_group(engine, self.models_, histories[i : i + len(engine.uids)],
+                                    horizon, levels)
+                     for engine, i in zip(self.engines_, self._group_starts())]
+        return np.concatenate(parts, axis=1)
+
+    def _group_starts(self):
+        return np.cumsum([0] + [len(engine.uids) for engine in self.engines_[:-1]])
+
+
 def _frame(series):
     return pd.concat([pd.DataFrame({"unique_id": i, "ds": np.arange(len(values)), "y": values})
                       for i, values in enumerate(series)], ignore_index=True)
@@ -79,26 +155,15 @@ def _columns(models):
     return [repr(model) for model in models]
 
 
-def origin_forecasts(models, series, n_origins, horizon, n_jobs=None):
-    """(n_models, n_origins_i, horizon) forecasts of each series from its latest origins.
-
-    The origins of series ``i`` are its values ``len - 1 - n_origins[i]`` to ``len - 2``
-    (every training window that has at least one value after it). The series are
-    padded with ``horizon - 1`` copies of their last value so that the latest origins
-    have a whole test window, as ``cross_validation`` asks; a model at an origin
-    reads only the values up to it, so the padding is never seen. Series with the
-    same number of origins share one call per group of series.
-    """
-    return [paths for part in _in_groups(_origin_group, models, list(series), list(n_origins),
-                                         horizon, n_jobs=n_jobs) for paths in part]
+def _fit_group(models, series):
+    return [_engine(models).fit(df=_frame(series))]  # a list: one result per group
 
 
 def _origin_group(models, series, n_origins, horizon):
     out = [np.empty((len(models), 0, horizon)) for _ in series]
     for count in sorted(set(n_origins) - {0}):
         group = [i for i, k in enumerate(n_origins) if k == count]
-        padded = [np.concatenate([series[i], np.repeat(series[i][-1], horizon - 1)])
-                  for i in group]
+        padded = [pad_with_last(series[i], horizon - 1) for i in group]
         result = _engine(models).cross_validation(
             df=_frame(padded), h=horizon, n_windows=count, step_size=1, refit=False)
         result = result.sort_values(["unique_id", "cutoff", "ds"])
@@ -109,29 +174,31 @@ def _origin_group(models, series, n_origins, horizon):
     return out
 
 
-def forecasts(models, series, horizon, levels=None, n_jobs=None):
-    """(n_models, n_series, horizon, n_levels) quantiles from the end of each series.
-
-    ``levels`` None: the point forecast alone (n_levels 1). A quantile q below 0.5 is
-    the lower end of the model's central interval of level ``100 (1 - 2q)``, above
-    0.5 the upper end of ``100 (2q - 1)``, and 0.5 the point forecast.
-    """
-    levels = [0.5] if levels is None else list(levels)
-    parts = _in_groups(_forecast_group, models, list(series), horizon, tuple(levels),
-                       n_jobs=n_jobs)
-    return np.concatenate(parts, axis=1)
-
-
-def _forecast_group(models, series, horizon, levels):
+def _predict_group(engine, models, horizon, levels):
     widths = sorted({_width(q) for q in levels if q != 0.5})
-    result = _engine(models).forecast(df=_frame(series), h=horizon, level=widths or None)
+    result = engine.predict(h=horizon, level=widths or None)
     result = result.reset_index() if "unique_id" not in result.columns else result
     result = result.sort_values(["unique_id", "ds"])
-    out = np.empty((len(models), len(series), horizon, len(levels)))
+    n_series = len(engine.uids)
+    out = np.empty((len(models), n_series, horizon, len(levels)))
     for m, name in enumerate(_columns(models)):
         for k, q in enumerate(levels):
             column = name if q == 0.5 else f"{name}-{'lo' if q < 0.5 else 'hi'}-{_width(q)}"
-            out[m, :, :, k] = result[column].to_numpy(dtype=float).reshape(len(series), horizon)
+            out[m, :, :, k] = result[column].to_numpy(dtype=float).reshape(n_series, horizon)
+    return out
+
+
+def _forward_group(engine, models, histories, horizon, levels):
+    """Each fitted model of each series run forward over its longer history."""
+    widths = sorted({_width(q) for q in levels if q != 0.5})
+    out = np.empty((len(models), len(histories), horizon, len(levels)))
+    for i, history in enumerate(histories):
+        for m in range(len(models)):
+            found = engine.fitted_[i, m].forward(y=np.asarray(history, dtype=float), h=horizon,
+                                                 level=widths or None)
+            for k, q in enumerate(levels):
+                key = "mean" if q == 0.5 else f"{'lo' if q < 0.5 else 'hi'}-{_width(q)}"
+                out[m, i, :, k] = found[key]
     return out
 
 

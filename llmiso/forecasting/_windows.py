@@ -1,8 +1,121 @@
-"""Cutting a series into windows: the one place that does it."""
+"""The training set: windows of each series, their origins and targets, and the panel.
+
+Row ``i`` of a series' windows ends at value ``i + window_length - 1``; a training
+origin is the end of a window with at least one value after it. Everything that
+cuts series into windows, counts origins or builds targets is here, once.
+"""
+
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 
 def sliding_windows(values, length):
     """Every run of ``length`` consecutive values of a 1-D series, one per row (a view)."""
     return np.lib.stride_tricks.sliding_window_view(np.asarray(values, dtype=float), length)
+
+
+def pad_with_last(values, n):
+    """``values`` followed by ``n`` copies of its last value.
+
+    statsforecast's ``cross_validation`` and sktime's ``update_predict`` ask for a
+    whole test window after the latest origin; a model at an origin reads only the
+    values up to it, so the padding is never seen.
+    """
+    values = np.asarray(values, dtype=float)
+    return np.concatenate([values, np.repeat(values[-1], max(n, 0))])
+
+
+def origin_counts(lengths, window_length, horizon, n_origins, *, history, fit):
+    """Training origins per series: its latest windows with a value after them.
+
+    At most ``n_origins`` (None: all), each with ``history`` values up to it, but
+    never fewer than a horizon's worth while the baseline's fit has the ``fit``
+    values it needs.
+    """
+    counts = []
+    for T in lengths:
+        count = max(T - history, min(T - fit, horizon))
+        counts.append(max(0, min(T - window_length, count, n_origins or T)))
+    return counts
+
+
+def future_values(values, window_length, horizon):
+    """The values 1..horizon steps after each window, one row per window; NaN past the end."""
+    padded = np.concatenate([values[window_length:], np.full(horizon - 1, np.nan)])
+    return sliding_windows(padded, horizon)
+
+
+def training_set(series, counts, encoded, baseline, *, window_length, horizon):
+    """The head's features and targets over every series of a panel.
+
+    ``encoded[i]`` holds series i's rows (features, scales) from its first training
+    window on; its targets are each step's change from ``baseline``'s forecast from
+    that origin, divided by the row's scale (NaN past the end of the series).
+    """
+    features, targets = [], []
+    for i, (values, count, (rows, scales)) in enumerate(zip(series, counts, encoded)):
+        future = future_values(values, window_length, horizon)[len(values) - window_length - count:]
+        ends = np.arange(len(values) - 1 - count, len(values) - 1)
+        features.append(rows[:count])
+        targets.append((future - baseline.origins(i, values, ends)) / scales[:count, None])
+    return np.vstack(features), np.vstack(targets)
+
+
+def check_lengths(panel, window_length, horizon):
+    """Every series holds a window and a horizon, or a clear error says which does not."""
+    needed = window_length + horizon
+    for key, values in zip(panel.keys, panel.series):
+        if len(values) < needed:
+            name = "" if key is None else f" {key}"
+            raise ValueError(
+                f"The series{name} has {len(values)} values, but a window of "
+                f"{window_length} plus a horizon of {horizon} needs at least {needed}. "
+                "Use a smaller window_length or a shorter fh."
+            )
+
+
+@dataclass
+class Panel:
+    """The series of ``y`` (one, keyed None, for a plain series) and how to write them back."""
+
+    keys: list
+    series: list
+    names: list = field(default_factory=list)
+    columns: object = None
+
+    @classmethod
+    def of(cls, y):
+        """The keys and values of each series of ``y`` (an sktime frame or panel)."""
+        if isinstance(y.index, pd.MultiIndex):
+            levels = list(range(y.index.nlevels - 1))
+            groups = y.iloc[:, 0].groupby(level=levels if len(levels) > 1 else 0, sort=False)
+            return cls([key for key, _ in groups], [g.to_numpy(dtype=float) for _, g in groups],
+                       list(y.index.names), y.columns)
+        return cls([None], [y.iloc[:, 0].to_numpy(dtype=float)], list(y.index.names), y.columns)
+
+    def frame(self, index, values, columns=None):
+        """A frame of ``index`` (per series for panels) from (n_series, len(index), n_columns)."""
+        columns = self.columns if columns is None else columns
+        if self.keys == [None]:
+            return pd.DataFrame(values[0], index=index, columns=columns)
+        rows = [(*(key if isinstance(key, tuple) else (key,)), t)
+                for key in self.keys for t in index]
+        return pd.DataFrame(values.reshape(-1, values.shape[-1]),
+                            index=pd.MultiIndex.from_tuples(rows, names=self.names),
+                            columns=columns)
+
+    def extended(self, y):
+        """The series moved forward by the new values of ``y`` (same keys)."""
+        position = {key: i for i, key in enumerate(self.keys)}
+        new = Panel.of(y)
+        series = list(self.series)
+        for key, values in zip(new.keys, new.series):
+            if key not in position:
+                raise ValueError(
+                    f"update got the series {key!r}, which fit did not see; a fitted "
+                    "forecaster only moves known series forward. Fit again to add series."
+                )
+            series[position[key]] = np.concatenate([series[position[key]], values])
+        return Panel(self.keys, series, self.names, self.columns)

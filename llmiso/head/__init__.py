@@ -1,12 +1,21 @@
 """Stage 3: heads that turn features into forecast distributions.
 
-``SoftmaxBinRegressor`` is the paper's log-linear model over value bins (its
-solver in ``_lbfgs``); ``MeanScaledRegressor`` fits any regressor in units of each
+``SoftmaxHeadForecaster`` is the paper's log-linear model over value bins (its
+solver in ``_lbfgs``, its targets in ``_targets``), ``SoftmaxHeadForecasterCV``
+chooses its penalty; ``MeanScaledRegressor`` fits any regressor in units of each
 window's level.
 """
 
 from .._scale import mean_abs_scale
 from ._scaling import MeanScaledRegressor
-from ._softmax import SoftmaxBinRegressor, SoftmaxBinRegressorCV
+from ._softmax import SoftmaxBinRegressor, SoftmaxHeadForecaster
+from ._softmax_cv import SoftmaxBinRegressorCV, SoftmaxHeadForecasterCV
 
-__all__ = ["MeanScaledRegressor", "SoftmaxBinRegressor", "SoftmaxBinRegressorCV", "mean_abs_scale"]
+__all__ = [
+    "MeanScaledRegressor",
+    "SoftmaxBinRegressor",
+    "SoftmaxBinRegressorCV",
+    "SoftmaxHeadForecaster",
+    "SoftmaxHeadForecasterCV",
+    "mean_abs_scale",
+]

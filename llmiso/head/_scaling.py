@@ -2,27 +2,20 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._pipeline import final_step
+from .._pipeline import final_step, last_step
 from .._scale import mean_abs_scale
+from ._softmax import SoftmaxHeadForecaster
 
 
 def _final_step_has(method):
     def check(self):
-        inner = self.regressor if self.regressor is not None else _default_regressor()
-        return hasattr(inner[-1] if isinstance(inner, Pipeline) else inner, method)
+        return hasattr(last_step(self._regressor()), method)
 
     return check
-
-
-def _default_regressor():
-    from ._softmax import SoftmaxBinRegressor
-
-    return SoftmaxBinRegressor()
 
 
 class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -34,12 +27,12 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     the row's mean absolute value ``s`` (1 for an all-zero row); predictions and
     quantiles are multiplied back by ``s``. Wrap a whole pipeline in it:
     ``MeanScaledRegressor(make_pipeline(LLMEmbedder(), IsotropyCenterer(),
-    SoftmaxBinRegressor()))``.
+    SoftmaxHeadForecaster()))``.
 
     Parameters
     ----------
     regressor : estimator, default=None
-        Any regressor or Pipeline; None means :class:`SoftmaxBinRegressor()`.
+        Any regressor or Pipeline; None means :class:`SoftmaxHeadForecaster()`.
 
     Attributes
     ----------
@@ -83,8 +76,7 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
         scale = mean_abs_scale(X)
         y_scaled = y / (scale if y.ndim == 1 else scale[:, None])
-        regressor = self.regressor if self.regressor is not None else _default_regressor()
-        self.regressor_ = clone(regressor).fit(X / scale[:, None], y_scaled)
+        self.regressor_ = clone(self._regressor()).fit(X / scale[:, None], y_scaled)
         return self
 
     def _scaled(self, X):
@@ -131,8 +123,12 @@ class MeanScaledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         out = np.asarray(getattr(final, method)(X_final, **kwargs))
         return out * scale.reshape((-1,) + (1,) * (out.ndim - 1))
 
+    def _regressor(self):
+        """``regressor``, or the default :class:`SoftmaxHeadForecaster` (not fitted)."""
+        return self.regressor if self.regressor is not None else SoftmaxHeadForecaster()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        regressor = self.regressor if self.regressor is not None else _default_regressor()
-        tags.target_tags.multi_output = regressor.__sklearn_tags__().target_tags.multi_output
+        multi_output = self._regressor().__sklearn_tags__().target_tags.multi_output
+        tags.target_tags.multi_output = multi_output
         return tags

@@ -6,7 +6,7 @@ removes common directions learned on training rows; the scorer makes isotropy a
 pipeline metric; the profile reads every layer of a model at once.
 """
 
-from ._centerer import IsotropyCenterer
+from ._centerer import CENTERING_METHODS, IsotropyCenterer
 from ._measures import (
     average_cosine,
     cluster_cosine,
@@ -21,6 +21,7 @@ from ._profile import isotropy_profile
 from ._scorers import isotropy_scorer, make_isotropy_scorer
 
 __all__ = [
+    "CENTERING_METHODS",
     "IsotropyCenterer",
     "adjusted_isotropy",
     "average_cosine",

@@ -16,6 +16,10 @@ from ._scorers import MEASURES, make_isotropy_scorer
 _NULL_VARIANCE = 1e-9
 
 
+# What IsotropyCenterer removes: the mean, all-but-the-top, whitening, per cluster, nothing.
+CENTERING_METHODS = ("center", "abtt", "whiten", "cluster", "none")
+
+
 def _top_directions(Xc, n_components):
     """Top principal directions (rows) of centered ``Xc`` and their variances.
 
@@ -136,7 +140,7 @@ default="uncentered_isoscore"
     """
 
     _parameter_constraints = {
-        "method": [StrOptions({"center", "abtt", "whiten", "cluster", "none"})],
+        "method": [StrOptions(set(CENTERING_METHODS))],
         "n_components": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions(set(MEASURES))],

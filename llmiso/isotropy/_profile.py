@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from ..embedding._attention import attention_states
 from . import _null
 
 # What centering changes: these appear also after centering.
@@ -36,7 +35,7 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
         prompt (what a forecaster's head sees). ``"attention"``: the seed paper's
         protocol, the output of each block's self-attention sublayer before the
         residual add, at ``sample_size`` token positions sampled (seeded) from
-        every position of every prompt (``llmiso.embedding._attention``);
+        every position of every prompt (:meth:`LLMEmbedder.attention_outputs`);
         its cluster cosine is the paper's indicator (globally centered, k-means
         for k = 2..16 by silhouette).
     sample_size : int, default=2000
@@ -65,8 +64,8 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
         raise ValueError(f"source must be 'last_token' or 'attention', got {source!r}.")
     fitted = clone(embedder).set_params(layer=0).fit(X)
     if source == "attention":
-        per_layer = attention_states(fitted, X, sample_size=sample_size,
-                                     random_state=random_state)
+        per_layer = fitted.attention_outputs(X, sample_size=sample_size,
+                                             random_state=random_state)
         layers = list(range(1, len(per_layer) + 1))
     else:
         layers = list(range(fitted.n_model_layers_ + 1))

@@ -99,14 +99,14 @@ def negative_log_likelihood(y_true, y_proba, *, bin_edges, tail_scale):
     """Mean negative log density of ``y_true`` under binned predicted distributions.
 
     The density is uniform within each interior bin and exponential in the two
-    open-ended edge bins (see :class:`~llmiso.SoftmaxBinRegressor`), so the score
+    open-ended edge bins (see :class:`~llmiso.SoftmaxHeadForecaster`), so the score
     is in nats per unit of the target and comparable with any continuous forecast.
 
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
     y_proba : array-like of shape y_true.shape + (n_bins,)
-        Bin probabilities, e.g. from ``SoftmaxBinRegressor.predict_bin_proba``.
+        Bin probabilities, e.g. from ``SoftmaxHeadForecaster.predict_bin_proba``.
     bin_edges : array-like of shape (n_bins + 1,)
         Edges with ``-inf`` and ``inf`` at the ends (``bin_edges_``).
     tail_scale : array-like of shape (2,)

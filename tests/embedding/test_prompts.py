@@ -4,7 +4,7 @@ import pytest
 from conftest import TOLERANCE
 
 from llmiso import LLMEmbedder, mean_abs_scale
-from llmiso.embedding._prompts import format_windows
+from llmiso.embedding import PromptFormat
 
 RNG = np.random.default_rng(0)
 
@@ -14,16 +14,16 @@ SERIES = 10 + np.cumsum(RNG.normal(size=40))
 
 def test_prompts_are_mean_scaled_llmtime_text():
     X = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-2.0, 2.0, -2.0]])
-    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X))
+    prompts = PromptFormat(trailing=False).write(X, mean_abs_scale(X))
     assert prompts == ["0.50, 1.00, 1.50", "0.00, 0.00, 0.00", "-1.00, 1.00, -1.00"]
-    raw = format_windows(X[:1], decimals=1, separator="|")
+    raw = PromptFormat(decimals=1, separator="|", trailing=False, scaling=None).write(X[:1])
     assert raw == ["1.0|2.0|3.0"]
 
 
 def test_prompts_end_where_the_next_value_begins(dtype, tiny_llama):
     X = np.array([[1.0, 2.0, 3.0]])
-    assert format_windows(X, decimals=2, separator=", ", trailing=True) == ["1.00, 2.00, 3.00,"]
-    assert format_windows(X, decimals=1, separator=" | ", trailing=True) == ["1.0 | 2.0 | 3.0 |"]
+    assert PromptFormat(scaling=None).write(X) == ["1.00, 2.00, 3.00,"]
+    assert PromptFormat(decimals=1, separator=" | ", scaling=None).write(X) == ["1.0 | 2.0 | 3.0 |"]
     # The embedding is the state at that separator: the same text as a longer window's
     # prefix, and not the state at the last digit.
     emb = LLMEmbedder(tiny_llama, dtype=dtype, scaling=None).fit(X)
@@ -47,7 +47,7 @@ def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_l
         Z = emb.transform(X)
     assert caught[0].filename == __file__  # the warning points at the user's call
     # How many recent values fit, found independently by tokenizing longer and longer tails.
-    from llmiso.embedding._models import load_model
+    from llmiso.embedding import load_model
 
     tokenizer = load_model(tiny_llama, dtype="float32").tokenizer
     scales = mean_abs_scale(X)
@@ -55,8 +55,8 @@ def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_l
     for i in range(2):
         keep = max(
             k for k in range(1, 50)
-            if len(tokenizer(format_windows(X[i : i + 1, -k:], decimals=2, separator=", ",
-                                            scales=scales[i : i + 1], trailing=True)[0])["input_ids"]) <= 40
+            if len(tokenizer(PromptFormat().write(X[i : i + 1, -k:], scales[i : i + 1])[0])
+                   ["input_ids"]) <= 40
         )
         tail = X[i : i + 1, -keep:] / scales[i]
         np.testing.assert_allclose(Z[i], wide.fit(tail).transform(tail)[0], rtol=1e-5, atol=1e-5)
@@ -97,8 +97,8 @@ def test_other_separators_locate_every_value(tiny_llama, separator):
 def test_the_digit_form_drops_the_point_and_locates_every_value(tiny_llama):
     """LLMTime's form: the value times 10 ** decimals, as an integer (``1.07`` -> ``107``)."""
     X = np.array([[1.07, 0.98, -0.05, 0.0]])
-    assert format_windows(X, decimals=2, separator=",", trailing=True,
-                          number_format="digits") == ["107,98,-5,0,"]
+    digits = PromptFormat(separator=",", number_format="digits", scaling=None)
+    assert digits.write(X) == ["107,98,-5,0,"]
     emb = LLMEmbedder(tiny_llama, number_format="digits", separator=",",
                       dtype="float32").fit(np.zeros((1, 6)))
     decimal = LLMEmbedder(tiny_llama, separator=",", dtype="float32").fit(np.zeros((1, 6)))

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
 
-from llmiso import IsotropyCenterer, SoftmaxBinRegressor
+from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
 from llmiso.forecasting import LLMForecaster
 
 NO_LLM = "passthrough"
@@ -23,7 +23,7 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
     from llmiso import mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20, alpha=0.3), combine=None,
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxHeadForecaster(n_bins=20, alpha=0.3), combine=None,
                                window_length=6,
                                baseline=baseline, sp=sp).fit(y, fh=[1, 2])
     values = y.to_numpy()
@@ -37,7 +37,7 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
         anchor = windows[:, [-1, -1]]
     else:  # step 1 repeats the value 3 steps before it (window's 4th), step 2 the 5th
         anchor = windows[:, [3, 4]]
-    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20, alpha=0.3))
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxHeadForecaster(n_bins=20, alpha=0.3))
     head.fit(X, (targets - anchor[:-1]) / scale[:-1, None])
     expected = anchor[-1] + head.predict(windows[-1:] / scale[-1]) * scale[-1]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
@@ -58,7 +58,7 @@ def test_the_seasonality_test_matches_statsmodels_acf():
     statsmodels' autocorrelations; False below three seasons or for sp 1."""
     from statsmodels.tsa.stattools import acf
 
-    from llmiso.forecasting._seasons import is_seasonal
+    from llmiso.forecasting import is_seasonal
 
     rng = np.random.default_rng(0)
     for values, sp in [(load_airline().to_numpy(), 12), (load_lynx().to_numpy(), 10),
@@ -86,12 +86,12 @@ def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
               "trending": 100 + rng.normal(size=72).cumsum()}
     index = pd.period_range("2000-01", periods=72, freq="M")
     panel = pd.concat({k: pd.DataFrame({"y": v}, index=index) for k, v in series.items()})
-    forecaster = LLMForecaster(NO_LLM, head=SoftmaxBinRegressor(n_bins=20), combine=None,
+    forecaster = LLMForecaster(NO_LLM, head=SoftmaxHeadForecaster(n_bins=20), combine=None,
                                window_length=12,
                                baseline="auto")
     forecaster.fit(panel, fh=[1, 2, 3])
     assert forecaster.sp_ == 12
-    assert forecaster.seasonal_ == {"seasonal": True, "trending": False}
+    assert forecaster.baseline_.seasonal_ == {"seasonal": True, "trending": False}
     X, targets, last = [], [], []
     for name, values in series.items():
         windows = np.lib.stride_tricks.sliding_window_view(values, 12)
@@ -101,7 +101,7 @@ def test_the_auto_baseline_is_seasonal_only_for_seasonal_series():
         X.append(windows[:-1] / scale[:-1, None])
         targets.append((future - anchor[:-1]) / scale[:-1, None])
         last.append((windows[-1:] / scale[-1], anchor[-1], scale[-1]))
-    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxBinRegressor(n_bins=20))
+    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxHeadForecaster(n_bins=20))
     head.fit(np.vstack(X), np.vstack(targets))
     expected = np.concatenate([a + head.predict(w)[0] * s for w, a, s in last])
     np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), expected, rtol=1e-9)
@@ -208,7 +208,7 @@ def test_an_sktime_forecaster_backbone_matches_the_built_in_naive():
     from sktime.forecasting.naive import NaiveForecaster
 
     y = load_shampoo_sales().astype(float)
-    head = SoftmaxBinRegressor(n_bins=20)
+    head = SoftmaxHeadForecaster(n_bins=20)
     built_in = LLMForecaster(NO_LLM, head=head, baseline="naive", window_length=6).fit(y, fh=[1, 2])
     sktime = LLMForecaster(NO_LLM, head=head, baseline=NaiveForecaster(),
                            window_length=6).fit(y, fh=[1, 2])

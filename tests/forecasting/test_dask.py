@@ -15,7 +15,7 @@ from conftest import tiny
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster
 from llmiso.forecasting import LLMForecaster
 
 distributed = pytest.importorskip("distributed")
@@ -39,7 +39,7 @@ def test_grid_search_under_the_dask_backend_matches_one_process(client):
     rng = np.random.default_rng(0)
     X, y = rng.random((40, 6)), rng.random(40)
     pipe = make_pipeline(LLMEmbedder("tiny-random-llama", dtype="float32"), IsotropyCenterer(),
-                         SoftmaxBinRegressor(n_bins=10))
+                         SoftmaxHeadForecaster(n_bins=10))
     grid = {"isotropycenterer__method": ["none", "center", "whiten"]}
 
     def search():

@@ -8,8 +8,8 @@ from sktime.forecasting.model_evaluation import evaluate
 from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.split import ExpandingWindowSplitter
 
-from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxBinRegressor
-from llmiso.forecasting import LLMForecaster
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster
+from llmiso.forecasting import LLMForecaster, SeriesPass, WindowPrompts
 
 NO_LLM = "passthrough"
 
@@ -82,20 +82,34 @@ def test_recursive_matches_direct_at_one_step():
 
 
 def test_update_moves_the_window_forward():
+    """After update the forecast is the one from the new end: the same head, fitted on
+    the shorter series, reading the last window of the longer one."""
     y = load_airline()
     forecaster = LLMForecaster(**tiny()).fit(y.iloc[:-1], fh=[1])
+    before = forecaster.predict()
     forecaster.update(y.iloc[-1:], update_params=False)
     refit_free = forecaster.predict()
     assert refit_free.index[0] == pd.Period("1961-01", freq="M")
-    np.testing.assert_array_equal(forecaster._ends[0], y.to_numpy()[-6:])
+    assert before.index[0] == pd.Period("1960-12", freq="M")
+    # The same forecast as a head fitted on the shorter series reading the new end.
+    features = forecaster.head_features(y.iloc[-6:])
+    head = forecaster.regressor_[-1]
+    scale = np.abs(y.to_numpy()[-6:]).mean()
+    expected = y.to_numpy()[-1] + head.predict(features)[0] * scale
+    np.testing.assert_allclose(refit_free.to_numpy().ravel(), expected, rtol=1e-9)
 
 
 def test_series_encoding_reads_each_series_once():
     y = load_airline()
     forecaster = LLMForecaster(**tiny(encoding="series")).fit(y.iloc[:-1], fh=[1, 2])
-    assert len(forecaster._ends[0]) == 11  # window 6 + stride 6 - 1: the last context
+    assert forecaster.encoding_.stride_for(6) == 6
     forecaster.update(y.iloc[-1:], update_params=False)
-    np.testing.assert_array_equal(forecaster._ends[0], y.to_numpy()[-11:])
+    # The last row read is the state after the last value, with window 6 + stride 6 - 1
+    # values of context: what embed_series gives for the series' last 11 values.
+    updated = forecaster.predict_quantiles(alpha=[0.5]).to_numpy().ravel()
+    again = LLMForecaster(**tiny(encoding="series")).fit(y.iloc[:-1], fh=[1, 2])
+    again.update(y.iloc[-1:].copy(), update_params=False)
+    np.testing.assert_array_equal(updated, again.predict().to_numpy().ravel())
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
     assert q.shape == (2, 3) and (q.diff(axis=1).iloc[:, 1:] > 0).all().all()
     # The tiny model's 16 dimensions, then the 6 scaled values (include_values).
@@ -214,9 +228,11 @@ def test_one_data_flow_in_the_forecaster():
     """One branch on the encoding (how series become embeddings), none elsewhere."""
     import inspect
 
-    from llmiso.forecasting import _encoding, _forecaster
+    from llmiso.forecasting import _encoding, _forecaster, _strategies
 
-    assert sum(inspect.getsource(m).count("encoding ==") for m in (_forecaster, _encoding)) <= 1
+    modules = (_forecaster, _encoding, _strategies)
+    assert not sum(inspect.getsource(m).count("encoding ==") for m in modules)
+    assert not inspect.getsource(_forecaster).count('strategy ==') - 1  # the tag in __init__
 
 
 def test_a_head_of_the_users_gets_the_windows_with_a_whole_horizon():
@@ -244,14 +260,14 @@ def test_hybrid_gives_the_head_the_embedding_and_the_window():
 
 def test_the_heads_own_parameters_reach_its_fit():
     """The head is a component: a cross-validated penalty, fixed bins on the scaled target."""
-    from llmiso import SoftmaxBinRegressorCV
+    from llmiso import SoftmaxHeadForecasterCV
 
     y = load_airline()
-    forecaster = LLMForecaster(**tiny(head=SoftmaxBinRegressorCV(n_bins=20))).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(**tiny(head=SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20)))).fit(y, fh=[1, 2])
     head = forecaster.regressor_[-1]
-    assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))]
+    assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))] == head.head_.alpha
     assert np.isfinite(forecaster.predict().to_numpy()).all()
-    fixed = SoftmaxBinRegressor(bin_range=(-3, 3), bin_placement="fixed")
+    fixed = SoftmaxHeadForecaster(bin_range=(-3, 3), bin_placement="fixed")
     forecaster = LLMForecaster(NO_LLM, head=fixed, window_length=6).fit(y, fh=[1, 2])
     np.testing.assert_allclose(forecaster.regressor_[-1].bin_edges_[[1, -2]], [-3, 3])
     assert fixed.__dict__.get("bin_edges_") is None  # cloned, not fitted in place
@@ -280,9 +296,11 @@ def test_the_parameters_are_checked_by_their_declared_constraints():
 
     y = load_airline()
     for params in ({"strategy": "sideways"}, {"encoding": "text"}, {"window_length": 0},
-                   {"include_values": "yes"}, {"embedder": "none"}, {"stride": 0}):
+                   {"include_values": "yes"}, {"embedder": "none"}):
         with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}' parameter"):
             LLMForecaster(**{"embedder": NO_LLM, **params}).fit(y, fh=[1])
+    with pytest.raises(InvalidParameterError, match="'stride' parameter of SeriesPass"):
+        LLMForecaster(**tiny(encoding=SeriesPass(stride=0))).fit(y, fh=[1])
 
 
 def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
@@ -299,13 +317,14 @@ def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
 def test_auto_encoding_reads_large_panels_in_one_pass(tiny_bert):
     """encoding="auto": one prompt per window for a few series, one pass for many
     (with a causal model; an encoder has no one-pass mode)."""
-    from llmiso.forecasting._forecaster import ONE_PASS_ABOVE
+    from llmiso.forecasting import ONE_PASS_ABOVE
 
     values = 10 + np.sin(np.arange(30.0))
     few = pd.Series(values)
     many = pd.concat({f"s{i}": pd.Series(values + i) for i in range(ONE_PASS_ABOVE + 1)})
-    assert LLMForecaster(**tiny()).fit(few, fh=[1]).encoding_ == "window"
-    assert LLMForecaster(**tiny()).fit(many.to_frame(), fh=[1]).encoding_ == "series"
+    assert isinstance(LLMForecaster(**tiny()).fit(few, fh=[1]).encoding_, WindowPrompts)
+    assert isinstance(LLMForecaster(**tiny()).fit(many.to_frame(), fh=[1]).encoding_, SeriesPass)
     bert = LLMForecaster(**tiny(embedder=LLMEmbedder(tiny_bert, dtype="float32")))
-    assert bert.fit(many.to_frame(), fh=[1]).encoding_ == "window"
-    assert LLMForecaster(**tiny(encoding="window")).fit(many.to_frame(), fh=[1]).encoding_ == "window"
+    assert isinstance(bert.fit(many.to_frame(), fh=[1]).encoding_, WindowPrompts)
+    forced = LLMForecaster(**tiny(encoding="window")).fit(many.to_frame(), fh=[1])
+    assert isinstance(forced.encoding_, WindowPrompts)

@@ -3,9 +3,15 @@ from functools import partial
 import numpy as np
 import pytest
 
-from llmiso import SoftmaxBinRegressor, _bins
+from llmiso import SoftmaxHeadForecaster, _bins
+from llmiso.head._targets import target_distribution
 
 RNG = np.random.default_rng(0)
+
+
+def head_targets(head, labels):
+    """The head's sparse target distribution of these bin labels."""
+    return target_distribution(labels, head.n_bins, head.label_smoothing)
 
 
 def _full_gradient(head, X, y):
@@ -34,8 +40,8 @@ def test_objective_gradient_matches_finite_differences(n_basis, smoothing):
     F = rng.standard_normal((n, r)).astype(np.float32)
     labels = rng.integers(0, K, n)
     labels[:2] = [0, K - 1]  # the ends, where smoothing has one neighbour
-    head = SoftmaxBinRegressor(n_bins=K, label_smoothing=smoothing)
-    targets = head._target_distribution(labels)
+    head = SoftmaxHeadForecaster(n_bins=K, label_smoothing=smoothing)
+    targets = head_targets(head, labels)
     basis = None if n_basis is None else _bins.spline_basis(K, n_basis)
     m = K if basis is None else n_basis
     objective = softmax_objective(F, targets, n_bins=K, alpha=0.7, bins_basis=basis)
@@ -59,7 +65,7 @@ def test_fewer_rows_than_features_reaches_the_full_optimum():
     """The row-space solve (n < d) is a stationary point of the full problem."""
     X = RNG.normal(size=(40, 120))
     y = X[:, :3] @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.3, size=40)
-    head = SoftmaxBinRegressor(n_bins=15, alpha=0.5, shift_alpha=None, tol=1e-7,
+    head = SoftmaxHeadForecaster(n_bins=15, alpha=0.5, shift_alpha=None, tol=1e-7,
                                max_iter=5000).fit(X, y)
     grad_W, grad_b = _full_gradient(head, X, y)
     assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5
@@ -72,10 +78,10 @@ def test_outputs_are_fitted_as_the_separate_problems_they_are():
     X = rng.standard_normal((300, 8))
     Y = np.column_stack([X[:, 0] + rng.normal(size=300), -2 * X[:, 1] + rng.normal(size=300)])
     bins = dict(n_bins=20, bin_placement="fixed", bin_range=(-6.0, 6.0))
-    both = SoftmaxBinRegressor(**bins).fit(X, Y)
-    parallel = SoftmaxBinRegressor(**bins, n_jobs=2).fit(X, Y)
+    both = SoftmaxHeadForecaster(**bins).fit(X, Y)
+    parallel = SoftmaxHeadForecaster(**bins, n_jobs=2).fit(X, Y)
     for h in range(2):
-        alone = SoftmaxBinRegressor(**bins).fit(X, Y[:, h])
+        alone = SoftmaxHeadForecaster(**bins).fit(X, Y[:, h])
         np.testing.assert_allclose(both.coef_[h], alone.coef_[0], rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(both.predict(X)[:, h], alone.predict(X), rtol=1e-9)
     np.testing.assert_array_equal(parallel.coef_, both.coef_)
@@ -93,7 +99,7 @@ def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
     X = rng.standard_normal((600, 24)) * np.logspace(0, -2, 24) + rng.normal(size=24)
     y = X @ rng.normal(size=24) * 10 + rng.normal(size=600)
     edges, _ = _bins.place(y, 30, -4.0, 4.0, robust=True)
-    targets = SoftmaxBinRegressor(n_bins=30)._target_distribution(_bins.assign(y, edges))
+    targets = target_distribution(n_bins=30, label_smoothing=0.0, labels=_bins.assign(y, edges))
     F = X.astype(np.float32)
     objective = softmax_objective(F, targets, n_bins=30, alpha=0.1)
     fits = {(p, tol): fit_one_softmax(F, targets, n_bins=30, alpha=0.1, max_iter=5000, tol=tol,
@@ -121,7 +127,7 @@ def test_the_solver_preconditions_only_ill_conditioned_features():
     for X, chosen in ((isotropic, False), (skewed, True)):
         y = X @ rng.normal(size=12) + rng.normal(size=400)
         edges, _ = _bins.place(y, 20, -4.0, 4.0, robust=True)
-        targets = SoftmaxBinRegressor(n_bins=20)._target_distribution(_bins.assign(y, edges))
+        targets = target_distribution(n_bins=20, label_smoothing=0.0, labels=_bins.assign(y, edges))
         F = X.astype(np.float32)
         fit = partial(fit_one_softmax, F, targets, n_bins=20, alpha=0.1, max_iter=500, tol=1e-4)
         auto, forced = fit(), fit(precondition=chosen)
@@ -140,8 +146,8 @@ def test_shift_term_gradient_matches_finite_differences(n_basis):
     rng = np.random.default_rng(3)
     n, r, K = 30, 4, 12
     F = rng.standard_normal((n, r)).astype(np.float32)
-    head = SoftmaxBinRegressor(n_bins=K)
-    targets = head._target_distribution(rng.integers(0, K, n))
+    head = SoftmaxHeadForecaster(n_bins=K)
+    targets = head_targets(head, rng.integers(0, K, n))
     shift = np.linspace(-1.5, 1.5, K)
     basis = None if n_basis is None else _bins.spline_basis(K, n_basis)
     m = K if basis is None else n_basis
@@ -171,9 +177,9 @@ def test_shift_term_reaches_the_same_optimum_either_way(precondition):
     rng = np.random.default_rng(0)
     F = (rng.standard_normal((400, 5)) * [1, 3, 10, 0.3, 1]).astype(np.float32)
     y = F @ [0.5, -0.2, 0.05, 1.0, 0.0] + rng.normal(scale=0.3, size=400)
-    head = SoftmaxBinRegressor(n_bins=20)
+    head = SoftmaxHeadForecaster(n_bins=20)
     head.bin_edges_, head.tail_scale_ = _bins.place(y, 20, -4, 4)
-    targets = head._target_distribution(_bins.assign(y, head.bin_edges_))
+    targets = head_targets(head, _bins.assign(y, head.bin_edges_))
     shift = np.linspace(-2, 2, 20)
     W, b, _ = fit_one_softmax(F, targets, n_bins=20, alpha=10.0, max_iter=2000, tol=1e-7,
                               shift=shift, shift_alpha=0.01, precondition=precondition)

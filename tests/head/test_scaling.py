@@ -3,7 +3,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 
-from llmiso import IsotropyCenterer, MeanScaledRegressor, SoftmaxBinRegressor
+from llmiso import IsotropyCenterer, MeanScaledRegressor, SoftmaxHeadForecaster
 
 RNG = np.random.default_rng(0)
 
@@ -19,9 +19,9 @@ def test_mean_scaling_lets_the_head_forecast_a_trend():
     X, y = _trend_windows()
     train, test = slice(0, 90), slice(90, None)
     assert y[test].min() > y[train].max() - 25  # the test period is mostly new levels
-    plain = make_pipeline(IsotropyCenterer(), SoftmaxBinRegressor(alpha=1e-3)).fit(X[train], y[train])
+    plain = make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3)).fit(X[train], y[train])
     scaled = MeanScaledRegressor(
-        make_pipeline(IsotropyCenterer(), SoftmaxBinRegressor(alpha=1e-3))
+        make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3))
     ).fit(X[train], y[train])
     plain_mae = np.abs(plain.predict(X[test]) - y[test]).mean()
     scaled_mae = np.abs(scaled.predict(X[test]) - y[test]).mean()
@@ -34,7 +34,7 @@ def test_mean_scaling_lets_the_head_forecast_a_trend():
 def test_mean_scaling_multi_output_and_zero_rows():
     X, y = _trend_windows()
     Y = np.column_stack([y[:-2], y[1:-1], y[2:]])
-    model = MeanScaledRegressor(SoftmaxBinRegressor(n_bins=30)).fit(X[:-2], Y)
+    model = MeanScaledRegressor(SoftmaxHeadForecaster(n_bins=30)).fit(X[:-2], Y)
     assert model.predict(X[:4]).shape == (4, 3)
     assert model.predict_quantiles(X[:4], [0.5]).shape == (4, 3, 1)
     zero = MeanScaledRegressor(LinearRegression()).fit(np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0])

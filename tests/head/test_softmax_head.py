@@ -2,10 +2,16 @@
 import numpy as np
 import pytest
 
-from llmiso import SoftmaxBinRegressor, _bins
+from llmiso import SoftmaxHeadForecaster, _bins
+from llmiso.head._targets import target_distribution
 from llmiso.metrics import negative_log_likelihood
 
 RNG = np.random.default_rng(0)
+
+
+def head_targets(head, labels):
+    """The head's sparse target distribution of these bin labels."""
+    return target_distribution(labels, head.n_bins, head.label_smoothing)
 
 
 def _linear(n, noise=0.3):
@@ -30,21 +36,21 @@ def _cdf(proba, x, head):
 
 def test_linear_data_points_and_intervals():
     X, y = _linear(3000)
-    head = SoftmaxBinRegressor(n_bins=60, alpha=1e-4).fit(X[:2000], y[:2000])
+    head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4).fit(X[:2000], y[:2000])
     pred = head.predict(X[2000:])
     mae = np.abs(pred - y[2000:]).mean()
     assert mae < 0.3  # noise MAE is 0.24
     q = head.predict_quantiles(X[2000:], [0.1, 0.9])
     coverage = np.mean((y[2000:] > q[:, 0]) & (y[2000:] < q[:, 1]))
     assert 0.72 < coverage < 0.88
-    mean_head = SoftmaxBinRegressor(n_bins=60, alpha=1e-4, point="mean").fit(X[:2000], y[:2000])
+    mean_head = SoftmaxHeadForecaster(n_bins=60, alpha=1e-4, point="mean").fit(X[:2000], y[:2000])
     assert np.abs(mean_head.predict(X[2000:]) - y[2000:]).mean() < 0.3
 
 
 def test_bimodal_target_puts_mass_on_both_modes():
     X = RNG.normal(size=(2000, 2))
     y = np.where(RNG.random(2000) < 0.5, -3.0, 3.0) + X[:, 0] * 0.1 + RNG.normal(scale=0.2, size=2000)
-    head = SoftmaxBinRegressor(n_bins=40, alpha=1e-3).fit(X, y)
+    head = SoftmaxHeadForecaster(n_bins=40, alpha=1e-3).fit(X, y)
     proba = head.predict_bin_proba(X[:50])
     centers = head.bin_centers_
     low, mid, high = centers < -1.5, np.abs(centers) < 1, centers > 1.5
@@ -57,7 +63,7 @@ def test_bimodal_target_puts_mass_on_both_modes():
 def test_quantiles_exact_monotone_and_never_clamped():
     X, y = _linear(500)
     # Without the shift term every bin keeps some mass, so the extreme levels reach the tails.
-    head = SoftmaxBinRegressor(n_bins=30, shift_alpha=None).fit(X, y)
+    head = SoftmaxHeadForecaster(n_bins=30, shift_alpha=None).fit(X, y)
     levels = [1e-9, 0.001, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1 - 1e-9]
     q = head.predict_quantiles(X[:20], levels)
     assert q.shape == (20, len(levels))
@@ -74,7 +80,7 @@ def test_quantiles_exact_monotone_and_never_clamped():
 
 def test_density_integrates_to_one_and_nll_is_proper():
     X, y = _linear(1000)
-    head = SoftmaxBinRegressor(n_bins=30, alpha=1e-3).fit(X[:800], y[:800])
+    head = SoftmaxHeadForecaster(n_bins=30, alpha=1e-3).fit(X[:800], y[:800])
     proba = head.predict_bin_proba(X[800:803])
     grid = np.linspace(-100, 100, 400001)
     for p in proba:
@@ -90,7 +96,7 @@ def test_density_integrates_to_one_and_nll_is_proper():
 def test_multi_output_shapes_and_shared_bins():
     X, y = _linear(400)
     Y = np.column_stack([y, 2 * y, -y])
-    head = SoftmaxBinRegressor(n_bins=25, alpha=1e-3).fit(X, Y)
+    head = SoftmaxHeadForecaster(n_bins=25, alpha=1e-3).fit(X, Y)
     assert head.predict(X[:7]).shape == (7, 3)
     assert head.predict_quantiles(X[:7], [0.1, 0.5, 0.9]).shape == (7, 3, 3)
     assert head.predict_bin_proba(X[:7]).shape == (7, 3, 25)
@@ -102,7 +108,7 @@ def test_multi_output_shapes_and_shared_bins():
 
 def test_constant_target():
     X = RNG.normal(size=(50, 3))
-    head = SoftmaxBinRegressor().fit(X, np.full(50, 7.0))
+    head = SoftmaxHeadForecaster().fit(X, np.full(50, 7.0))
     np.testing.assert_allclose(head.predict(X), 7.0, atol=0.01)
 
 
@@ -110,13 +116,13 @@ def test_outliers_do_not_stretch_the_bins():
     X, y = _linear(1000)
     y_out = y.copy()
     y_out[:5] = 1e6
-    head = SoftmaxBinRegressor(n_bins=50, alpha=1e-3).fit(X, y_out)
+    head = SoftmaxHeadForecaster(n_bins=50, alpha=1e-3).fit(X, y_out)
     assert head.bin_edges_[-2] < 50  # robust scale: the outliers live in the edge bin
     assert np.abs(head.predict(X[500:]) - y[500:]).mean() < 0.6
 
 
 def test_single_training_row():
-    head = SoftmaxBinRegressor().fit([[1.0, 2.0]], [3.0])
+    head = SoftmaxHeadForecaster().fit([[1.0, 2.0]], [3.0])
     np.testing.assert_allclose(head.predict([[1.0, 2.0], [0.0, 0.0]]), 3.0, atol=0.01)
 
 
@@ -128,17 +134,17 @@ def test_nan_and_inf_are_rejected(bad):
     else:
         y[3] = np.nan if bad.endswith("nan") else np.inf
     with pytest.raises(ValueError, match="NaN|infinity"):
-        SoftmaxBinRegressor().fit(X, y)
+        SoftmaxHeadForecaster().fit(X, y)
 
 
 def test_bad_bin_range():
     with pytest.raises(ValueError, match="low < high"):
-        SoftmaxBinRegressor(bin_range=(2, 1)).fit(*_linear(10))
+        SoftmaxHeadForecaster(bin_range=(2, 1)).fit(*_linear(10))
 
 
 def test_label_smoothing_spreads_to_neighbours():
-    head = SoftmaxBinRegressor(n_bins=10, label_smoothing=0.2)
-    rows, bins, probs = head._target_distribution(np.array([0, 4, 9]))
+    head = SoftmaxHeadForecaster(n_bins=10, label_smoothing=0.2)
+    rows, bins, probs = head_targets(head, np.array([0, 4, 9]))
     T = np.zeros((3, 10))
     np.add.at(T, (rows, bins), probs)
     assert len(set(zip(rows, bins))) == len(rows)  # one entry per (row, bin)
@@ -152,7 +158,7 @@ def test_quantile_levels_are_calibrated_on_a_large_sample():
     """P(y <= q_level) is the level, for levels 0.05..0.95, on held-out rows."""
     X = RNG.normal(size=(12000, 3))
     y = X @ [1.0, -2.0, 0.5] + RNG.normal(scale=0.5, size=12000)
-    head = SoftmaxBinRegressor(n_bins=80, alpha=1e-4).fit(X[:6000], y[:6000])
+    head = SoftmaxHeadForecaster(n_bins=80, alpha=1e-4).fit(X[:6000], y[:6000])
     levels = np.linspace(0.05, 0.95, 19)
     q = head.predict_quantiles(X[6000:], levels)
     below = (y[6000:, None] <= q).mean(axis=0)
@@ -163,7 +169,7 @@ def test_extreme_levels_follow_the_tail_cdf():
     """Levels deep in the exponential tails are exact too (the CDF at q is the level)."""
     X, y = RNG.normal(size=(500, 3)), RNG.normal(size=500)
     # Narrow interior bins: the edge bins hold real mass, so these levels fall in the tails.
-    head = SoftmaxBinRegressor(n_bins=30, bin_range=(-0.1, 0.1), alpha=1.0).fit(X, y)
+    head = SoftmaxHeadForecaster(n_bins=30, bin_range=(-0.1, 0.1), alpha=1.0).fit(X, y)
     proba = head.predict_bin_proba(X[:20])
     for level in (1e-4, 1 - 1e-4):
         x = head.predict_quantiles(X[:20], [level])[:, 0]
@@ -173,21 +179,21 @@ def test_extreme_levels_follow_the_tail_cdf():
 
 def test_cv_picks_the_penalty_the_data_call_for():
     """Pure noise in many features wants a large penalty; a strong signal, a small one."""
-    from llmiso import SoftmaxBinRegressorCV
+    from llmiso import SoftmaxHeadForecasterCV
 
     X = RNG.normal(size=(600, 40))
-    noise = SoftmaxBinRegressorCV(n_bins=20, alphas=(0.01, 100.0)).fit(X, RNG.normal(size=600))
+    noise = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(X, RNG.normal(size=600))
     assert noise.alpha_ == 100.0 and noise.cv_scores_[1] < noise.cv_scores_[0]
     X, y = _linear(1500, noise=0.1)
-    signal = SoftmaxBinRegressorCV(n_bins=20, alphas=(0.01, 100.0)).fit(X, y)
+    signal = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(X, y)
     assert signal.alpha_ == 0.01
-    refit = SoftmaxBinRegressor(n_bins=20, alpha=0.01).fit(X, y)
-    np.testing.assert_allclose(signal.coef_, refit.coef_)  # the final fit uses every row
+    refit = SoftmaxHeadForecaster(n_bins=20, alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(signal.head_.coef_, refit.coef_)  # the final fit uses every row
 
 
 def test_fixed_bins_span_the_given_range():
     X, y = _linear(300)
-    head = SoftmaxBinRegressor(n_bins=32, bin_range=(0, 3), bin_placement="fixed").fit(X, y)
+    head = SoftmaxHeadForecaster(n_bins=32, bin_range=(0, 3), bin_placement="fixed").fit(X, y)
     np.testing.assert_allclose(head.bin_edges_[1:-1], np.linspace(0, 3, 31))
 
 
@@ -198,9 +204,9 @@ def test_missing_targets_leave_only_their_own_output():
     Y = np.column_stack([X[:, 0] + rng.normal(size=200), X[:, 1] + rng.normal(size=200)])
     Y[150:, 1] = np.nan  # a direct forecaster's far step: the latest windows have none
     bins = dict(n_bins=20, bin_placement="fixed", bin_range=(-6.0, 6.0))
-    both = SoftmaxBinRegressor(**bins).fit(X, Y)
-    first = SoftmaxBinRegressor(**bins).fit(X, Y[:, 0])
-    second = SoftmaxBinRegressor(**bins).fit(X[:150], Y[:150, 1])
+    both = SoftmaxHeadForecaster(**bins).fit(X, Y)
+    first = SoftmaxHeadForecaster(**bins).fit(X, Y[:, 0])
+    second = SoftmaxHeadForecaster(**bins).fit(X[:150], Y[:150, 1])
     np.testing.assert_allclose(both.coef_[0], first.coef_[0], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(both.coef_[1], second.coef_[0], rtol=1e-6, atol=1e-8)
     assert np.isfinite(both.predict(X)).all()
@@ -210,10 +216,10 @@ def test_missing_targets_need_a_known_value_per_output_and_no_infinity():
     X = RNG.normal(size=(10, 2))
     Y = np.column_stack([np.arange(10.0), np.full(10, np.nan)])
     with pytest.raises(ValueError, match=r"output\(s\) \[1\] have no known target"):
-        SoftmaxBinRegressor().fit(X, Y)
+        SoftmaxHeadForecaster().fit(X, Y)
     Y[0, 1] = np.inf
     with pytest.raises(ValueError, match="infinity"):
-        SoftmaxBinRegressor().fit(X, Y)
+        SoftmaxHeadForecaster().fit(X, Y)
 
 
 def test_the_defaults_learn_a_linear_gaussian_target_and_are_calibrated():
@@ -234,14 +240,14 @@ def test_the_defaults_learn_a_linear_gaussian_target_and_are_calibrated():
         r2 = 1 - np.mean((y[test] - q[:, 1]) ** 2) / np.var(y[test])
         return r2, np.mean((y[test] >= q[:, 0]) & (y[test] <= q[:, 2]))
 
-    r2, coverage = scores(SoftmaxBinRegressor())
+    r2, coverage = scores(SoftmaxHeadForecaster())
     assert r2 >= 0.97 and 0.75 <= coverage <= 0.85
-    paper_r2, paper_coverage = scores(SoftmaxBinRegressor(shift_alpha=None))
+    paper_r2, paper_coverage = scores(SoftmaxHeadForecaster(shift_alpha=None))
     assert paper_r2 < 0.92 and paper_coverage > 0.9
-    basis_r2, basis_coverage = scores(SoftmaxBinRegressor(n_basis=8, alpha=1e-3, shift_alpha=None))
+    basis_r2, basis_coverage = scores(SoftmaxHeadForecaster(n_basis=8, alpha=1e-3, shift_alpha=None))
     assert paper_r2 < basis_r2 < 0.97 + 0.02 and 0.75 < basis_coverage < 0.85
-    assert SoftmaxBinRegressor().fit(X[:50], y[:50]).coef_.shape == (1, 100, 20)
+    assert SoftmaxHeadForecaster().fit(X[:50], y[:50]).coef_.shape == (1, 100, 20)
     with pytest.raises(ValueError, match="n_basis=200 exceeds n_bins=100"):
-        SoftmaxBinRegressor(n_basis=200).fit(X[:50], y[:50])
+        SoftmaxHeadForecaster(n_basis=200).fit(X[:50], y[:50])
 
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from llmiso import LLMEmbedder, isotropy_profile, plot_isotropy_profile
-from llmiso.embedding._attention import attention_states
 from llmiso.metrics import adjusted_isotropy, average_cosine, isoscore
 
 
@@ -39,13 +38,13 @@ def _states_with_every_token(name, X):
     """Hidden states 0 and 1 of one prompt, and the attention outputs at all its tokens."""
     import torch
 
+    from llmiso.embedding import load_model
     from llmiso.embedding._forward import _blocks
-    from llmiso.embedding._models import load_model
 
     embedder = LLMEmbedder(name, dtype="float32").fit(X)
-    attention = attention_states(embedder, X, sample_size=10_000)
+    attention = embedder.attention_outputs(X, sample_size=10_000)
     loaded = load_model(name, dtype="float32")
-    ids, _ = embedder._tokenize(loaded, "numeric", *embedder._prompts_of(X, "numeric"), [0])
+    ids = embedder.token_ids(X[:1])
     with torch.inference_mode():
         hidden = loaded.model(input_ids=torch.tensor(ids), output_hidden_states=True).hidden_states
     block = _blocks(loaded.model, loaded.n_layers)[0]
@@ -84,7 +83,7 @@ def test_profile_from_attention_outputs(tiny_llama):
     embedder = LLMEmbedder(tiny_llama, dtype="float32")
     profile = isotropy_profile(embedder, X, source="attention", sample_size=100)
     assert list(profile.index) == [1, 2]
-    states = [s.astype(float) for s in attention_states(embedder.fit(X), X, sample_size=100)]
+    states = [s.astype(float) for s in embedder.fit(X).attention_outputs(X, sample_size=100)]
     assert profile.loc[2, "isoscore_raw"] == pytest.approx(isoscore(states[1]), rel=1e-5)
     # The paper's protocol: globally centered before the cluster cosine.
     assert profile.loc[2, "average_cosine_centered"] == pytest.approx(

@@ -33,8 +33,7 @@ def panel():
 
 def configurations():
     """Name -> LLMForecaster parameters: the defaults and the variants the issue names."""
-    from llmiso import LLMEmbedder
-    from llmiso import SoftmaxBinRegressor as SoftmaxHeadForecaster
+    from llmiso import LLMEmbedder, SoftmaxHeadForecaster
 
     def params(**changes):
         return {"embedder": LLMEmbedder("tiny-random-llama", dtype="float32", layer=-1),

@@ -1,0 +1,42 @@
+"""What the forecaster fits on its features: the isotropy step and the head."""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from .._pipeline import last_step
+from ..head import SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
+from ..isotropy import IsotropyCenterer
+
+
+def make_regressor(head, centerer, *, with_llm, n_features, n_values):
+    """``Pipeline([("isotropy", ...), ("head", ...)])`` for ``n_features`` features
+    whose last ``n_values`` are the scaled window (all of them without an LLM).
+
+    ``head`` None: ``SoftmaxHeadForecaster(shift_alpha=None)``: the forecaster's head
+    learns a correction of the baseline, which its penalty shrinks toward it, and a
+    free shift would undo that shrinkage (docs/benchmarks.md). ``centerer`` None:
+    ``IsotropyCenterer("center", normalize=True)``.
+    """
+    head = SoftmaxHeadForecaster(shift_alpha=None) if head is None else clone(head)
+    values = IsotropyCenterer("center", normalize=True)
+    if not with_llm:
+        return Pipeline([("isotropy", values), ("head", head)])
+    centerer = IsotropyCenterer("center", normalize=True) if centerer is None else clone(centerer)
+    if n_values:
+        # Scaled jointly, the embedding's norm would dwarf the window's values and the
+        # penalty would silence them: each block gets unit mean norm.
+        split = n_features - n_values
+        centerer = ColumnTransformer([
+            ("embedding", centerer, np.arange(split)),
+            ("values", values, np.arange(split, n_features)),
+        ])
+    return Pipeline([("isotropy", centerer), ("head", head)])
+
+
+def takes_missing_targets(head):
+    """Whether ``head`` learns each step from the rows where that step is known (NaN
+    elsewhere): the softmax heads do; any other regressor gets complete rows."""
+    return head is None or isinstance(last_step(head), (SoftmaxHeadForecaster,
+                                                        SoftmaxHeadForecasterCV))
