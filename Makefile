@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.llmiso-installed
 
-.PHONY: install demo test clean
+.PHONY: install demo test lint clean
 
 install: $(READY)
 
@@ -24,6 +24,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) build *.egg-info

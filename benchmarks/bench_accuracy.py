@@ -87,44 +87,60 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
         digits = clone(embedder).set_params(number_format="digits", separator=",")
         backbone = dict(baseline=("ets", "theta"), combine=("ets", "theta"))
         anchor = dict(baseline="seasonal_naive", combine=None)
-        llms.update({
-            "encoding='window' (one prompt per window)": variant(encoding="window", **anchor),
-            "encoding='series' (one pass)": variant(encoding="series", **anchor),
-            "encoding='series', digits ('107,')": variant(encoding="series", embedder=digits,
-                                                                 **anchor),
-            "encoding='window', digits ('107,')": variant(encoding="window", embedder=digits, **anchor),
-            "LLM, seasonal-naive anchor": variant(baseline="seasonal_naive", combine=None),
-            "same, no LLM (seasonal-naive anchor)": variant(embedder=no_llm,
-                                                            baseline="seasonal_naive",
-                                                            combine=None),
-            "LLM, ETS+Theta backbone, averaged": variant(**backbone),
-            "same, no LLM (backbone, averaged)": variant(embedder=no_llm, **backbone),
-        })
+        llms.update(
+            {
+                "encoding='window' (one prompt per window)": variant(encoding="window", **anchor),
+                "encoding='series' (one pass)": variant(encoding="series", **anchor),
+                "encoding='series', digits ('107,')": variant(
+                    encoding="series", embedder=digits, **anchor
+                ),
+                "encoding='window', digits ('107,')": variant(
+                    encoding="window", embedder=digits, **anchor
+                ),
+                "LLM, seasonal-naive anchor": variant(baseline="seasonal_naive", combine=None),
+                "same, no LLM (seasonal-naive anchor)": variant(
+                    embedder=no_llm, baseline="seasonal_naive", combine=None
+                ),
+                "LLM, ETS+Theta backbone, averaged": variant(**backbone),
+                "same, no LLM (backbone, averaged)": variant(embedder=no_llm, **backbone),
+            }
+        )
     elif not quick:
         alone = dict(include_values=False)  # the embedding alone, the paper's model
-        llms.update({
-            "change: one pass over the series (encoding='series')": variant(encoding="series"),
-            "change: no baseline (baseline=None)": variant(baseline=None),
-            "change: baseline chosen by a seasonality test (baseline='auto')": variant(baseline="auto"),
-            "same forecaster, no LLM, baseline='auto'": variant(embedder=no_llm, baseline="auto"),
-            "change: the embedding alone (include_values=False)": variant(**alone),
-            "change: no trailing separator": variant(
-                embedder=clone(embedder).set_params(trailing_separator=False)),
-            "change: layer 24": variant(embedder=clone(embedder).set_params(layer=24)),
-            "change: layer 12": variant(embedder=clone(embedder).set_params(layer=12)),
-            "change: bins fixed on [-3, 3] of the scaled target": variant(
-                head=SoftmaxHeadForecaster(n_bins=122, bin_range=(-3, 3), bin_placement="fixed")),
-            "change: penalty chosen by CV (SoftmaxHeadForecasterCV)": variant(
-                head=SoftmaxHeadForecasterCV()),
-            "change: whitened": variant(centerer=centered("whiten")),
-            "change: all-but-the-top": variant(centerer=centered("abtt")),
-            "change: penalty x10 (alpha=10)": variant(head=SoftmaxHeadForecaster(alpha=10.0)),
-            "change: penalty / 10 (alpha=0.1)": variant(head=SoftmaxHeadForecaster(alpha=0.1)),
-            "embedding alone, change: not scaled to unit mean norm":
-                variant(**alone, centerer=centered(normalize=False)),
-            "embedding alone, change: not centered (scaled to unit norm)":
-                variant(**alone, centerer=centered("none")),
-        })
+        llms.update(
+            {
+                "change: one pass over the series (encoding='series')": variant(encoding="series"),
+                "change: no baseline (baseline=None)": variant(baseline=None),
+                "change: baseline chosen by a seasonality test (baseline='auto')": variant(
+                    baseline="auto"
+                ),
+                "same forecaster, no LLM, baseline='auto'": variant(
+                    embedder=no_llm, baseline="auto"
+                ),
+                "change: the embedding alone (include_values=False)": variant(**alone),
+                "change: no trailing separator": variant(
+                    embedder=clone(embedder).set_params(trailing_separator=False)
+                ),
+                "change: layer 24": variant(embedder=clone(embedder).set_params(layer=24)),
+                "change: layer 12": variant(embedder=clone(embedder).set_params(layer=12)),
+                "change: bins fixed on [-3, 3] of the scaled target": variant(
+                    head=SoftmaxHeadForecaster(n_bins=122, bin_range=(-3, 3), bin_placement="fixed")
+                ),
+                "change: penalty chosen by CV (SoftmaxHeadForecasterCV)": variant(
+                    head=SoftmaxHeadForecasterCV()
+                ),
+                "change: whitened": variant(centerer=centered("whiten")),
+                "change: all-but-the-top": variant(centerer=centered("abtt")),
+                "change: penalty x10 (alpha=10)": variant(head=SoftmaxHeadForecaster(alpha=10.0)),
+                "change: penalty / 10 (alpha=0.1)": variant(head=SoftmaxHeadForecaster(alpha=0.1)),
+                "embedding alone, change: not scaled to unit mean norm": variant(
+                    **alone, centerer=centered(normalize=False)
+                ),
+                "embedding alone, change: not centered (scaled to unit norm)": variant(
+                    **alone, centerer=centered("none")
+                ),
+            }
+        )
 
     def baselines(sp, positive):
         out = {"seasonal naive": NaiveForecaster(strategy="last", sp=sp)}
@@ -203,7 +219,9 @@ def main():
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []
             for k, cut in enumerate(cuts):
-                fitted, scores = score_fold(forecaster, y.iloc[:cut], y.iloc[cut : cut + horizon], sp)
+                fitted, scores = score_fold(
+                    forecaster, y.iloc[:cut], y.iloc[cut : cut + horizon], sp
+                )
                 folds.append(scores)
                 fold_rows.append({"series": name, "model": label, "fold": k, **scores})
             rows.append({"series": name, "model": label, "origins": len(cuts),
@@ -261,7 +279,10 @@ def report(scores, isotropy, folds=None):
     print("\nMASE per series (mean over origins):\n" + per_series.round(3).to_string())
     summary = usable.groupby("model").agg(
         geomean_rel_MASE=("rel_MASE", lambda v: float(np.exp(np.log(v).mean()))),
-        geomean_rel_WQL=("rel_WQL", lambda v: float(np.exp(np.log(v).mean())) if v.notna().all() else np.nan),
+        geomean_rel_WQL=(
+            "rel_WQL",
+            lambda v: float(np.exp(np.log(v).mean())) if v.notna().all() else np.nan,
+        ),
         coverage80=("coverage80", "mean"),
     )
     measures = [m for m in ISOTROPY if m in isotropy]
@@ -282,8 +303,10 @@ def report(scores, isotropy, folds=None):
 
         for measure in measures:
             rho, low, high, _ = spearman_with_interval(llm[measure], llm["geomean_rel_MASE"])
-            print(f"Spearman correlation across {len(llm)} LLM configurations, {measure} "
-                  f"(adjusted) vs relative MASE: {rho:+.2f} [95% bootstrap {low:+.2f}, {high:+.2f}]")
+            print(
+                f"Spearman correlation across {len(llm)} LLM configurations, {measure} "
+                f"(adjusted) vs relative MASE: {rho:+.2f} [95% bootstrap {low:+.2f}, {high:+.2f}]"
+            )
 
 
 if __name__ == "__main__":

@@ -147,34 +147,6 @@ DEFAULT_ROWS = ["seasonal naive", "AutoETS", "AutoTheta", *list(LLM_ROWS)[:8],
 N_ORIGINS = 36
 
 
-def cache_statistics():
-    """Memoise statsforecast's calls: rows with the same backbone reuse its forecasts.
-
-    Identical inputs give identical results, so this changes only the seconds.
-    """
-    import hashlib
-
-    from llmiso.forecasting import _statistical
-
-    memo = {}
-
-    def key(models, series, *rest):
-        digest = hashlib.sha1(b"".join(np.asarray(v, dtype=float).tobytes() for v in series))
-        return (tuple(repr(m) for m in models), tuple(map(len, series)), digest.hexdigest(),
-                repr(rest))
-
-    for name in ("origin_forecasts", "forecasts"):
-        original = getattr(_statistical, name)
-
-        def cached(models, series, *rest, _original=original, _name=name):
-            k = (_name, *key(models, series, *rest))
-            if k not in memo:
-                memo[k] = _original(models, series, *rest)
-            return memo[k]
-
-        setattr(_statistical, name, cached)
-
-
 def make_forecaster(change, series, quick, cache_dir):
     """LLMForecaster with the defaults but ``change``, for a dataset's ``series``."""
     from llmiso import LLMEmbedder, SoftmaxHeadForecaster
@@ -227,13 +199,40 @@ def score(series, quantiles):
     y = np.concatenate([s.test for s in series])
     Q = np.vstack(quantiles)
     return {
-        "MASE": float(np.mean([mase(s, f) for s, f in zip(series, median)])),
+        "MASE": float(np.mean([mase(s, f) for s, f in zip(series, median, strict=True)])),
         "WQL": weighted_quantile_loss(y, Q, LEVELS),
         "coverage80": float(np.mean((y >= Q[:, 0]) & (y <= Q[:, -1]))),
     }
 
 
 MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", *LLM_ROWS, *AVERAGES]
+
+
+def run_row(name, series, paths, args, dataset, notes):
+    """The quantile paths of one row on ``series`` (None: a row that cannot run yet)."""
+    if name == "seasonal naive":
+        return run_seasonal_naive(series)
+    if name in ("AutoETS", "AutoTheta"):
+        return run_statsforecast(series, name)
+    if name == "fracast":
+        q, short = run_fracast(series)
+        if short:
+            notes.append(f"{dataset}, fracast: {short} series shorter than "
+                         f"{FRACAST_MIN_VALUES} values got the last value")
+        return q
+    if name in AVERAGES:
+        missing = [part for part in AVERAGES[name] if part not in paths]
+        if missing:
+            notes.append(f"{dataset}, {name}: skipped, run {missing} first")
+            return None
+        members = zip(*(paths[p] for p in AVERAGES[name]), strict=True)
+        return [np.mean(parts, axis=0) for parts in members]
+    q, short = run_llm(series, LLM_ROWS[name], args.quick, args.llm_history,
+                       f"{args.cache_dir}/{dataset}")
+    if short:
+        notes.append(f"{dataset}, {name}: {short} series too short for a window "
+                     "and the horizon got the last value")
+    return q
 
 
 def main(argv=None):
@@ -264,7 +263,6 @@ def main(argv=None):
     if earlier is not None and not args.quick:
         rerun = earlier.dataset.isin(datasets) & earlier.model.isin(args.models)
         rows = earlier[~rerun].to_dict("records")
-    cache_statistics()
     per_series = []
     if earlier is not None and not args.quick and (out / "per_series.csv").exists():
         before = pd.read_csv(out / "per_series.csv", dtype={"series": str})
@@ -279,33 +277,16 @@ def main(argv=None):
         paths = {}
         for name in tqdm(args.models, desc=dataset, file=sys.stderr):
             start = time.perf_counter()
-            if name == "seasonal naive":
-                q = run_seasonal_naive(series)
-            elif name in ("AutoETS", "AutoTheta"):
-                q = run_statsforecast(series, name)
-            elif name == "fracast":
-                q, short = run_fracast(series)
-                if short:
-                    notes.append(f"{dataset}, fracast: {short} series shorter than "
-                                 f"{FRACAST_MIN_VALUES} values got the last value")
-            elif name in AVERAGES:
-                missing = [part for part in AVERAGES[name] if part not in paths]
-                if missing:
-                    notes.append(f"{dataset}, {name}: skipped, run {missing} first")
-                    continue
-                q = [np.mean(parts, axis=0) for parts in zip(*(paths[p] for p in AVERAGES[name]))]
-            else:
-                q, short = run_llm(series, LLM_ROWS[name], args.quick, args.llm_history,
-                                   f"{args.cache_dir}/{dataset}")
-                if short:
-                    notes.append(f"{dataset}, {name}: {short} series too short for a window "
-                                 "and the horizon got the last value")
+            q = run_row(name, series, paths, args, dataset, notes)
+            if q is None:
+                continue
             seconds = time.perf_counter() - start
             paths[name] = q
             rows.append({"dataset": dataset, "model": name, **score(series, q),
                          "seconds_per_series": seconds / len(series), "series": len(series)})
             per_series += [{"dataset": dataset, "model": name, "series": s.name,
-                            "MASE": mase(s, f[:, len(LEVELS) // 2])} for s, f in zip(series, q)]
+                            "MASE": mase(s, f[:, len(LEVELS) // 2])}
+                           for s, f in zip(series, q, strict=True)]
         pd.DataFrame(rows).to_csv(out / "scores.csv", index=False)
         pd.DataFrame(per_series).to_csv(out / "per_series.csv", index=False)
     report(pd.DataFrame(rows), notes, protocol)

@@ -73,15 +73,12 @@ def main():
     n = 8 if args.quick else args.windows
 
     from llmiso import LLMEmbedder
-    from llmiso.embedding._models import load_model, resolve_model_path
-    from llmiso import mean_abs_scale
-    from llmiso.embedding._prompts import format_windows
+    from llmiso.embedding import load_model, resolve_model_path
 
     X = real_windows(n)
     embedder = LLMEmbedder().fit(X)  # loads (and if needed converts) the model
     loaded = load_model("smollm2-135m")
-    prompts = format_windows(X, decimals=2, separator=", ", scales=mean_abs_scale(X),
-                             trailing=True)
+    prompts = embedder.prompts(X)
     tokens = sum(len(ids) for ids in loaded.tokenizer(prompts)["input_ids"])
 
     embedder.transform(X[:4])  # warm-up: first-call allocations
@@ -89,7 +86,9 @@ def main():
     ours = embedder.transform(X)
     ours_s = time.perf_counter() - start
     plain, plain_s = plain_loop(resolve_model_path("smollm2-135m"), prompts)
-    cos = np.sum(ours * plain, axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(plain, axis=1)
+    cos = (
+        np.sum(ours * plain, axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(plain, axis=1)
+    )
 
     print(f"windows: {n} x 24 values, {tokens} tokens, dtype of llmiso: {loaded.dtype}")
     print(f"plain loop (fp32, input order): {plain_s:7.2f} s  {tokens / plain_s:8.0f} tokens/s")
@@ -98,7 +97,9 @@ def main():
     print(f"cosine(llmiso, plain) per window: min {cos.min():.4f}, mean {cos.mean():.4f}")
     # The plain loop is an independent reference: a speed-up with other states is no speed-up.
     if cos.min() < 0.999:
-        sys.exit(f"FAILED: llmiso's embeddings differ from the plain loop's (min cosine {cos.min():.4f})")
+        sys.exit(
+            f"FAILED: llmiso's embeddings differ from the plain loop's (min cosine {cos.min():.4f})"
+        )
 
     # Below the last layer the forward pass stops after the deepest requested block.
     middle = LLMEmbedder(layer=24).fit(X)
@@ -117,7 +118,10 @@ def main():
     total = sum(p.numel() for p in loaded.model.parameters())
     lookup = loaded.model.get_input_embeddings().weight.numel()
     ceilings = {dtype: matmul_gflops(dtype) for dtype in {loaded.dtype, torch.float32}}
-    for convention, per_token in [("2 x 135M", 2 * 135e6), ("2 x non-embedding", 2 * (total - lookup))]:
+    for convention, per_token in [
+        ("2 x 135M", 2 * 135e6),
+        ("2 x non-embedding", 2 * (total - lookup)),
+    ]:
         for label, dtype, seconds in [
             ("LLMEmbedder", loaded.dtype, ours_s),
             ("plain loop", torch.float32, plain_s),
@@ -131,7 +135,7 @@ def main():
     # A fresh process: the first load pays transformers' lazy imports; the second,
     # after the process-wide cache is cleared, is the load of the weights alone.
     load_twice = (
-        "import time; import llmiso.embedding._models as m; t = time.perf_counter(); "
+        "import time; import llmiso.embedding as m; t = time.perf_counter(); "
         "m.load_model('smollm2-135m'); first = time.perf_counter() - t; "
         "m.clear_model_cache(); t = time.perf_counter(); m.load_model('smollm2-135m'); "
         "print(first, time.perf_counter() - t)"

@@ -39,7 +39,12 @@ SUMMARY = ("uncentered_isoscore", "isoscore", "cluster_cosine", "average_cosine"
 
 def kernels(length):
     from sklearn.gaussian_process.kernels import (
-        RBF, DotProduct, ExpSineSquared, RationalQuadratic, WhiteKernel)
+        RBF,
+        DotProduct,
+        ExpSineSquared,
+        RationalQuadratic,
+        WhiteKernel,
+    )
 
     return {
         "dot_sigma0": DotProduct(sigma_0=0.0),
@@ -102,13 +107,12 @@ def nmse(y, pred):
 
 
 def run_dataset(embedder, series, layers, attention_windows, attention_tokens, seed):
-    from llmiso.embedding._attention import attention_states
     from llmiso.metrics import isotropy_report
 
     # Rows: windows that have a next value; the last window of each series has none.
     embedded = embedder.embed_series(series, WINDOW)
     feats, scales, targets, raw_windows, rows = [], [], [], [], []
-    for y, (emb, scale) in zip(series, embedded):
+    for y, (emb, scale) in zip(series, embedded, strict=True):
         n = len(y) - WINDOW
         feats.append(emb[:n])
         scales.append(scale[:n])
@@ -127,8 +131,8 @@ def run_dataset(embedder, series, layers, attention_windows, attention_tokens, s
     no_llm = score(W / s[:, None])
     windows = W[np.random.default_rng(seed).choice(len(W), min(attention_windows, len(W)),
                                                    replace=False)]
-    attention = attention_states(embedder, windows, sample_size=attention_tokens,
-                                          random_state=seed)
+    attention = embedder.attention_outputs(windows, sample_size=attention_tokens,
+                                           random_state=seed)
     out = []
     width = E.shape[1] // len(layers)
     for k, layer in enumerate(layers):
@@ -234,8 +238,7 @@ def main(argv=None):
                         help="tiny random model, two kernels, short series (the CI smoke test)")
     parser.add_argument("--out", default="benchmarks/results/isotropy_error")
     args = parser.parse_args(argv)
-    from llmiso import LLMEmbedder
-    from llmiso.embedding._models import DEFAULT_MODEL
+    from llmiso import DEFAULT_MODEL, LLMEmbedder
 
     started = time.perf_counter()
     if args.quick:
@@ -266,7 +269,9 @@ def main(argv=None):
                 "attention_cluster_cosine_raw"]
     corr = correlations(table, measures)
     higher = {m: not m.split("_raw")[0].endswith("cosine") for m in measures}
-    trust = pd.DataFrame([held_out_trust(table, m, higher[m]) for m in measures]).set_index("measure")
+    trust = pd.DataFrame([held_out_trust(table, m, higher[m]) for m in measures]).set_index(
+        "measure"
+    )
     corr.to_csv(out / "correlations.csv")
     trust.to_csv(out / "trust.csv")
     plot(table, out / "isotropy_error.png")

@@ -56,52 +56,48 @@ def mlp_rate(hidden, intermediate, dtype, tokens=512, repeats=20):
     return 2 * tokens * hidden * intermediate * repeats / (time.perf_counter() - start)
 
 
-def tokens_read(embedder, series, window, stride):
-    """Tokens one pass per series reads: each chunk once, as embed_series writes it."""
-    from llmiso import mean_abs_scale
-    from llmiso.embedding._prompts import write_with_reads
-    from llmiso.embedding._series import series_chunks
+def tokens_read(embedder, series, window, encoding):
+    """Tokens the embedding pass reads: each prompt once, as the encoding writes it."""
+    from llmiso.embedding import load_model
+    from llmiso.forecasting import SeriesPass, sliding_windows
 
-    tokenizer = embedder._load().tokenizer
-    texts = []
-    for y in series:
-        for start, _, last_read in series_chunks(len(y), window, stride):
-            chunk = y[start : last_read + 1]
-            scale = mean_abs_scale(chunk[None, :window])[0]
-            texts.append(write_with_reads(chunk / scale, decimals=embedder.decimals,
-                                          separator=embedder.separator,
-                                          trailing=embedder.trailing_separator,
-                                          number_format=embedder.number_format)[0])
-    return sum(map(len, tokenizer(texts)["input_ids"]))
+    tokenizer = load_model(embedder.model, dtype=embedder.dtype).tokenizer
+    if isinstance(encoding, SeriesPass):
+        prompts = embedder.series_prompts(series, window,
+                                          stride=encoding.stride_for(window))
+    else:
+        prompts = [p for y in series for p in embedder.prompts(sliding_windows(y, window))]
+    return sum(map(len, tokenizer(prompts)["input_ids"]))
 
 
 def embedding_pass(series, workers, model, processes=True):
-    """Seconds of the forecaster's embedding pass on a LocalCluster, and the embedder."""
+    """Seconds of the forecaster's embedding pass on a LocalCluster, the embedder and
+    the encoding: LLMForecaster's defaults, the encoding as its fit chooses it."""
     import joblib
     from distributed import Client, LocalCluster
 
     from llmiso import LLMEmbedder
-    from llmiso.forecasting import LLMForecaster
-    from llmiso.forecasting._encoding import encode
+    from llmiso.forecasting import ONE_PASS_ABOVE, LLMForecaster, SeriesPass, WindowPrompts, encode
 
-    forecaster = LLMForecaster(LLMEmbedder(model, dtype="float32") if model else None)
-    embedder = forecaster.embedder_ = forecaster._make_embedder()
-    forecaster.encoding_ = forecaster._choose_encoding(len(series))  # as fit chooses
-    stride = forecaster._stride()
+    defaults = LLMForecaster()
+    window = defaults.window_length
+    embedder = LLMEmbedder(model, dtype="float32") if model else LLMEmbedder()
+    embedder.fit(np.zeros((1, window)))
+    encoding = (SeriesPass() if embedder.is_causal_ and len(series) > ONE_PASS_ABOVE
+                else WindowPrompts())
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                       dashboard_address=None) as cluster, \
             Client(cluster) as client, joblib.parallel_backend("dask"):
-        client.run(lambda: embedder.embed_series(series[:1], 24))  # the model on every worker
+        client.run(lambda: embedder.embed_series(series[:1], window))  # the model on every worker
         start = time.perf_counter()
-        encode(embedder, series, forecaster.window_length, stride=stride,
-               include_values=forecaster.include_values, n_jobs=-1)
+        encode(embedder, series, window, encoding=encoding,
+               include_values=defaults.include_values, n_jobs=-1)
         seconds = time.perf_counter() - start
-    return seconds, embedder, stride, forecaster.window_length
+    return seconds, embedder, encoding, window
 
 
-def layer_parameters(embedder):
+def layer_parameters(model):
     """Parameters each token passes through: the decoder layers (and norms) read."""
-    model = embedder._load().model
     body = getattr(model, "model", model)
     return sum(p.numel() for name, p in body.named_parameters() if "embed" not in name)
 
@@ -137,13 +133,16 @@ def main():
               f"({total / 60:.1f} min)")
     series = [g.to_numpy(dtype=float) for _, g in frame.groupby("series")["value"]]
     # --quick checks the path, not the speed: its workers are threads of this process.
-    seconds, embedder, stride, window = embedding_pass(series, args.workers, model,
-                                                       processes=not args.quick)
-    tokens = tokens_read(embedder, series, window, stride)
-    loaded = embedder._load()
+    seconds, embedder, encoding, window = embedding_pass(series, args.workers, model,
+                                                         processes=not args.quick)
+    tokens = tokens_read(embedder, series, window, encoding)
+    stride = encoding.stride_for(window)
+    from llmiso.embedding import load_model
+
+    loaded = load_model(embedder.model, dtype=embedder.dtype)
     config = loaded.model.config
     rate = mlp_rate(config.hidden_size, config.intermediate_size, loaded.model.dtype)
-    params = layer_parameters(embedder)
+    params = layer_parameters(loaded.model)
     floor = 2 * params * tokens / (rate * args.workers)
     print(f"embedding pass: {seconds:.0f} s for {tokens:,} tokens "
           f"({tokens / n_series:.0f} per series, stride {stride}); {params / 1e6:.0f}M "

@@ -35,7 +35,10 @@ def main():
         ("isoscore", isoscore),
         ("partition_isotropy", partition_isotropy),
         ("average_cosine (exact)", average_cosine),
-        ("average_cosine (sample_size=10000)", lambda X: average_cosine(X, sample_size=10_000, random_state=0)),
+        (
+            "average_cosine (sample_size=10000)",
+            lambda X: average_cosine(X, sample_size=10_000, random_state=0),
+        ),
         ("effective_dimension", effective_dimension),
         ("cluster_cosine (sample_size=2000)", lambda X: cluster_cosine(X, random_state=0)),
     ]:

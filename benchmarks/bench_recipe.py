@@ -102,10 +102,18 @@ def main():
                 cut = len(y) - (2 - k) * horizon
                 train, test = y.iloc[:cut], y.iloc[cut : cut + horizon]
                 ours.append(score_fold(forecaster, train, test, sp)[1])
-                naive.append(score_fold(NaiveForecaster(strategy="last", sp=sp), train, test, sp)[1])
-            rows.append({"change": label, "series": name,
-                         "rel_MASE": np.mean([f["MASE"] for f in ours]) / np.mean([f["MASE"] for f in naive]),
-                         "coverage80": np.mean([f["coverage80"] for f in ours])})
+                naive.append(
+                    score_fold(NaiveForecaster(strategy="last", sp=sp), train, test, sp)[1]
+                )
+            rows.append(
+                {
+                    "change": label,
+                    "series": name,
+                    "rel_MASE": np.mean([f["MASE"] for f in ours])
+                    / np.mean([f["MASE"] for f in naive]),
+                    "coverage80": np.mean([f["coverage80"] for f in ours]),
+                }
+            )
     table = pd.DataFrame(rows)
     summary = table.groupby("change", sort=False).agg(
         geomean_rel_MASE=("rel_MASE", lambda v: float(np.exp(np.log(v).mean()))),

@@ -32,13 +32,13 @@ def panel(n_series, n_values, quick):
     return [s.train[-n_values:] for s in load("M3 monthly", n_series)]
 
 
-def embed_on(n_workers, series, model, window, processes=True):
+def embed_on(n_workers, series, model, window, processes=True, group_size=64):
     import joblib
     import psutil  # a dependency of distributed
     from distributed import Client, LocalCluster
 
     from llmiso import LLMEmbedder
-    from llmiso.forecasting._encoding import encode
+    from llmiso.forecasting import SeriesPass, encode
 
     embedder = LLMEmbedder(model, **({"dtype": "float32"} if model.startswith("tiny") else {}))
     embedder.fit(np.zeros((1, window)))
@@ -51,10 +51,10 @@ def embed_on(n_workers, series, model, window, processes=True):
         processes.append(psutil.Process())
         before = [sum(p.cpu_times()[:2]) for p in processes]
         start = time.perf_counter()
-        encoded = encode(embedder, series, window, stride=window, include_values=False,
-                         n_jobs=-1)
+        encoded = encode(embedder, series, window, encoding=SeriesPass(), include_values=False,
+                         n_jobs=-1, group_size=group_size)
         seconds = time.perf_counter() - start
-        cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before)]
+        cpu = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before, strict=True)]
     print(f"{n_workers} worker(s): CPU seconds per worker {[round(c, 1) for c in cpu[:-1]]}, "
           f"in the client {cpu[-1]:.1f}")
     return np.vstack([e for e, _ in encoded]), seconds
@@ -70,13 +70,10 @@ def main():
     model = "tiny-random-llama" if args.quick else "smollm2-135m"
     window = 12
     series = panel(n_series, args.values, args.quick)
-    if args.quick:  # a few series per task, so both workers get some
-        from llmiso.forecasting import _encoding
-
-        _encoding.SERIES_PER_TASK = 4
+    group_size = 4 if args.quick else 64  # --quick: a few series per task, for both workers
     # --quick checks the path, not the speed: its workers are threads of this process.
-    one, t1 = embed_on(1, series, model, window, processes=not args.quick)
-    two, t2 = embed_on(2, series, model, window, processes=not args.quick)
+    one, t1 = embed_on(1, series, model, window, not args.quick, group_size)
+    two, t2 = embed_on(2, series, model, window, not args.quick, group_size)
     per_series = t1 / len(series)
     print(f"{len(series)} series of {args.values} values, {model}, one pass per series, "
           f"window {window}")

@@ -35,9 +35,7 @@ def main():
     from tqdm.auto import tqdm
 
     from llmiso import LLMEmbedder
-    from llmiso.embedding._models import load_model
-    from llmiso import mean_abs_scale
-    from llmiso.embedding._prompts import format_windows
+    from llmiso.embedding import load_model
 
     model = "tiny-random-llama" if args.quick else "smollm2-135m"
     window = 24
@@ -51,8 +49,7 @@ def main():
     start = time.perf_counter()
     per_window = np.vstack([embedder.transform(w) for w in windows])
     per_window_s = time.perf_counter() - start
-    prompts = [p for w in windows for p in format_windows(w, decimals=2, separator=", ",
-                                                          scales=mean_abs_scale(w), trailing=True)]
+    prompts = [p for w in windows for p in embedder.prompts(w)]
     per_window_tokens = sum(map(len, tokenizer(prompts)["input_ids"]))
     print(f"{len(data)} series, {n_windows} windows of {window} values, model {model}")
     print(f"{'encoding':28s} {'tokens':>8s} {'seconds':>8s} {'speed-up':>9s} "
@@ -68,7 +65,8 @@ def main():
         start = time.perf_counter()
         one_pass = np.vstack([e for e, _ in embedder.embed_series(data, window, stride=stride)])
         seconds = time.perf_counter() - start
-        tokens = _series_tokens(tokenizer, data, window, stride)
+        prompts = embedder.series_prompts(data, window, stride=stride)
+        tokens = sum(map(len, tokenizer(prompts)["input_ids"]))
         # Centered on the per-window mean: raw LLM states share one dominant direction,
         # which would make any two look alike (cosine near 1).
         a, b = one_pass - mean, per_window - mean
@@ -76,21 +74,6 @@ def main():
         label = "one pass, whole series" if stride == longest else f"one pass, stride {stride}"
         print(f"{label:28s} {tokens:8d} {seconds:8.2f} {per_window_s / seconds:8.2f}x "
               f"{cos.min():19.4f} {cos.mean():6.3f}")
-
-
-def _series_tokens(tokenizer, data, window, stride):
-    """Tokens the one-pass mode reads: each chunk once, written as embed_series does."""
-    from llmiso import mean_abs_scale
-    from llmiso.embedding._prompts import format_windows
-    from llmiso.embedding._series import series_chunks
-
-    texts = []
-    for y in data:
-        for start, _, last_read in series_chunks(len(y), window, stride):
-            chunk = y[None, start : last_read + 1]
-            texts += format_windows(chunk, decimals=2, separator=", ", trailing=True,
-                                    scales=mean_abs_scale(chunk[:, :window]))
-    return sum(map(len, tokenizer(texts)["input_ids"]))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ gives the coefficients of n_jobs=1.
 
 import argparse
 import time
-from functools import partial
 
 import numpy as np
 
@@ -76,8 +75,8 @@ def real_head_problem(n_series, quick):
 def against_sklearn(n_series, quick):
     from sklearn.linear_model import LogisticRegression
 
-    import llmiso.head._lbfgs as lbfgs
     from llmiso import SoftmaxHeadForecaster
+    from llmiso.head import softmax_objective
 
     X, Y = real_head_problem(n_series, quick)
     alpha = 1.0
@@ -101,7 +100,7 @@ def against_sklearn(n_series, quick):
         b = np.full(ours.n_bins, -1e4)
         W[sk.classes_], b[sk.classes_] = sk.coef_, sk.intercept_
         targets = (np.arange(known.sum()), labels, np.ones(known.sum()))
-        f = lbfgs.softmax_objective(X[known], targets, n_bins=ours.n_bins, alpha=alpha)
+        f = softmax_objective(X[known], targets, n_bins=ours.n_bins, alpha=alpha)
         for name, (w, bias) in {"ours": (ours.coef_[h], ours.intercept_[h]),
                                 "sklearn": (W, b)}.items():
             objective[name].append(f(np.concatenate([w.T.ravel(), bias]))[0])
@@ -133,8 +132,10 @@ def calibration():
         q = head.predict_quantiles(Xt, [0.1, 0.5, 0.9])
         r2 = 1 - np.mean((yt - q[:, 1]) ** 2) / np.var(yt)
         covered = np.mean((yt >= q[:, 0]) & (yt <= q[:, 2]))
-        print(f"SoftmaxHeadForecaster({params or 'defaults'}): R^2 {r2:.3f}, coverage {covered:.3f}, "
-              f"{head.n_iter_} iterations, {seconds:.2f} s")
+        print(
+            f"SoftmaxHeadForecaster({params or 'defaults'}): R^2 {r2:.3f}, coverage {covered:.3f}, "
+            f"{head.n_iter_} iterations, {seconds:.2f} s"
+        )
 
 
 def main():
@@ -152,36 +153,34 @@ def main():
         return against_sklearn(5 if args.quick else args.series, args.quick)
     n, n_bins, n_outputs = (500, 32, 2) if args.quick else (10_000, 256, 12)
 
-    import llmiso.head._softmax as softmax_head
     from llmiso import SoftmaxHeadForecaster
 
-    default = softmax_head.fit_one_softmax
-    solvers = {"plain": partial(default, precondition=False),
-               "preconditioned": partial(default, precondition=True),
-               "default": default}
+    solvers = {"plain": False, "preconditioned": True, "default": "auto"}
     rng = np.random.default_rng(0)
     for kind in ("isotropic", "embedding-like"):
         X = features(kind, n, rng)
         signal = X[:, :10] @ rng.normal(size=10)
         y = signal / signal.std() * 3 + rng.normal(size=n)
         Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(n_outputs)])
-        for name, solver in solvers.items():
-            softmax_head.fit_one_softmax = solver
+        for name, precondition in solvers.items():
             fitted = {}
             for n_jobs in (2, 1) if name == "default" else (2,):
-                head = SoftmaxHeadForecaster(n_bins=n_bins, n_jobs=n_jobs)
+                head = SoftmaxHeadForecaster(n_bins=n_bins, n_jobs=n_jobs,
+                                             precondition=precondition)
                 start = time.perf_counter()
                 head.fit(X, Y)
                 seconds = time.perf_counter() - start
                 fitted[n_jobs] = head
-                print(f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} "
-                      f"n_jobs={n_jobs}: fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations (most per "
-                      f"output), in-sample NLL {head.negative_log_likelihood(X, Y):.4f}",
-                      flush=True)
+                print(
+                    f"{kind:14s} {n} x 576, {n_bins} bins, {n_outputs} outputs, {name:14s} "
+                    f"n_jobs={n_jobs}: fit {seconds:6.2f} s, {head.n_iter_:4d} L-BFGS iterations "
+                      f"(most per "
+                    f"output), in-sample NLL {head.negative_log_likelihood(X, Y):.4f}",
+                    flush=True,
+                )
             if len(fitted) == 2:
                 print("  n_jobs=2 gives the same coefficients as n_jobs=1: "
                       f"{np.array_equal(fitted[1].coef_, fitted[2].coef_)}")
-    softmax_head.fit_one_softmax = default
 
 
 if __name__ == "__main__":

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 from sktime.datasets import load_airline
 
-from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster
-from llmiso import mean_abs_scale
+from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster, mean_abs_scale
 from llmiso.metrics import cluster_cosine, effective_dimension, isoscore
 
 parser = argparse.ArgumentParser()
@@ -41,7 +40,7 @@ embedder = LLMEmbedder(layer=layers, cache_dir=out / "embedding-cache").fit(X)
 Z = np.split(embedder.transform(X), len(layers), axis=1)
 
 rows = []
-for layer, E in zip(layers, Z):
+for layer, E in zip(layers, Z, strict=True):
     centerer = IsotropyCenterer("center").fit(E[train])
     head = SoftmaxHeadForecaster().fit(centerer.transform(E[train]), target[train] / scale[train])
     pred = head.predict(centerer.transform(E[test])) * scale[test]
@@ -64,7 +63,7 @@ for measure in ("isoscore", "cluster_cosine", "effective_dimension"):
 from matplotlib.figure import Figure  # noqa: E402
 
 fig = Figure(figsize=(10, 3.5), layout="constrained")
-for ax, column in zip(fig.subplots(1, 3), ["isoscore", "cluster_cosine", "MASE"]):
+for ax, column in zip(fig.subplots(1, 3), ["isoscore", "cluster_cosine", "MASE"], strict=True):
     ax.plot(table.index, table[column], marker="o")
     ax.set_title(column)
     ax.set_xlabel("layer")

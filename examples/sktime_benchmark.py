@@ -8,13 +8,12 @@ import argparse
 import warnings
 
 import pandas as pd
-
 from sktime.benchmarking.forecasting import ForecastingBenchmark
 from sktime.datasets import load_airline, load_shampoo_sales
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.forecasting.naive import NaiveForecaster
-from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
+from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.split import ExpandingWindowSplitter
 
 from llmiso import LLMEmbedder

@@ -23,9 +23,14 @@ def test_sklearn_compatible(estimator, check):
 
 
 @parametrize_with_checks(
-    [IsotropyCenterer(method=m, random_state=0) for m in ("center", "abtt", "whiten", "cluster", "none")]
-    + [IsotropyCenterer("cluster", n_components=1, random_state=0),
-       IsotropyCenterer("abtt", normalize=True)]
+    [
+        IsotropyCenterer(method=m, random_state=0)
+        for m in ("center", "abtt", "whiten", "cluster", "none")
+    ]
+    + [
+        IsotropyCenterer("cluster", n_components=1, random_state=0),
+        IsotropyCenterer("abtt", normalize=True),
+    ]
 )
 def test_isotropy_centerer_sklearn_compatible(estimator, check):
     check(estimator)

@@ -109,7 +109,9 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
         fitted[name] = result["fitted_forecaster"].iloc[-1]
     table = pd.DataFrame(scores).T
     if "seasonal naive" in table.index:
-        table.insert(2, "MASE / seasonal naive", table["MASE"] / table.loc["seasonal naive", "MASE"])
+        table.insert(
+            2, "MASE / seasonal naive", table["MASE"] / table.loc["seasonal naive", "MASE"]
+        )
     return table, fitted
 
 

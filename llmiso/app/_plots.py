@@ -25,7 +25,7 @@ def plot_forecast(frame, table, path, *, max_series=12, history=60):
     n_rows = -(-len(columns) // n_cols)
     fig = Figure(figsize=(3.2 * n_cols + 1, 2.4 * n_rows + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols, squeeze=False)).ravel()
-    for ax, column in zip(axes, columns):
+    for ax, column in zip(axes, columns, strict=False):  # the grid may have spare axes
         past = frame[column].dropna().iloc[-history:]
         rows = table.xs(column, level=0) if table.index.nlevels > 1 else table
         ax.plot(_times(past.index), past.to_numpy(), color="black", lw=1)
@@ -60,7 +60,7 @@ def plot_backtest(y, quantiles_by_model, path, *, history=48):
     shown = y.iloc[-history:]
     low = min([shown.min()] + [q.iloc[:, 0].min() for q in quantiles_by_model.values()])
     high = max([shown.max()] + [q.iloc[:, -1].max() for q in quantiles_by_model.values()])
-    for i, (ax, (name, q)) in enumerate(zip(axes, quantiles_by_model.items())):
+    for i, (ax, (name, q)) in enumerate(zip(axes, quantiles_by_model.items(), strict=True)):
         ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label="actual")
         when = _times(q.index)
         ax.fill_between(when, q.iloc[:, 0], q.iloc[:, -1], color=f"C{i}", alpha=0.25,

@@ -89,7 +89,7 @@ def through_cache(n, key_of, compute, store, *, cache_dir, unit, verbose):
         for start in range(0, len(todo), CHUNK):
             part = todo[start : start + CHUNK]
             results = compute(part, progress)
-            for i, result in zip(part, results):
+            for i, result in zip(part, results, strict=True):
                 store(i, result)
             if cache is not None:
-                cache.put_many((keys[i], result) for i, result in zip(part, results))
+                cache.put_many((keys[i], result) for i, result in zip(part, results, strict=True))

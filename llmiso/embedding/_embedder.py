@@ -15,7 +15,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
-    validate_data,
 )
 
 from . import _forward, _prompts, _series
@@ -70,19 +69,16 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     trailing_separator : bool, default=True
         End each numeric prompt with the separator (without trailing spaces:
         ``"..., 1.07, 0.98,"``), so the last token is where the model is about to
-        write the next value: its state is the paper's context embedding. False
-        ends on the last digit, whose state mostly predicts the separator
-        (docs/benchmarks.md measures what it is worth). ``embed_series`` reads the
-        state at the separator after each value likewise.
+        write the next value: its state is the paper's context embedding (and
+        ``embed_series`` reads the state there after each value). False ends on
+        the last digit, whose state mostly predicts the separator.
     scaling : {"mean_abs"} or None, default="mean_abs"
         Divide each window by its mean absolute value before writing it (an all-zero
         window stays zero). None writes the raw values.
     max_length : int, default=None
         Longest prompt in tokens; None uses the model's context length. Longer
-        prompts are truncated from the left with a warning: numeric windows drop
-        their oldest values (what is kept stays divided by the whole window's
-        scale), texts their first tokens; special tokens such as ``[CLS]`` are kept.
-        The most recent context, which the last token summarises, is kept.
+        prompts lose their oldest values (still divided by the whole window's scale)
+        or first tokens, with a warning; special tokens such as ``[CLS]`` are kept.
     batch_size : int, default=32
         Prompts per forward pass. Prompts are sorted by length first, so each batch
         carries little padding.
@@ -96,9 +92,9 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         ``$LLMISO_DTYPE`` pins what ``"auto"`` means for a whole run. Embeddings
         are always returned as float32.
     cache_dir : str or path-like, default=None
-        Folder of an on-disk embedding cache. Rows already embedded with the same
-        model, layers, pooling, prompt settings and dtype are read back instead of
-        recomputed (other CV folds, other grid points). None disables it.
+        Folder of an on-disk embedding cache: rows already embedded with the same
+        model, layers, pooling, prompt and dtype are read back (other CV folds,
+        other grid points). None disables it.
     trust_remote_code : bool, default=False
         Passed to transformers; only set it for checkpoints whose code you trust.
     verbose : bool, default=False
@@ -332,17 +328,15 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
     def embed_series(self, series, window_length, *, stride=None):
         """Embed every window of each series, reading one state per value (causal models).
 
-        A causal model reads left to right, so its state after a value already
-        embeds the window that ends there. Instead of writing each overlapping
-        window as its own prompt, each series is cut into chunks of
-        ``window_length + stride - 1`` values, each written once, and the state
-        after each of a chunk's last ``stride`` values is read: about
-        ``window_length / 2`` times fewer tokens with the default stride. Row ``i``
-        of a series embeds the window that ends at value ``i + window_length - 1``,
-        seen with between ``window_length`` and ``window_length + stride - 1``
-        values of context. Chunks are aligned to the end of the series, so the last
-        row has the longest context. The chunks of all series run through the model
-        together.
+        A causal model's state after a value already embeds the window that ends
+        there. So each series is cut into chunks of ``window_length + stride - 1``
+        values, each written once, and the state after each of a chunk's last
+        ``stride`` values is read: about ``window_length / 2`` times fewer tokens
+        than a prompt per window with the default stride. Row ``i`` embeds the
+        window that ends at value ``i + window_length - 1``, with between
+        ``window_length`` and ``window_length + stride - 1`` values of context;
+        chunks are aligned to the end of the series, so the last row has the
+        longest.
 
         Each chunk is scaled by the mean absolute value of its first
         ``window_length`` values, which precede every state read from it, so no
@@ -366,11 +360,24 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             each row's chunk was divided by (1 without scaling); divide targets by
             it to put them in the units the model read.
         """
+        self._check_series_mode()
+        return _series.embed_series(self._reading(), series, window_length, stride,
+                                    model_name=self.model)
+
+    def series_prompts(self, series, window_length, *, stride=None):
+        """The prompts :meth:`embed_series` writes: every chunk of every series, in order.
+
+        Returns
+        -------
+        list of str
+        """
+        self._check_series_mode()
+        return _series.series_prompts(self.prompt_format_, series, window_length, stride)
+
+    def _check_series_mode(self):
         check_is_fitted(self)
         if self.input_type_ != "numeric":
             raise ValueError("embed_series needs an LLMEmbedder fitted on numeric windows.")
-        return _series.embed_series(self._reading(), series, window_length, stride,
-                                    model_name=self.model)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``layer{L}_{j}``: dimension ``j`` of the hidden state at layer ``L``."""
@@ -439,14 +446,4 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         return "text" if _prompts.looks_like_texts(X) else "numeric"
 
     def _check_numeric(self, X, *, reset):
-        try:
-            return validate_data(self, X, reset=reset, dtype=np.float64)
-        except ValueError as error:
-            message = str(error)
-            if "could not convert" in message or "inhomogeneous" in message:
-                raise ValueError(
-                    "LLMEmbedder's numeric mode needs a rectangular table of numbers "
-                    "(n_samples, window_length), one window per row, all of the same "
-                    f"length ({message}). For texts pass a 1-D list of strings."
-                ) from error
-            raise
+        return _prompts.check_windows(self, X, reset=reset)

@@ -82,8 +82,7 @@ def _embedded_gguf(name):
 def _convert_embedded(name):
     """Convert the embedded GGUF into a safetensors folder once; return that folder.
 
-    The conversion writes to a temporary folder beside the target and renames it, so
-    two processes converting at once never see (or leave) a half-written model.
+    Built through :func:`build_folder_once`, safe for processes converting at once.
     """
     target = llmiso_home() / "models" / name
     if (target / "config.json").is_file():
@@ -96,20 +95,31 @@ def _convert_embedded(name):
         "(about 30 s; later loads take under a second)",
         file=sys.stderr,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
-    try:
+
+    def convert(folder):
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
         # The weights are dequantized already; drop the GGUF marker that blocks saving.
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / "llmiso_source.json").write_text(
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        (folder / "llmiso_source.json").write_text(
             json.dumps({"gguf": gguf.name, "bytes": gguf.stat().st_size})
         )
+
+    return build_folder_once(target, convert)
+
+
+def build_folder_once(target, write):
+    """Write a checkpoint folder with ``write(folder)`` into a temporary folder beside
+    ``target`` and rename it: two processes building at once never see (or leave) a
+    half-written folder, and the one that loses the race keeps the winner's."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        write(tmp)
         try:
             tmp.rename(target)
         except OSError:
@@ -136,9 +146,9 @@ _TINY = {"tiny-random-llama": "llama", "tiny-random-bert": "bert"}
 def _tiny(name):
     target = llmiso_home() / "models" / name
     if not (target / "config.json").is_file():
-        from ._tiny import build
+        from ._tiny import write
 
-        build(_TINY[name], target)
+        build_folder_once(target, lambda folder: write(_TINY[name], folder))
     return target
 
 

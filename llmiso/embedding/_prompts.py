@@ -153,6 +153,23 @@ def cut_left(ids, limit, specials):
     return ids[:lead] + body[len(body) - keep :] + ids[len(ids) - trail :]
 
 
+def check_windows(estimator, X, *, reset):
+    """``validate_data`` of numeric windows, with a message that says what is wrong."""
+    from sklearn.utils.validation import validate_data
+
+    try:
+        return validate_data(estimator, X, reset=reset, dtype=np.float64)
+    except ValueError as error:
+        message = str(error)
+        if "could not convert" in message or "inhomogeneous" in message:
+            raise ValueError(
+                "LLMEmbedder's numeric mode needs a rectangular table of numbers "
+                "(n_samples, window_length), one window per row, all of the same "
+                f"length ({message}). For texts pass a 1-D list of strings."
+            ) from error
+        raise
+
+
 def looks_like_texts(X):
     if isinstance(X, str):
         return True  # rejected with a clear message by _check_texts

@@ -17,18 +17,8 @@ from ._cache import through_cache
 def embed_series(reading, series, window_length, stride, *, model_name=""):
     """``[(X_emb, scales)]`` per series, as :meth:`LLMEmbedder.embed_series` documents."""
     _check_reading(reading, model_name)
-    window_length, stride = _check_lengths(window_length, stride)
-    series = _check_series_list(series, window_length)
-    fmt = reading.prompt_format
-    results, chunks = [], []  # chunks: (values written, scale, rows read)
-    for values in series:
-        scales = np.empty(len(values) - window_length + 1)
-        results.append((np.empty((len(scales), reading.width), np.float32), scales))
-        for start, first_read, last_read in series_chunks(len(values), window_length, stride):
-            chunk = values[start : last_read + 1]
-            scale = fmt.scales(chunk[None, :window_length])[0]
-            chunks.append((chunk, scale, range(first_read - start, last_read - start + 1)))
-            scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
+    chunks, scales = _chunks(reading.prompt_format, series, window_length, stride)
+    results = [(np.empty((len(s), reading.width), np.float32), s) for s in scales]
     states = iter(_chunk_states(reading, chunks))
     for out, _ in results:  # chunks come back in order: fill each series in turn
         row = 0
@@ -37,6 +27,28 @@ def embed_series(reading, series, window_length, stride, *, model_name=""):
             out[row : row + len(block)] = block
             row += len(block)
     return results
+
+
+def series_prompts(prompt_format, series, window_length, stride):
+    """The prompt of every chunk :func:`embed_series` writes, series by series."""
+    chunks, _ = _chunks(prompt_format, series, window_length, stride)
+    return [prompt_format.write_with_reads(chunk / scale)[0] for chunk, scale, _ in chunks]
+
+
+def _chunks(prompt_format, series, window_length, stride):
+    """``[(values written, scale, rows read)]`` over every chunk of every series, and
+    each series' scale per row (its chunk's, the mean |value| of its first window)."""
+    window_length, stride = _check_lengths(window_length, stride)
+    chunks, all_scales = [], []
+    for values in _check_series_list(series, window_length):
+        scales = np.empty(len(values) - window_length + 1)
+        for start, first_read, last_read in series_chunks(len(values), window_length, stride):
+            chunk = values[start : last_read + 1]
+            scale = prompt_format.scales(chunk[None, :window_length])[0]
+            chunks.append((chunk, scale, range(first_read - start, last_read - start + 1)))
+            scales[first_read - window_length + 1 : last_read - window_length + 2] = scale
+        all_scales.append(scales)
+    return chunks, all_scales
 
 
 def _chunk_states(reading, chunks):

@@ -6,8 +6,6 @@ nothing; they exercise every code path without the real model's cost.
 """
 
 import string
-import tempfile
-from pathlib import Path
 
 N_LAYERS = 2
 HIDDEN = 16
@@ -36,8 +34,8 @@ def _tokenizer(*, bert):
     return tokenizer, len(vocab)
 
 
-def build(kind, target):
-    """Write the tiny ``kind`` ("llama" or "bert") checkpoint to ``target`` atomically."""
+def write(kind, folder):
+    """Write the tiny ``kind`` ("llama" or "bert") checkpoint into ``folder``."""
     import torch
     from transformers import BertConfig, BertModel, LlamaConfig, LlamaForCausalLM
 
@@ -55,14 +53,5 @@ def build(kind, target):
         model = BertModel(BertConfig(**common))
     else:
         model = LlamaForCausalLM(LlamaConfig(**common, num_key_value_heads=2))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    try:
-        tmp.rename(target)
-    except OSError:  # another process built it first
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)

@@ -9,7 +9,7 @@ the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
 """
 
 from ._combination import Combination
-from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts
+from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts, encode
 from ._forecaster import LLMForecaster
 from ._seasons import is_seasonal, seasonal_period
 from ._strategies import STRATEGIES
@@ -25,6 +25,7 @@ __all__ = [
     "STRATEGIES",
     "SeriesPass",
     "WindowPrompts",
+    "encode",
     "is_seasonal",
     "seasonal_period",
     "sliding_windows",

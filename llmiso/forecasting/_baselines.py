@@ -13,7 +13,8 @@ import copy
 import numpy as np
 
 from ._seasons import is_seasonal
-from ._statistical import MIN_FIT, MIN_HISTORY, NAMES as STATISTICAL, StatisticalModels
+from ._statistical import MIN_FIT, MIN_HISTORY, StatisticalModels
+from ._statistical import NAMES as STATISTICAL
 from ._windows import pad_with_last
 
 NAMES = ("seasonal_naive", "naive", "auto", *STATISTICAL)
@@ -78,7 +79,7 @@ class SeasonalNaive(_Baseline):
         super().fit(panel, horizon, sp, n_origins, n_jobs)
         if self.seasons == "auto":
             self.seasonal_ = {key: is_seasonal(values, sp)
-                              for key, values in zip(panel.keys, panel.series)}
+                              for key, values in zip(panel.keys, panel.series, strict=True)}
             self.season_ = [sp if seasonal else 1 for seasonal in self.seasonal_.values()]
         else:
             self.season_ = [sp if self.seasons == "sp" else 1] * len(panel.series)
@@ -152,7 +153,7 @@ class Sktime(_Baseline):
 
         fh = np.arange(1, horizon + 1)
         self._origins, self._lengths = [], [len(values) for values in panel.series]
-        for values, count in zip(panel.series, n_origins):
+        for values, count in zip(panel.series, n_origins, strict=True):
             padded = _pd_series(pad_with_last(values, horizon - 1))
             first = len(values) - 1 - count  # the first origin
             forecaster = self.forecaster.clone().fit(padded.iloc[: first + 1], fh=fh)
@@ -177,7 +178,8 @@ class Sktime(_Baseline):
 
     def forecasts(self, histories):
         out = []
-        for forecaster, values, length in zip(self.forecasters_, histories, self._fitted_lengths):
+        fitted = zip(self.forecasters_, histories, self._fitted_lengths, strict=True)
+        for forecaster, values, length in fitted:
             if len(values) > length:  # moved forward: a copy of the fit reads the new values
                 forecaster = copy.deepcopy(forecaster)
                 forecaster.update(_pd_series(values).iloc[length:], update_params=False)

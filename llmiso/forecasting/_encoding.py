@@ -73,6 +73,19 @@ class SeriesPass(BaseEstimator):
 ENCODINGS = {"window": WindowPrompts, "series": SeriesPass}
 
 
+def fitted_embedder(embedder, window_length):
+    """The forecaster's fitted embedder (a clone of ``embedder``; None: the default
+    ``LLMEmbedder()``), or None without an LLM (``"passthrough"``)."""
+    from sklearn.base import clone
+
+    from ..embedding import LLMEmbedder
+
+    if isinstance(embedder, str):  # "passthrough"
+        return None
+    embedder = LLMEmbedder() if embedder is None else clone(embedder)
+    return embedder.set_params(input_type="numeric").fit(np.zeros((1, window_length)))
+
+
 def choose_encoding(encoding, n_series, embedder):
     """The fitted encoding part for ``encoding`` ("auto", a name or a part)."""
     from sklearn.base import clone
@@ -89,27 +102,30 @@ def choose_encoding(encoding, n_series, embedder):
     return SeriesPass() if causal and n_series > ONE_PASS_ABOVE else WindowPrompts()
 
 
-def encode(embedder, many, window_length, *, encoding, include_values, n_jobs=None,
-           verbose=False):
+def encode(embedder, many, window_length, *, encoding, include_values=True, n_jobs=None,
+           verbose=False, group_size=SERIES_PER_TASK):
     """``[(features, scales)]`` per series of ``many``: one row per window.
 
-    ``embedder`` None: the features are the scaled window itself (no LLM). Else the
-    embedding of each window as ``encoding`` reads it, with the scaled window beside
-    it when ``include_values``.
+    What :class:`LLMForecaster` embeds, usable alone (on a Dask cluster under
+    ``joblib.parallel_backend("dask")``). ``embedder`` (fitted) None: the features
+    are the scaled window itself (no LLM). Else the embedding of each window as
+    ``encoding`` (:class:`WindowPrompts` or :class:`SeriesPass`) reads it, with the
+    scaled window beside it when ``include_values``. The series go to the workers
+    in groups of ``group_size``; ``scales`` are each window's mean absolute value.
     """
     windows = [sliding_windows(values, window_length) for values in many]
     scales = [mean_abs_scale(w) for w in windows]
-    scaled = [w / s[:, None] for w, s in zip(windows, scales)]
+    scaled = [w / s[:, None] for w, s in zip(windows, scales, strict=True)]
     if embedder is None:
-        return list(zip(scaled, scales))
-    groups = [slice(i, i + SERIES_PER_TASK) for i in range(0, len(many), SERIES_PER_TASK)]
+        return list(zip(scaled, scales, strict=True))
+    groups = [slice(i, i + group_size) for i in range(0, len(many), group_size)]
     calls = [(encoding, embedder, many[g], windows[g], window_length) for g in groups]
     embeddings = []
     for part in run_groups(_embed_group, calls, n_jobs, verbose and len(groups) > 1, len(many)):
         embeddings.extend(part)
     if include_values:  # each row beside the window it ends, in that row's scale
-        embeddings = [np.hstack([e, v]) for e, v in zip(embeddings, scaled)]
-    return list(zip(embeddings, scales))
+        embeddings = [np.hstack([e, v]) for e, v in zip(embeddings, scaled, strict=True)]
+    return list(zip(embeddings, scales, strict=True))
 
 
 def _embed_group(encoding, embedder, many, windows, window_length):

@@ -9,7 +9,6 @@ with statistical models (``_combination``); the training set is cut in ``_window
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -22,9 +21,16 @@ from .._pipeline import final_step
 from ._baselines import NAMES as BASELINES
 from ._baselines import make_baseline
 from ._combination import Combination, make_combination
-from ._encoding import ENCODINGS, SeriesPass, WindowPrompts, choose_encoding, encode
+from ._encoding import (
+    ENCODINGS,
+    SeriesPass,
+    WindowPrompts,
+    choose_encoding,
+    encode,
+    fitted_embedder,
+)
 from ._regressor import make_regressor, takes_missing_targets
-from ._seasons import seasonal_period
+from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
 from ._windows import Panel, check_lengths, origin_counts, training_set
@@ -53,13 +59,9 @@ class LLMForecaster(BaseForecaster):
     ``embedder="passthrough"`` runs the same flow without the LLM, the head reading
     the scaled window itself: the null the LLM must beat.
 
-    Either encoding divides the head's targets and the scaled values beside the
-    embedding by the mean absolute value of each row's own window, so the encoding
-    changes only the embedding, and the no-LLM null is the same for both.
-
     Panel and hierarchical ``y`` are fitted as one global model: the windows of
     every series train one head, and each series is forecast from its own end (all
-    series are assumed to end at the same time).
+    series end at the same time).
 
     Parameters
     ----------
@@ -76,18 +78,14 @@ class LLMForecaster(BaseForecaster):
         Pipeline ending in one) learns from windows with missing later steps; any
         other head gets the windows with a whole horizon.
     baseline : str, statsforecast model, sktime forecaster, list or None, default="seasonal_naive"
-        The forecast the head learns to correct, so the head's penalty shrinks the
-        forecast toward it. ``"seasonal_naive"``: the value ``sp`` steps before each
-        step; ``"naive"``: the last value; ``"auto"``: per series, seasonal naive
-        where its training values pass the 90% autocorrelation test of a season of
-        ``sp`` (the M4 Theta benchmark's test), else naive (``baseline_.seasonal_``
-        says which); ``"ets"``, ``"theta"``, a statsforecast model object
-        (``AutoETS()``, ...) or a list of them: the mean of those models' forecasts
-        (a statistical backbone), fitted on each whole series in ``fit``, its
-        forecasts from the training origins by statsforecast's ``cross_validation``
-        (one fit per series at its first origin, run forward: ``refit=False``); an
-        sktime forecaster: its forecasts from ``update_predict``, a loop in sktime,
-        far slower for many series; None: the head learns the scaled value itself.
+        The forecast the head learns to correct (its penalty shrinks toward it):
+        ``"seasonal_naive"``, the value ``sp`` steps before each step; ``"naive"``,
+        the last value; ``"auto"``, per series seasonal naive where it passes the
+        M4 Theta benchmark's 90% seasonality test, else naive (``baseline_.seasonal_``);
+        ``"ets"``, ``"theta"``, statsforecast models or a list of them: their mean
+        forecast (a statistical backbone; from the training origins by
+        ``cross_validation``, ``refit=False``); an sktime forecaster (its
+        ``update_predict``, slow for many series); None: the scaled value itself.
     combine : Combination, str, statsforecast model, tuple, list or None, default=("ets", "theta")
         The statistical models whose forecasts are averaged with the head's, level
         by level (:class:`Combination`; a name, model or tuple is its ``models``;
@@ -96,13 +94,11 @@ class LLMForecaster(BaseForecaster):
     window_length : int, default=24
         Past values per window (the LLM's context).
     n_origins : int or None, default=None
-        The head learns from each series' latest ``n_origins`` windows (None: all
-        of them). Only those windows' values are embedded, so the LLM's cost no
-        longer grows with the history, while statistical models read every value.
-        A statistical backbone's first origin also has 40 values before it where a
-        series has them (docs/benchmarks.md), but every series keeps at least a
-        horizon of origins; where a model cannot be fitted on so few values,
-        statsforecast's naive forecast stands in.
+        The head learns from each series' latest ``n_origins`` windows (None: all),
+        and only those are embedded, while statistical models read every value. A
+        statistical backbone's first origin has 40 values before it where a series
+        has them, but every series keeps at least a horizon of origins (where a
+        model cannot be fitted on so few values, the naive forecast stands in).
     strategy : {"direct", "recursive"}, default="direct"
         ``"direct"``: one softmax per horizon step, each trained on every window
         with a value that many steps after it; every step's quantiles are exact;
@@ -127,10 +123,9 @@ class LLMForecaster(BaseForecaster):
         7 daily, 24 hourly, else 1), or 1 when that season is longer than the window.
     n_jobs : int or None, default=None
         Groups of series embedded (and statistical models fitted) at once, in joblib
-        workers (None: 1 unless in a ``joblib.parallel_backend`` context; -1: all).
-        Under ``joblib.parallel_backend("dask")`` the groups run on a Dask cluster,
-        each worker loading the model once, and the head is fitted once on the
-        gathered embeddings. The groups are the same for any ``n_jobs``, so the
+        workers (None: 1 unless in a ``joblib.parallel_backend`` context; -1: all),
+        or on a Dask cluster under ``joblib.parallel_backend("dask")``, each worker
+        loading the model once. The groups are the same for any ``n_jobs``, so the
         result is identical to a single process.
 
     Attributes
@@ -158,10 +153,9 @@ class LLMForecaster(BaseForecaster):
     Notes
     -----
     ``update`` moves each series' end forward and keeps the head. Statistical models
-    (a backbone, the combination) are run forward over the new values with their
-    fitted parameters (statsforecast's ``forward``) with ``update_params=False``,
-    and refitted on the whole history with ``update_params=True``. Refitting the
-    head needs ``fit``.
+    (a backbone, the combination) run forward over the new values with their fitted
+    parameters (statsforecast's ``forward``) with ``update_params=False``, and are
+    refitted on the whole history with ``update_params=True``.
 
     See Also
     --------
@@ -266,7 +260,7 @@ class LLMForecaster(BaseForecaster):
         self.horizon_ = STRATEGIES[self.strategy].horizon(fh, self.cutoff)
         panel = Panel.of(y)
         check_lengths(panel, self.window_length, self.horizon_)
-        self.sp_ = self._season_length(y)
+        self.sp_ = self.sp or season_of(y, self.window_length)
         baseline = make_baseline(self.baseline)
         counts = origin_counts([len(v) for v in panel.series], self.window_length, self.horizon_,
                                self.n_origins, history=baseline.min_history, fit=baseline.min_fit)
@@ -279,11 +273,12 @@ class LLMForecaster(BaseForecaster):
         if self.combiner_ is not None:
             shared = self.baseline_.fitted_models(self.combiner_.models)
             self.combiner_.fit(panel.series, sp=self.sp_, n_jobs=self.n_jobs, fitted=shared)
-        self.embedder_ = self._make_embedder()
+        self.embedder_ = fitted_embedder(self.embedder, self.window_length)
         self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
         # Only the values the training windows read are embedded.
         W = self.window_length
-        tails = [values[len(values) - count - W:] for values, count in zip(panel.series, counts)]
+        tails = [values[len(values) - count - W:]
+                 for values, count in zip(panel.series, counts, strict=True)]
         features, targets = training_set(panel.series, counts, self._encode(tails),
                                          self.baseline_, window_length=W, horizon=self.horizon_)
         if not takes_missing_targets(self.head):
@@ -310,15 +305,6 @@ class LLMForecaster(BaseForecaster):
                              f"{self.window_length} (the baseline reads it inside each window), "
                              f"got {self.sp!r}. Use a longer window_length or sp=None.")
 
-    def _make_embedder(self):
-        """The fitted embedder (a clone of ``embedder``), or None without an LLM."""
-        if isinstance(self.embedder, str):  # "passthrough"
-            return None
-        from ..embedding import LLMEmbedder
-
-        embedder = LLMEmbedder() if self.embedder is None else clone(self.embedder)
-        return embedder.set_params(input_type="numeric").fit(np.zeros((1, self.window_length)))
-
     def _encode(self, many):
         """``[(features, scales)]`` per series: row i ends at value i + window_length - 1."""
         return encode(self.embedder_, many, self.window_length, encoding=self.encoding_,
@@ -334,20 +320,6 @@ class LLMForecaster(BaseForecaster):
         if self.baseline_.context is None or self.combiner_ is not None:
             return values
         return values[-max(self._reading_length(), self.baseline_.context):]
-
-    def _steps(self, fh):
-        """Steps ahead of the cutoff (sktime rejects in-sample fh: capability:insample)."""
-        return fh.to_relative(self.cutoff).to_numpy().astype(int)
-
-    def _season_length(self, y):
-        """``sp``, or the season of the time index's frequency if it fits a window."""
-        if self.sp is not None:
-            return self.sp
-        import pandas as pd
-
-        index = y.index.levels[-1] if isinstance(y.index, pd.MultiIndex) else y.index
-        season = seasonal_period(index)
-        return season if season <= self.window_length else 1
 
     # -- what the head sees ---------------------------------------------------------------
 
@@ -365,15 +337,9 @@ class LLMForecaster(BaseForecaster):
         ndarray of shape (n_windows, n_features)
             The LLM's part is the first ``n_embedding_features_`` columns.
         """
-        import pandas as pd
-
         self.check_is_fitted()
-        frame = y.to_frame() if isinstance(y, pd.Series) else y
-        if isinstance(frame.index, pd.MultiIndex):  # a panel: each instance is a series
-            columns = Panel.of(frame).series
-        else:  # each column is a series; leading NaN: it starts later than the others
-            columns = [frame[c].dropna().to_numpy(dtype=float) for c in frame.columns]
-        return self._transformed(np.vstack([rows for rows, _ in self._encode(columns)]))
+        series = Panel.series_of(y)
+        return self._transformed(np.vstack([rows for rows, _ in self._encode(series)]))
 
     def _transformed(self, features):
         return final_step(self.regressor_, features)[0]
@@ -439,7 +405,9 @@ class LLMForecaster(BaseForecaster):
 
     def _quantiles(self, fh, levels):
         """(n_series, len(fh), n_levels): the head's path, combined when ``combine`` asks."""
-        steps = self._steps(fh)  # direct: sktime guarantees fh is the one of fit
+        # Steps ahead of the cutoff (sktime rejects in-sample fh: capability:insample);
+        # direct: sktime guarantees fh is the one of fit.
+        steps = fh.to_relative(self.cutoff).to_numpy().astype(int)
         horizon = int(steps.max())
         ends = list(self._panel.series)
         grid = sorted({0.5, *levels})

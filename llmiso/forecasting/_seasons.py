@@ -11,6 +11,15 @@ def seasonal_period(index):
     return next((season for prefix, season in _SEASONS.items() if name.startswith(prefix)), 1)
 
 
+def season_of(y, window_length):
+    """The season of ``y``'s time index if it fits in a window, else 1."""
+    import pandas as pd
+
+    index = y.index.levels[-1] if isinstance(y.index, pd.MultiIndex) else y.index
+    season = seasonal_period(index)
+    return season if season <= window_length else 1
+
+
 def is_seasonal(values, sp):
     """Whether ``values`` have a season of ``sp``: the 90% autocorrelation test.
 

@@ -114,13 +114,13 @@ class StatisticalModels:
         """
         levels = [0.5] if levels is None else list(levels)
         if histories is None or all(
-                len(h) == len(f) for h, f in zip(histories, self.histories_)):
+                len(h) == len(f) for h, f in zip(histories, self.histories_, strict=True)):
             parts = [_predict_group(engine, self.models_, horizon, levels)
                      for engine in self.engines_]
         else:
             parts = [_forward_group(engine, self.models_, histories[i : i + len(engine.uids)],
                                     horizon, levels)
-                     for engine, i in zip(self.engines_, self._group_starts())]
+                     for engine, i in zip(self.engines_, self._group_starts(), strict=True)]
         return np.concatenate(parts, axis=1)
 
     def _group_starts(self):

@@ -44,7 +44,7 @@ class Recursive:
             q = next_quantiles(ends, grid)[:, 0]
             out[:, step] = q[:, [grid.index(level) for level in levels]]
             median = q[:, grid.index(0.5)]  # the next window ends with this step's forecast
-            ends = [keep(np.append(end, m)) for end, m in zip(ends, median)]
+            ends = [keep(np.append(end, m)) for end, m in zip(ends, median, strict=True)]
         return out
 
 

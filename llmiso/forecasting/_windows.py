@@ -55,7 +55,7 @@ def training_set(series, counts, encoded, baseline, *, window_length, horizon):
     that origin, divided by the row's scale (NaN past the end of the series).
     """
     features, targets = [], []
-    for i, (values, count, (rows, scales)) in enumerate(zip(series, counts, encoded)):
+    for i, (values, count, (rows, scales)) in enumerate(zip(series, counts, encoded, strict=True)):
         future = future_values(values, window_length, horizon)[len(values) - window_length - count:]
         ends = np.arange(len(values) - 1 - count, len(values) - 1)
         features.append(rows[:count])
@@ -66,7 +66,7 @@ def training_set(series, counts, encoded, baseline, *, window_length, horizon):
 def check_lengths(panel, window_length, horizon):
     """Every series holds a window and a horizon, or a clear error says which does not."""
     needed = window_length + horizon
-    for key, values in zip(panel.keys, panel.series):
+    for key, values in zip(panel.keys, panel.series, strict=True):
         if len(values) < needed:
             name = "" if key is None else f" {key}"
             raise ValueError(
@@ -95,6 +95,15 @@ class Panel:
                        list(y.index.names), y.columns)
         return cls([None], [y.iloc[:, 0].to_numpy(dtype=float)], list(y.index.names), y.columns)
 
+    @staticmethod
+    def series_of(y):
+        """The values of each series of ``y``: a panel's instances, a frame's columns
+        (leading NaN: a series that starts later), or a single series."""
+        frame = y.to_frame() if isinstance(y, pd.Series) else y
+        if isinstance(frame.index, pd.MultiIndex):
+            return Panel.of(frame).series
+        return [frame[c].dropna().to_numpy(dtype=float) for c in frame.columns]
+
     def frame(self, index, values, columns=None):
         """A frame of ``index`` (per series for panels) from (n_series, len(index), n_columns)."""
         columns = self.columns if columns is None else columns
@@ -111,7 +120,7 @@ class Panel:
         position = {key: i for i, key in enumerate(self.keys)}
         new = Panel.of(y)
         series = list(self.series)
-        for key, values in zip(new.keys, new.series):
+        for key, values in zip(new.keys, new.series, strict=True):
             if key not in position:
                 raise ValueError(
                     f"update got the series {key!r}, which fit did not see; a fitted "

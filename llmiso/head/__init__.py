@@ -7,6 +7,7 @@ window's level.
 """
 
 from .._scale import mean_abs_scale
+from ._lbfgs import softmax_objective
 from ._scaling import MeanScaledRegressor
 from ._softmax import SoftmaxBinRegressor, SoftmaxHeadForecaster
 from ._softmax_cv import SoftmaxBinRegressorCV, SoftmaxHeadForecasterCV
@@ -18,4 +19,5 @@ __all__ = [
     "SoftmaxHeadForecaster",
     "SoftmaxHeadForecasterCV",
     "mean_abs_scale",
+    "softmax_objective",
 ]

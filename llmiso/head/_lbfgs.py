@@ -8,7 +8,6 @@ coordinates. scipy's L-BFGS-B does the optimisation itself.
 import numpy as np
 from scipy.optimize import minimize
 
-
 # Above this condition number of the features' second moments L-BFGS runs in
 # preconditioned coordinates: on embeddings (condition numbers in the thousands and
 # more) the preconditioner cuts the evaluations, on isotropic features (about 3) it

@@ -82,6 +82,11 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     tol : float, default=1e-4
         Stop when the largest gradient entry falls below ``tol`` (as sklearn's
         ``LogisticRegression``), for each output.
+    precondition : {"auto", True, False}, default="auto"
+        Run L-BFGS in Kronecker-preconditioned coordinates (free weights only): the
+        same optimum in fewer evaluations on ill-conditioned features such as
+        embeddings. ``"auto"``: when the features' second moments have a condition
+        number above 10 (docs/benchmarks.md).
     n_jobs : int, default=None
         Outputs fitted at once, in threads (None: 1 unless in a
         ``joblib.parallel_backend`` context; -1: all cores).
@@ -139,6 +144,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         "point": [StrOptions({"median", "mean"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "precondition": [StrOptions({"auto"}), "boolean"],
         "n_jobs": [Integral, None],
     }
 
@@ -155,6 +161,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         point="median",
         max_iter=300,
         tol=1e-4,
+        precondition="auto",
         n_jobs=None,
     ):
         self.n_bins = n_bins
@@ -167,6 +174,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         self.point = point
         self.max_iter = max_iter
         self.tol = tol
+        self.precondition = precondition
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -185,7 +193,9 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         X, y = validate_with_missing_targets(self, X, y)
         low, high = self.bin_range
         if not low < high:
-            raise ValueError(f"bin_range must be (low, high) with low < high, got {self.bin_range}.")
+            raise ValueError(
+                f"bin_range must be (low, high) with low < high, got {self.bin_range}."
+            )
         if self.n_basis is not None and self.n_basis > self.n_bins:
             raise ValueError(f"n_basis={self.n_basis} exceeds n_bins={self.n_bins}: a basis over "
                              "the bins has at most one function per bin. Lower n_basis.")
@@ -226,17 +236,22 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         shift = None if self.shift_alpha is None else _standardized(K)
         solve = partial(fit_one_softmax, n_bins=K, alpha=self.alpha, max_iter=self.max_iter,
                         tol=self.tol, bins_basis=bins_basis, shift=shift,
+                        precondition=self.precondition,
                         shift_alpha=self.shift_alpha)
         # The preconditioner's feature side, once for the outputs with every target known
         # (an output with fewer rows gets its own in its thread: a fit on its rows alone).
-        complete = bins_basis is None and known.all(axis=0).any()
+        complete = bins_basis is None and self.precondition is not False and known.all(axis=0).any()
         all_rows_eig = feature_moments_eig(F) if complete else None
 
         def problem(h):  # one output's rows (those with a known target), targets, moments
             has_target = known[:, h]
             features = F if has_target.all() else F[has_target]
             eig = all_rows_eig if has_target.all() else None
-            return features, target_distribution(labels[has_target, h], K, self.label_smoothing), eig
+            return (
+                features,
+                target_distribution(labels[has_target, h], K, self.label_smoothing),
+                eig,
+            )
 
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).

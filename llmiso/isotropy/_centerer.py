@@ -11,7 +11,6 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from ._scorers import MEASURES, make_isotropy_scorer
 
-
 # Relative variance below which a principal direction is numerically empty.
 _NULL_VARIANCE = 1e-9
 

@@ -1,7 +1,6 @@
 """Isotropy measures of a point cloud ``X`` of shape (n_samples, n_features)."""
 
 import warnings
-
 from numbers import Integral
 
 import numpy as np
@@ -30,7 +29,10 @@ def _sample_rows(X, sample_size, random_state):
 
 
 def _mean_pairwise_cosine(X):
-    """Exact mean cosine of distinct pairs in O(n d): sum_{i != j} u_i.u_j = |sum u|^2 - sum |u|^2."""
+    """Exact mean cosine of distinct pairs in O(n d).
+
+    ``sum_{i != j} u_i.u_j = |sum u|^2 - sum |u|^2`` over the unit rows ``u``.
+    """
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     U = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)  # zero rows: cosine 0
     total = U.sum(axis=0, dtype=np.float64)
@@ -227,6 +229,16 @@ def _second_moments(X):
     return spectrum
 
 
+def participation_ratio(spectrum):
+    """``(sum lambda)^2 / sum lambda^2``: how many directions carry the variance."""
+    return float(spectrum.sum() ** 2 / np.sum(spectrum**2))
+
+
+def top_share(spectrum):
+    """The first eigenvalue's share of the total."""
+    return float(spectrum[0] / spectrum.sum())
+
+
 def _nonzero_spectrum(X):
     spectrum = _covariance_spectrum(X)
     if spectrum.sum() <= 0:
@@ -257,8 +269,7 @@ def effective_dimension(X):
     >>> round(effective_dimension(np.random.default_rng(0).normal(size=(5000, 8))), 1)
     8.0
     """
-    spectrum = _nonzero_spectrum(_check_points(X))
-    return float(spectrum.sum() ** 2 / np.sum(spectrum**2))
+    return participation_ratio(_nonzero_spectrum(_check_points(X)))
 
 
 @validate_params(_X, prefer_skip_nested_validation=True)
@@ -276,8 +287,7 @@ def top_component_share(X):
     >>> round(top_component_share(X), 2)
     0.97
     """
-    spectrum = _nonzero_spectrum(_check_points(X))
-    return float(spectrum[0] / spectrum.sum())
+    return top_share(_nonzero_spectrum(_check_points(X)))
 
 
 @validate_params(

@@ -69,14 +69,14 @@ def _raw(X, names, *, random_state=None, cluster_k="auto"):
         elif name == "partition":
             out[name] = _measures.partition_isotropy(_standardized(X))
         elif name == "effective_dimension":
-            out[name] = float(spectrum.sum() ** 2 / np.sum(spectrum**2))
+            out[name] = _measures.participation_ratio(spectrum)
         elif name == "average_cosine":
             out[name] = _measures._mean_pairwise_cosine(X)
         elif name == "cluster_cosine":
             out[name], clusters, _ = _measures._cluster_cosine_and_sizes(
                 X, k=cluster_k, random_state=random_state)
         else:
-            out[name] = float(spectrum[0] / spectrum.sum())
+            out[name] = _measures.top_share(spectrum)
     return out, clusters
 
 
@@ -141,7 +141,10 @@ def isotropic_null(n_samples, n_features):
 
 
 def raw_isotropy(X, measure, *, random_state=None):
-    """The ``raw`` value :func:`isotropy_report` gives ``measure`` (the scorers' ``adjusted=False``)."""
+    """The ``raw`` value :func:`isotropy_report` gives ``measure``.
+
+    What the scorers report with ``adjusted=False``.
+    """
     X = _measures._check_points(X).astype(np.float64, copy=False)
     return _raw(X, [measure], random_state=random_state)[0][measure]
 

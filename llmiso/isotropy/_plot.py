@@ -13,17 +13,24 @@ def plot_isotropy_profile(profile, path=None, *, title="Isotropy per layer"):
     from matplotlib.figure import Figure
 
     panels = [
-        ("IsoScore, adjusted (1 is isotropic)",
-         ["uncentered_isoscore", "uncentered_isoscore_centered", "isoscore"]),
-        ("average cosine, adjusted (0 is isotropic)", ["average_cosine", "average_cosine_centered"]),
+        (
+            "IsoScore, adjusted (1 is isotropic)",
+            ["uncentered_isoscore", "uncentered_isoscore_centered", "isoscore"],
+        ),
+        (
+            "average cosine, adjusted (0 is isotropic)",
+            ["average_cosine", "average_cosine_centered"],
+        ),
         ("cluster cosine, adjusted (0 is isotropic)", ["cluster_cosine"]),
-        ("partition isotropy, adjusted (log10; 0 is isotropic)",
-         ["partition", "partition_centered"]),
+        (
+            "partition isotropy, adjusted (log10; 0 is isotropic)",
+            ["partition", "partition_centered"],
+        ),
     ]
     names = {"uncentered_isoscore": "uncentered", "isoscore": "covariance (centered)"}
     band = profile.attrs.get("isotropic", {})
     fig = Figure(figsize=(10, 6.5), layout="constrained")
-    for ax, (label, columns) in zip(fig.subplots(2, 2).ravel(), panels):
+    for ax, (label, columns) in zip(fig.subplots(2, 2).ravel(), panels, strict=True):
         log = columns[0] == "partition"
         for column in columns:
             values = profile[column]

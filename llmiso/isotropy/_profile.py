@@ -72,8 +72,8 @@ def isotropy_profile(embedder, X, *, source="last_token", sample_size=2000, rand
         Z = clone(embedder).set_params(layer=layers).fit_transform(X)
         per_layer = np.split(Z, len(layers), axis=1)
     rows = []
-    progress = tqdm(zip(layers, per_layer), total=len(layers), desc="Isotropy per layer",
-                    disable=not verbose)
+    progress = tqdm(zip(layers, per_layer, strict=True), total=len(layers),
+                    desc="Isotropy per layer", disable=not verbose)
     for layer, E in progress:
         E = E.astype(np.float64)
         if not np.ptp(E, axis=0).any():

@@ -4,9 +4,13 @@ import numpy as np
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import validate_params
 
-_QUANTILE_ARGS = {"y_true": ["array-like"], "y_quantiles": ["array-like"], "quantiles": ["array-like"]}
-
 from .. import _bins
+
+_QUANTILE_ARGS = {
+    "y_true": ["array-like"],
+    "y_quantiles": ["array-like"],
+    "quantiles": ["array-like"],
+}
 
 
 def _quantile_inputs(y_true, y_quantiles, quantiles):

@@ -52,7 +52,19 @@ LONG = ["--id", "store", "--time-column", "month", "--value-column", "sales"]
 
 def test_forecast_writes_quantiles_and_chart(monthly_csv, tmp_path):
     out, png = tmp_path / "f.csv", tmp_path / "f.png"
-    main(["forecast", str(monthly_csv), "--horizon", "3", "--output", str(out), "--plot", str(png), *TINY])
+    main(
+        [
+            "forecast",
+            str(monthly_csv),
+            "--horizon",
+            "3",
+            "--output",
+            str(out),
+            "--plot",
+            str(png),
+            *TINY,
+        ]
+    )
     table = pd.read_csv(out)
     assert list(table.columns) == ["series", "time", "q0.1", "median", "q0.9"]
     assert len(table) == 6 and set(table["series"]) == {"sales", "returns"}
@@ -62,8 +74,24 @@ def test_forecast_writes_quantiles_and_chart(monthly_csv, tmp_path):
 
 def test_forecast_series_encoding(monthly_csv, tmp_path, capsys):
     out = tmp_path / "f.csv"
-    main(["forecast", str(monthly_csv), "--horizon", "2", "--encoding", "series",
-          "--output", str(out), "--plot", "", "--model", "tiny-random-llama", "--window-length", "6"])
+    main(
+        [
+            "forecast",
+            str(monthly_csv),
+            "--horizon",
+            "2",
+            "--encoding",
+            "series",
+            "--output",
+            str(out),
+            "--plot",
+            "",
+            "--model",
+            "tiny-random-llama",
+            "--window-length",
+            "6",
+        ]
+    )
     table = pd.read_csv(out)
     assert len(table) == 4 and (table["q0.1"] < table["q0.9"]).all()
     assert "isotropy of the embeddings" in capsys.readouterr().out
@@ -71,8 +99,24 @@ def test_forecast_series_encoding(monthly_csv, tmp_path, capsys):
 
 def test_forecast_one_named_column(monthly_csv, tmp_path, capsys):
     out = tmp_path / "f.csv"
-    main(["forecast", str(monthly_csv), "--horizon", "2", "--value-column", "sales",
-          "--output", str(out), "--plot", "", "--model", "tiny-random-llama", "--window-length", "6"])
+    main(
+        [
+            "forecast",
+            str(monthly_csv),
+            "--horizon",
+            "2",
+            "--value-column",
+            "sales",
+            "--output",
+            str(out),
+            "--plot",
+            "",
+            "--model",
+            "tiny-random-llama",
+            "--window-length",
+            "6",
+        ]
+    )
     table = pd.read_csv(out)
     assert list(table.columns) == ["time", "q0.1", "median", "q0.9"] and len(table) == 2
     assert table["time"].tolist() == ["2024-01", "2024-02"]
@@ -94,11 +138,21 @@ def test_isotropy_profile_command(monthly_csv, tmp_path, capsys):
         (None, [], "no such file"),
         ("month,sales\n2020-01-01,1\n", ["--value-column", "nope"], "no column(s) ['nope']"),
         ("month,sales\n2020-01-01,1\n", ["--time-column", "when"], "no column 'when'"),
-        ("month,sales\n" + "".join(f"2020-{m:02d}-0{1 + m % 3},1\n" for m in range(1, 11)), [],
-         "not evenly spaced"),
-        ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", [],
-         "at least 9 are needed (a window of 6 plus a horizon of 3)"),
-        ("month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n", ["--value-column", "sales"], "non-numeric value 'x'"),
+        (
+            "month,sales\n" + "".join(f"2020-{m:02d}-0{1 + m % 3},1\n" for m in range(1, 11)),
+            [],
+            "not evenly spaced",
+        ),
+        (
+            "month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n",
+            [],
+            "at least 9 are needed (a window of 6 plus a horizon of 3)",
+        ),
+        (
+            "month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n",
+            ["--value-column", "sales"],
+            "non-numeric value 'x'",
+        ),
         ("month,sales\n2020-01-01,1\n2020-02-01,\n2020-03-01,3\n", [], "missing values"),
         ("", [], "not a readable CSV file"),
         ("month,sales\n", [], "has no rows"),
@@ -107,8 +161,11 @@ def test_isotropy_profile_command(monthly_csv, tmp_path, capsys):
         ("month,sales\n2020-01-01,1\n2020-01-01,2\n2020-02-01,3\n", [], "must increase strictly"),
         ("month,sales\nsoon,1\nlater,2\n", ["--time-column", "month"], "cannot read the dates"),
         ("month,sales\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n", [], "infinite value"),
-        ("month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n2020-04-01,4\n", [],
-         "non-numeric value 'x' on data row 2"),
+        (
+            "month,sales\n2020-01-01,1\n2020-02-01,x\n2020-03-01,3\n2020-04-01,4\n",
+            [],
+            "non-numeric value 'x' on data row 2",
+        ),
         (None, ["--horizon", "0"], "0 is not positive"),
         (None, ["--horizon", "-2"], "-2 is not positive"),
         (None, ["--window-length", "-3"], "-3 is not positive"),

@@ -55,8 +55,11 @@ def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     first = emb.transform(X)
     calls = []
     original = _forward.pooled_states
-    monkeypatch.setattr(_forward, "pooled_states",
-                        lambda loaded, ids, **kw: calls.append(len(ids)) or original(loaded, ids, **kw))
+    monkeypatch.setattr(
+        _forward,
+        "pooled_states",
+        lambda loaded, ids, **kw: calls.append(len(ids)) or original(loaded, ids, **kw),
+    )
     again = clone(emb).fit(X).transform(X[[4, 1, 2]])
     np.testing.assert_array_equal(again, first[[4, 1, 2]])
     assert calls == []  # every row came from the cache

@@ -39,7 +39,10 @@ def test_batching_and_padding_do_not_change_embeddings(dtype, tiny_llama):
         one = LLMEmbedder(tiny_llama, pooling=pooling, batch_size=1, dtype=dtype)
         many = clone(one).set_params(batch_size=8)
         np.testing.assert_allclose(
-            one.fit_transform(X), many.fit_transform(X), rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype]
+            one.fit_transform(X),
+            many.fit_transform(X),
+            rtol=TOLERANCE[dtype],
+            atol=TOLERANCE[dtype],
         )
 
 

@@ -85,7 +85,9 @@ def test_hub_id_from_the_local_hugging_face_cache(tmp_path, monkeypatch):
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
     X = RNG.random((3, 4))
     Z = LLMEmbedder("someone/tiny-llama", dtype="float32").fit(X).transform(X)
-    np.testing.assert_allclose(Z, LLMEmbedder("tiny-random-llama", dtype="float32").fit(X).transform(X), rtol=1e-6)
+    np.testing.assert_allclose(
+        Z, LLMEmbedder("tiny-random-llama", dtype="float32").fit(X).transform(X), rtol=1e-6
+    )
 
 
 def test_two_processes_converting_at_once(tmp_path):
@@ -112,7 +114,7 @@ def test_two_processes_converting_at_once(tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outputs = [run.communicate(timeout=600) for run in runs]
-    for run, (out, err) in zip(runs, outputs):
+    for run, (out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
         assert out.strip() == "2"  # the tiny model's layers, loaded from the converted folder
         assert "converting the embedded model" in err  # both converted: they raced

@@ -40,7 +40,7 @@ def test_level_does_not_change_the_prompt(dtype, tiny_llama):
 
 
 def test_too_long_windows_keep_the_most_recent_values_in_the_window_scale(tiny_llama):
-    """A cut window is its most recent values that fit, still divided by the whole window's scale."""
+    """A cut window is its most recent values that fit, in the whole window's scale."""
     X = RNG.random((2, 50)) + np.linspace(0, 5, 50)  # a trend: the tail's own scale differs
     emb = LLMEmbedder(tiny_llama, max_length=40, dtype="float32").fit(X)
     with pytest.warns(UserWarning, match="lost their oldest values") as caught:

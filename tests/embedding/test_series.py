@@ -50,7 +50,9 @@ def test_series_rows_are_their_chunk_prefix_in_the_chunk_scale(dtype, tiny_llama
         for end in range(first_read, last_read + 1):
             prefix = SERIES[None, start : end + 1] / scale
             expected = plain.fit(prefix).transform(prefix)[0]
-            np.testing.assert_allclose(Z[end - W + 1], expected, atol=TOLERANCE[dtype], err_msg=f"end={end}")
+            np.testing.assert_allclose(
+                Z[end - W + 1], expected, atol=TOLERANCE[dtype], err_msg=f"end={end}"
+            )
             assert scales[end - W + 1] == pytest.approx(scale)
 
 
@@ -69,10 +71,12 @@ def test_several_series_are_embedded_together(dtype, tiny_llama, monkeypatch):
     alone = [emb.embed_series([short], 6)[0], emb.embed_series([other], 6)[0]]
     calls = []
     original = _forward.states_at
-    monkeypatch.setattr(_forward, "states_at", lambda *a, **kw: calls.append(1) or original(*a, **kw))
+    monkeypatch.setattr(
+        _forward, "states_at", lambda *a, **kw: calls.append(1) or original(*a, **kw)
+    )
     together = emb.embed_series([short, other], 6)
     assert len(calls) == 1  # one batched pass for both series' chunks
-    for (Z, scales), (Z_alone, scales_alone) in zip(together, alone):
+    for (Z, scales), (Z_alone, scales_alone) in zip(together, alone, strict=True):
         np.testing.assert_allclose(Z, Z_alone, atol=TOLERANCE[dtype])
         np.testing.assert_array_equal(scales, scales_alone)
 

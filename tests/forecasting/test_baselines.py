@@ -23,9 +23,14 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
     from llmiso import mean_abs_scale
 
     y = load_shampoo_sales().astype(float)
-    forecaster = LLMForecaster(NO_LLM, head=SoftmaxHeadForecaster(n_bins=20, alpha=0.3), combine=None,
-                               window_length=6,
-                               baseline=baseline, sp=sp).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(
+        NO_LLM,
+        head=SoftmaxHeadForecaster(n_bins=20, alpha=0.3),
+        combine=None,
+        window_length=6,
+        baseline=baseline,
+        sp=sp,
+    ).fit(y, fh=[1, 2])
     values = y.to_numpy()
     windows = np.lib.stride_tricks.sliding_window_view(values, 6)
     scale = mean_abs_scale(windows)
@@ -37,7 +42,9 @@ def test_without_the_llm_is_the_same_head_on_the_scaled_window(baseline, sp):
         anchor = windows[:, [-1, -1]]
     else:  # step 1 repeats the value 3 steps before it (window's 4th), step 2 the 5th
         anchor = windows[:, [3, 4]]
-    head = make_pipeline(IsotropyCenterer(normalize=True), SoftmaxHeadForecaster(n_bins=20, alpha=0.3))
+    head = make_pipeline(
+        IsotropyCenterer(normalize=True), SoftmaxHeadForecaster(n_bins=20, alpha=0.3)
+    )
     head.fit(X, (targets - anchor[:-1]) / scale[:-1, None])
     expected = anchor[-1] + head.predict(windows[-1:] / scale[-1]) * scale[-1]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel(), rtol=1e-9)
@@ -171,8 +178,9 @@ def test_the_backbone_forecasts_each_origin_from_a_fit_at_the_first():
     end = T - 5
     scale = np.abs(values[end - 11 : end + 1]).mean()
     truth = values[end + 1 : end + 4]
-    np.testing.assert_allclose(targets[-2], (truth - fitted.forward(y=values[: end + 1], h=3)["mean"])
-                               / scale, rtol=1e-6)
+    np.testing.assert_allclose(
+        targets[-2], (truth - fitted.forward(y=values[: end + 1], h=3)["mean"]) / scale, rtol=1e-6
+    )
 
 
 def test_with_no_change_the_forecast_is_the_backbones_from_the_whole_history():
@@ -180,15 +188,25 @@ def test_with_no_change_the_forecast_is_the_backbones_from_the_whole_history():
 
     y = load_airline()
     values = y.to_numpy(dtype=float)
-    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline=["ets", AutoTheta(season_length=12)],
-                               combine=None, window_length=12, n_origins=5).fit(y, fh=[1, 2, 3])
+    forecaster = LLMForecaster(
+        NO_LLM,
+        head=ZeroHead(),
+        baseline=["ets", AutoTheta(season_length=12)],
+        combine=None,
+        window_length=12,
+        n_origins=5,
+    ).fit(y, fh=[1, 2, 3])
     ets = _statsforecast(AutoETS(season_length=12), values, 3)["AutoETS"].to_numpy()
     theta = _statsforecast(AutoTheta(season_length=12), values, 3)["AutoTheta"].to_numpy()
-    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6
+    )
     # update moves the cutoff: the backbone refits on the longer history.
     later = load_airline()[:-3]
     forecaster.fit(later, fh=[1, 2, 3]).update(y[-3:])
-    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        forecaster.predict().to_numpy().ravel(), (ets + theta) / 2, rtol=1e-6
+    )
 
 
 def test_combine_averages_the_heads_quantiles_with_each_models():

@@ -28,10 +28,13 @@ def client(dask_client):
 
 def _panel(n_series=6, length=40):
     rng = np.random.default_rng(0)
-    frames = [pd.DataFrame({"y": 50 + 10 * np.sin(np.arange(length) / 3 + k) + rng.normal(size=length)},
-                           index=pd.MultiIndex.from_product([[f"s{k}"], range(length)],
-                                                            names=["series", "time"]))
-              for k in range(n_series)]
+    frames = [
+        pd.DataFrame(
+            {"y": 50 + 10 * np.sin(np.arange(length) / 3 + k) + rng.normal(size=length)},
+            index=pd.MultiIndex.from_product([[f"s{k}"], range(length)], names=["series", "time"]),
+        )
+        for k in range(n_series)
+    ]
     return pd.concat(frames)
 
 
@@ -131,15 +134,15 @@ def test_a_cluster_of_one_worker_does_the_embedding(monkeypatch, tmp_path):
     pd.testing.assert_frame_equal(on_cluster, forecaster.clone().fit(y, fh=[1, 2]).predict())
 
 
-def _slow_group(embedder, many, windows, window_length, stride):
-    from llmiso.forecasting._encoding import _embed_group
+def _slow_group(embedder, many, windows, window_length):
+    from llmiso.forecasting import WindowPrompts
 
     time.sleep(1.0)  # long enough for the test to kill a worker mid-task
-    return _embed_group(embedder, many, windows, window_length, stride)
+    return WindowPrompts().embed(embedder, many, windows, window_length)
 
 
 def test_a_killed_worker_loses_no_series(client, tmp_path):
-    from llmiso.forecasting._windows import sliding_windows
+    from llmiso.forecasting import sliding_windows
 
     y = _panel(4)
     many = [g.to_numpy(dtype=float) for _, g in y["y"].groupby(level=0)]
@@ -147,7 +150,7 @@ def test_a_killed_worker_loses_no_series(client, tmp_path):
     # A shared on-disk cache, written by both workers, one of them killed mid-run.
     embedder = LLMEmbedder("tiny-random-llama", dtype="float32", cache_dir=tmp_path).fit(
         np.zeros((1, 6)))
-    futures = [client.submit(_slow_group, embedder, many[i:i + 1], windows[i:i + 1], 6, 1,
+    futures = [client.submit(_slow_group, embedder, many[i:i + 1], windows[i:i + 1], 6,
                              pure=False) for i in range(len(many))]
     time.sleep(0.5)
     victim = next(iter(client.scheduler_info()["workers"]))
@@ -155,7 +158,7 @@ def test_a_killed_worker_loses_no_series(client, tmp_path):
     os.kill(pid, signal.SIGKILL)
     results = client.gather(futures)
     fresh = LLMEmbedder("tiny-random-llama", dtype="float32").fit(np.zeros((1, 6)))
-    for got, w in zip(results, windows):
+    for got, w in zip(results, windows, strict=True):
         np.testing.assert_array_equal(got[0], fresh.transform(w))
     # The cache the dead worker was writing still reads back whole.
     cached = LLMEmbedder("tiny-random-llama", dtype="float32", cache_dir=tmp_path).fit(

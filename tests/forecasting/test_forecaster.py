@@ -123,7 +123,9 @@ def test_series_encoding_reads_each_series_once():
 def test_panel_is_one_global_model(encoding):
     from sktime.utils._testing.hierarchical import _make_hierarchical
 
-    y = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=30, max_timepoints=30, random_state=0)
+    y = _make_hierarchical(
+        hierarchy_levels=(3,), min_timepoints=30, max_timepoints=30, random_state=0
+    )
     forecaster = LLMForecaster(**tiny(encoding=encoding)).fit(y, fh=[1, 2])
     pred = forecaster.predict()
     assert pred.index.nlevels == 2 and len(pred) == 6
@@ -182,7 +184,10 @@ def test_tuning_reaches_the_parameters():
     # Every candidate's parameters reach its fit: four candidates, four scores.
     assert len(set(np.round(scores, 12))) == 4
     best = search.cv_results_["params"][int(np.argmin(scores))]
-    assert search.best_params_ == best and search.best_forecaster_.get_params()["head__alpha"] == best["head__alpha"]
+    assert (
+        search.best_params_ == best
+        and search.best_forecaster_.get_params()["head__alpha"] == best["head__alpha"]
+    )
 
 
 def test_clear_errors():
@@ -216,12 +221,18 @@ def test_default_model_on_airline():
 def test_update_with_an_unseen_series_is_a_clear_error():
     from sktime.utils._testing.hierarchical import _make_hierarchical
 
-    y = _make_hierarchical(hierarchy_levels=(2,), min_timepoints=30, max_timepoints=30, random_state=0)
+    y = _make_hierarchical(
+        hierarchy_levels=(2,), min_timepoints=30, max_timepoints=30, random_state=0
+    )
     forecaster = LLMForecaster(**tiny()).fit(y, fh=[1])
-    new = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=31, max_timepoints=31, random_state=0)
+    new = _make_hierarchical(
+        hierarchy_levels=(3,), min_timepoints=31, max_timepoints=31, random_state=0
+    )
     with pytest.raises(ValueError, match="which fit did not see"):
-        forecaster.update(new.iloc[new.index.get_level_values(-1) == new.index.get_level_values(-1)[-1]],
-                          update_params=False)
+        forecaster.update(
+            new.iloc[new.index.get_level_values(-1) == new.index.get_level_values(-1)[-1]],
+            update_params=False,
+        )
 
 
 def test_one_data_flow_in_the_forecaster():
@@ -263,7 +274,9 @@ def test_the_heads_own_parameters_reach_its_fit():
     from llmiso import SoftmaxHeadForecasterCV
 
     y = load_airline()
-    forecaster = LLMForecaster(**tiny(head=SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20)))).fit(y, fh=[1, 2])
+    forecaster = LLMForecaster(
+        **tiny(head=SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20)))
+    ).fit(y, fh=[1, 2])
     head = forecaster.regressor_[-1]
     assert head.alpha_ == head.alphas[int(np.argmin(head.cv_scores_))] == head.head_.alpha
     assert np.isfinite(forecaster.predict().to_numpy()).all()
@@ -306,7 +319,9 @@ def test_the_parameters_are_checked_by_their_declared_constraints():
 def test_isotropy_reads_the_llm_block_whatever_width_the_transform_leaves():
     """Whitening 9 windows keeps fewer than the tiny model's 16 dimensions."""
     y = load_shampoo_sales().iloc[:16]
-    hybrid = LLMForecaster(**tiny(centerer=IsotropyCenterer("whiten", normalize=True))).fit(y, fh=[1])
+    hybrid = LLMForecaster(**tiny(centerer=IsotropyCenterer("whiten", normalize=True))).fit(
+        y, fh=[1]
+    )
     alone = LLMForecaster(**tiny(centerer=IsotropyCenterer("whiten", normalize=True),
                                         include_values=False)).fit(y, fh=[1])
     assert hybrid.n_embedding_features_ == alone.head_features(y).shape[1] < 16

@@ -195,5 +195,7 @@ def test_shift_term_reaches_the_same_optimum_either_way(precondition):
     losses = [-np.sum(T * log_softmax(F @ w + c, axis=1)) / 400
               for w, c in ((W, b), (W_other, b_other))]
     assert abs(losses[0] - losses[1]) < 1e-3
-    means = [np.exp(log_softmax(F @ w + c, axis=1)) @ shift for w, c in ((W, b), (W_other, b_other))]
+    means = [
+        np.exp(log_softmax(F @ w + c, axis=1)) @ shift for w, c in ((W, b), (W_other, b_other))
+    ]
     np.testing.assert_allclose(means[0], means[1], atol=0.02)

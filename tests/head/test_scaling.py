@@ -19,7 +19,9 @@ def test_mean_scaling_lets_the_head_forecast_a_trend():
     X, y = _trend_windows()
     train, test = slice(0, 90), slice(90, None)
     assert y[test].min() > y[train].max() - 25  # the test period is mostly new levels
-    plain = make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3)).fit(X[train], y[train])
+    plain = make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3)).fit(
+        X[train], y[train]
+    )
     scaled = MeanScaledRegressor(
         make_pipeline(IsotropyCenterer(), SoftmaxHeadForecaster(alpha=1e-3))
     ).fit(X[train], y[train])
@@ -37,7 +39,9 @@ def test_mean_scaling_multi_output_and_zero_rows():
     model = MeanScaledRegressor(SoftmaxHeadForecaster(n_bins=30)).fit(X[:-2], Y)
     assert model.predict(X[:4]).shape == (4, 3)
     assert model.predict_quantiles(X[:4], [0.5]).shape == (4, 3, 1)
-    zero = MeanScaledRegressor(LinearRegression()).fit(np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0])
+    zero = MeanScaledRegressor(LinearRegression()).fit(
+        np.vstack([X[:20], np.zeros((1, 12))]), np.r_[y[:20], 0.0]
+    )
     assert np.isfinite(zero.predict(np.zeros((1, 12)))).all()
     assert not hasattr(MeanScaledRegressor(LinearRegression()), "predict_quantiles")
 

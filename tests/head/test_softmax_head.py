@@ -23,7 +23,7 @@ def _cdf(proba, x, head):
     """The binned CDF, written out piece by piece."""
     edges, (left, right) = head.bin_edges_, head.tail_scale_
     out = []
-    for p, v in zip(proba, x):
+    for p, v in zip(proba, x, strict=True):
         k = np.searchsorted(edges, v, side="right") - 1
         if k == 0:
             out.append(p[0] * np.exp((v - edges[1]) / left))
@@ -49,7 +49,11 @@ def test_linear_data_points_and_intervals():
 
 def test_bimodal_target_puts_mass_on_both_modes():
     X = RNG.normal(size=(2000, 2))
-    y = np.where(RNG.random(2000) < 0.5, -3.0, 3.0) + X[:, 0] * 0.1 + RNG.normal(scale=0.2, size=2000)
+    y = (
+        np.where(RNG.random(2000) < 0.5, -3.0, 3.0)
+        + X[:, 0] * 0.1
+        + RNG.normal(scale=0.2, size=2000)
+    )
     head = SoftmaxHeadForecaster(n_bins=40, alpha=1e-3).fit(X, y)
     proba = head.predict_bin_proba(X[:50])
     centers = head.bin_centers_
@@ -71,7 +75,7 @@ def test_quantiles_exact_monotone_and_never_clamped():
     assert (q[:, 0] < y.min()).all() and (q[:, -1] > y.max()).all()
     # exactness: the CDF at each quantile is its level
     proba = head.predict_bin_proba(X[:20])
-    for j, level in enumerate([0.1, 0.5, 0.9]):
+    for level in [0.1, 0.5, 0.9]:
         x = head.predict_quantiles(X[:20], [level])[:, 0]
         np.testing.assert_allclose(_cdf(proba, x, head), level, rtol=1e-9)
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
@@ -84,7 +88,11 @@ def test_density_integrates_to_one_and_nll_is_proper():
     proba = head.predict_bin_proba(X[800:803])
     grid = np.linspace(-100, 100, 400001)
     for p in proba:
-        dens = np.exp(_bins.log_pdf(np.broadcast_to(p, (len(grid), len(p))), grid, head.bin_edges_, head.tail_scale_))
+        dens = np.exp(
+            _bins.log_pdf(
+                np.broadcast_to(p, (len(grid), len(p))), grid, head.bin_edges_, head.tail_scale_
+            )
+        )
         assert np.trapezoid(dens, grid) == pytest.approx(1.0, abs=1e-3)
     kw = dict(bin_edges=head.bin_edges_, tail_scale=head.tail_scale_)
     good = negative_log_likelihood(y[800:], head.predict_bin_proba(X[800:]), **kw)
@@ -147,7 +155,7 @@ def test_label_smoothing_spreads_to_neighbours():
     rows, bins, probs = head_targets(head, np.array([0, 4, 9]))
     T = np.zeros((3, 10))
     np.add.at(T, (rows, bins), probs)
-    assert len(set(zip(rows, bins))) == len(rows)  # one entry per (row, bin)
+    assert len(set(zip(rows, bins, strict=True))) == len(rows)  # one entry per (row, bin)
     np.testing.assert_allclose(T.sum(axis=1), 1.0)
     np.testing.assert_allclose(T[1, 3:6], [0.1, 0.8, 0.1])
     np.testing.assert_allclose(T[0, :2], [0.8, 0.2])
@@ -182,10 +190,14 @@ def test_cv_picks_the_penalty_the_data_call_for():
     from llmiso import SoftmaxHeadForecasterCV
 
     X = RNG.normal(size=(600, 40))
-    noise = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(X, RNG.normal(size=600))
+    noise = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(
+        X, RNG.normal(size=600)
+    )
     assert noise.alpha_ == 100.0 and noise.cv_scores_[1] < noise.cv_scores_[0]
     X, y = _linear(1500, noise=0.1)
-    signal = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(X, y)
+    signal = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(
+        X, y
+    )
     assert signal.alpha_ == 0.01
     refit = SoftmaxHeadForecaster(n_bins=20, alpha=0.01).fit(X, y)
     np.testing.assert_allclose(signal.head_.coef_, refit.coef_)  # the final fit uses every row
@@ -223,7 +235,7 @@ def test_missing_targets_need_a_known_value_per_output_and_no_infinity():
 
 
 def test_the_defaults_learn_a_linear_gaussian_target_and_are_calibrated():
-    """20 features, noise 0.5, 1,500 rows: R^2 up to 0.99 is possible, 80% intervals should cover 0.8.
+    """20 features, noise 0.5, 1,500 rows: R^2 up to 0.99, 80% intervals covering 0.8.
 
     The defaults' shift term moves the distribution with x: R^2 >= 0.97 and coverage
     in 0.75-0.85 (the issue's target). A free weight per bin and feature alone (the
@@ -244,7 +256,9 @@ def test_the_defaults_learn_a_linear_gaussian_target_and_are_calibrated():
     assert r2 >= 0.97 and 0.75 <= coverage <= 0.85
     paper_r2, paper_coverage = scores(SoftmaxHeadForecaster(shift_alpha=None))
     assert paper_r2 < 0.92 and paper_coverage > 0.9
-    basis_r2, basis_coverage = scores(SoftmaxHeadForecaster(n_basis=8, alpha=1e-3, shift_alpha=None))
+    basis_r2, basis_coverage = scores(
+        SoftmaxHeadForecaster(n_basis=8, alpha=1e-3, shift_alpha=None)
+    )
     assert paper_r2 < basis_r2 < 0.97 + 0.02 and 0.75 < basis_coverage < 0.85
     assert SoftmaxHeadForecaster().fit(X[:50], y[:50]).coef_.shape == (1, 100, 20)
     with pytest.raises(ValueError, match="n_basis=200 exceeds n_bins=100"):

@@ -35,7 +35,9 @@ def test_whitening_gives_identity_covariance_on_training_data():
     centerer = IsotropyCenterer("whiten", eps=0).fit(TRAIN)
     out = centerer.transform(TRAIN)
     np.testing.assert_allclose(np.cov(out.T), np.eye(40), atol=1e-8)
-    np.testing.assert_allclose(centerer.inverse_transform(centerer.transform(TEST)), TEST, rtol=1e-6)
+    np.testing.assert_allclose(
+        centerer.inverse_transform(centerer.transform(TEST)), TEST, rtol=1e-6
+    )
     reduced = IsotropyCenterer("whiten", n_components=5).fit(TRAIN)
     assert reduced.transform(TEST).shape == (100, 5)
     assert list(reduced.get_feature_names_out()) == [f"whitened{i}" for i in range(5)]
@@ -143,7 +145,9 @@ def test_normalize_divides_by_the_training_mean_norm():
 def test_abtt_on_a_large_matrix_takes_the_randomized_path_and_matches_pca():
     from sklearn.decomposition import PCA
 
-    big = RNG.normal(size=(1200, 600)) + RNG.normal(size=(1200, 5)) @ (10 * RNG.normal(size=(5, 600)))
+    big = RNG.normal(size=(1200, 600)) + RNG.normal(size=(1200, 5)) @ (
+        10 * RNG.normal(size=(5, 600))
+    )
     new = RNG.normal(size=(50, 600))
     pca = PCA(n_components=5, svd_solver="full").fit(big)
     expected = (new - pca.mean_) - (new - pca.mean_) @ pca.components_.T @ pca.components_

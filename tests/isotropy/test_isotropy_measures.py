@@ -87,7 +87,14 @@ def test_cluster_cosine_finds_clusters_and_centres_them():
 
 @pytest.mark.parametrize(
     "measure",
-    [average_cosine, partition_isotropy, isoscore, cluster_cosine, effective_dimension, top_component_share],
+    [
+        average_cosine,
+        partition_isotropy,
+        isoscore,
+        cluster_cosine,
+        effective_dimension,
+        top_component_share,
+    ],
 )
 @pytest.mark.parametrize(
     "X, match",
@@ -120,7 +127,8 @@ def test_constant_data_has_no_isotropy():
 def test_cluster_cosine_equals_brute_force_at_fixed_k():
     centers = 40 * RNG.normal(size=(3, 12))
     sizes = [50, 80, 120]
-    X = np.vstack([c + RNG.normal(size=(m, 12)) * RNG.uniform(0.5, 3, 12) for c, m in zip(centers, sizes)])
+    X = np.vstack([c + RNG.normal(size=(m, 12)) * RNG.uniform(0.5, 3, 12)
+                   for c, m in zip(centers, sizes, strict=True)])
     truth = np.repeat(np.arange(3), sizes)
     Xc = X - X.mean(axis=0)
     expected = np.mean([

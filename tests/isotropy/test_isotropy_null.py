@@ -54,7 +54,9 @@ def test_isotropic_data_scores_the_isotropic_value_at_any_size(n, d):
 def test_a_common_direction_and_a_low_rank_cone_score_anisotropic_at_any_size(n, d):
     rng = np.random.default_rng(1)
     offset = rng.normal(size=(n, d)) + 1.0  # a direction common to every row
-    cone = np.abs(rng.normal(size=(n, 3))) @ rng.normal(size=(3, d)) + 0.05 * rng.normal(size=(n, d))
+    cone = np.abs(rng.normal(size=(n, 3))) @ rng.normal(size=(3, d)) + 0.05 * rng.normal(
+        size=(n, d)
+    )
     for X in (offset, cone):
         report = isotropy_report(X, random_state=0)
         assert report.loc["uncentered_isoscore", "anisotropic"]

@@ -46,7 +46,8 @@ def test_scorer_in_grid_search_and_cross_validate():
         refit="mae",
         cv=3,
     ).fit(X, y)
-    iso = dict(zip(grid.cv_results_["param_isotropycenterer__method"], grid.cv_results_["mean_test_isotropy"]))
+    iso = dict(zip(grid.cv_results_["param_isotropycenterer__method"],
+                   grid.cv_results_["mean_test_isotropy"], strict=True))
     assert iso["whiten"] > 0.9 > iso["center"]
     # The default score sees the common offset that centering removes (IsoScore alone
     # scored "none" and "center" the same).
@@ -59,7 +60,8 @@ def test_scorer_in_grid_search_and_cross_validate():
     # transforms them (the report's raw value: scaled to a standard Gaussian's norm).
     from sklearn.model_selection import KFold
 
-    for fitted, score, (_, test) in zip(cv["estimator"], cv["test_iso"], KFold(3).split(X)):
+    folds = zip(cv["estimator"], cv["test_iso"], KFold(3).split(X), strict=True)
+    for fitted, score, (_, test) in folds:
         raw = isotropy_report(fitted[:-1].transform(X[test])).loc["partition", "raw"]
         assert score == pytest.approx(raw, rel=1e-9)
 
