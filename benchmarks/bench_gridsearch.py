@@ -44,7 +44,7 @@ def main():
         ))
         grid = {
             "regressor__isotropycenterer__method": ["none", "center", "abtt", "whiten"],
-            "regressor__softmaxbinregressor__alpha": [0.1, 1.0, 10.0],
+            "regressor__softmaxheadforecaster__alpha": [0.1, 1.0, 10.0],
         }
         return GridSearchCV(
             pipe, grid, cv=TimeSeriesSplit(n_splits=3),

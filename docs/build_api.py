@@ -7,20 +7,25 @@ import inspect
 from pathlib import Path
 
 import llmiso
+import llmiso.embedding
 import llmiso.forecasting
 import llmiso.metrics
 
 SECTIONS = [
     ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
                             "SoftmaxHeadForecasterCV", "MeanScaledRegressor", "mean_abs_scale"]),
-    ("sktime forecaster (`llmiso.forecasting`)", llmiso.forecasting, ["LLMForecaster"]),
+    ("sktime forecaster and its parts (`llmiso.forecasting`)", llmiso.forecasting,
+     ["LLMForecaster", "Combination", "WindowPrompts", "SeriesPass", "encode"]),
+    ("Prompts (`llmiso.embedding`)", llmiso.embedding, ["PromptFormat", "load_model"]),
     ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
     ("Errors", llmiso, ["ModelNotAvailableError"]),
 ]
-PUBLIC_METHODS = ["fit", "transform", "embed_series", "predict", "predict_quantiles",
-                  "predict_bin_proba", "inverse_transform", "score", "get_feature_names_out",
-                  "head_features", "head_isotropy"]
+PUBLIC_METHODS = ["fit", "transform", "embed_series", "prompts", "token_ids", "series_prompts",
+                  "attention_outputs", "predict", "predict_quantiles", "predict_bin_proba",
+                  "negative_log_likelihood", "inverse_transform", "score",
+                  "get_feature_names_out", "head_features", "head_isotropy", "combine",
+                  "write", "write_with_reads"]
 
 
 def render():

@@ -1,7 +1,7 @@
 """LLMForecaster in sktime: evaluate() with an expanding window, and a ForecastingBenchmark
 beside the same forecaster without the LLM, seasonal naive, AutoETS and AutoTheta.
 
-    python examples/sktime_benchmark.py [--quick]
+    python examples/sktime_benchmark.py [--quick]   # --quick: a smoke test, tiny random model
 """
 
 import argparse
@@ -21,8 +21,10 @@ from llmiso.forecasting import LLMForecaster
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # sktime's notices of new defaults
 parser = argparse.ArgumentParser()
-parser.add_argument("--quick", action="store_true", help="one origin, a 3-month horizon")
+parser.add_argument("--quick", action="store_true",
+                    help="one origin, a 3-month horizon, the tiny random model (a smoke test)")
 args = parser.parse_args()
+model = "tiny-random-llama" if args.quick else "smollm2-135m"
 horizon = 3 if args.quick else 6
 origins = 1 if args.quick else 3
 
@@ -31,7 +33,7 @@ y = load_shampoo_sales()
 cv = ExpandingWindowSplitter(
     fh=list(range(1, horizon + 1)), initial_window=len(y) - origins * horizon, step_length=horizon
 )
-forecaster = LLMForecaster(LLMEmbedder(cache_dir="llmiso-output/embedding-cache"),
+forecaster = LLMForecaster(LLMEmbedder(model, cache_dir="llmiso-output/embedding-cache"),
                            window_length=12)
 results = evaluate(forecaster, cv, y, scoring=MeanAbsoluteScaledError(sp=12))
 print("shampoo sales, LLMForecaster, MASE per origin:")

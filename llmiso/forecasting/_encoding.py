@@ -103,7 +103,7 @@ def choose_encoding(encoding, n_series, embedder):
 
 
 def encode(embedder, many, window_length, *, encoding, include_values=True, n_jobs=None,
-           verbose=False, group_size=SERIES_PER_TASK):
+           verbose=False, group_size=None):
     """``[(features, scales)]`` per series of ``many``: one row per window.
 
     What :class:`LLMForecaster` embeds, usable alone (on a Dask cluster under
@@ -111,14 +111,16 @@ def encode(embedder, many, window_length, *, encoding, include_values=True, n_jo
     are the scaled window itself (no LLM). Else the embedding of each window as
     ``encoding`` (:class:`WindowPrompts` or :class:`SeriesPass`) reads it, with the
     scaled window beside it when ``include_values``. The series go to the workers
-    in groups of ``group_size``; ``scales`` are each window's mean absolute value.
+    in groups of ``group_size`` (None: 64); ``scales`` are each window's mean absolute
+    value.
     """
     windows = [sliding_windows(values, window_length) for values in many]
     scales = [mean_abs_scale(w) for w in windows]
     scaled = [w / s[:, None] for w, s in zip(windows, scales, strict=True)]
     if embedder is None:
         return list(zip(scaled, scales, strict=True))
-    groups = [slice(i, i + group_size) for i in range(0, len(many), group_size)]
+    size = group_size or SERIES_PER_TASK
+    groups = [slice(i, i + size) for i in range(0, len(many), size)]
     calls = [(encoding, embedder, many[g], windows[g], window_length) for g in groups]
     embeddings = []
     for part in run_groups(_embed_group, calls, n_jobs, verbose and len(groups) > 1, len(many)):

@@ -279,8 +279,9 @@ class LLMForecaster(BaseForecaster):
         W = self.window_length
         tails = [values[len(values) - count - W:]
                  for values, count in zip(panel.series, counts, strict=True)]
-        features, targets = training_set(panel.series, counts, self._encode(tails),
-                                         self.baseline_, window_length=W, horizon=self.horizon_)
+        encoded = self._encode(tails)
+        features, targets = training_set(panel.series, counts, encoded, self.baseline_,
+                                         window_length=W, horizon=self.horizon_)
         if not takes_missing_targets(self.head):
             whole = np.isfinite(targets).all(axis=1)
             features, targets = features[whole], targets[whole]
@@ -295,6 +296,8 @@ class LLMForecaster(BaseForecaster):
         self._isotropy_rows = features[np.sort(pick)]
         self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
                             panel.columns)
+        # Each series' last window, embedded already: predict reads it, not the model.
+        self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self
 
     def _check_parameters(self):
@@ -386,18 +389,23 @@ class LLMForecaster(BaseForecaster):
         panel = self._panel.extended(y)
         self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
                             panel.columns)
+        self._last_windows = self._windows_at_ends(self._panel.series)
         if update_params:
             self.baseline_.refit(self._panel.series)
             if self.combiner_ is not None:
                 self.combiner_.refit(self._panel.series)
         return self
 
+    def _windows_at_ends(self, ends):
+        """(features, scale) of the window that ends each series."""
+        reading = self._reading_length()  # cut each end to what its last row reads
+        return [(rows[-1], scales[-1]) for rows, scales in
+                self._encode([end[-reading:] for end in ends])]
+
     def _next_quantiles(self, ends, levels):
         """(n_series, horizon_, n_levels) quantiles from the end of each series."""
-        # Only the last window is read: cut each end to what embedding it needs.
-        reading = self._reading_length()
-        last = [(rows[-1], scales[-1]) for rows, scales in
-                self._encode([end[-reading:] for end in ends])]
+        # The panel's own ends were embedded by fit (or update); a recursive path's are new.
+        last = self._last_windows if ends is self._panel.series else self._windows_at_ends(ends)
         features, head = final_step(self.regressor_, np.vstack([row for row, _ in last]))
         q = head.predict_quantiles(features, levels).reshape(len(ends), self.horizon_, len(levels))
         start = self.baseline_.forecasts(ends)
@@ -409,7 +417,7 @@ class LLMForecaster(BaseForecaster):
         # direct: sktime guarantees fh is the one of fit.
         steps = fh.to_relative(self.cutoff).to_numpy().astype(int)
         horizon = int(steps.max())
-        ends = list(self._panel.series)
+        ends = self._panel.series
         grid = sorted({0.5, *levels})
         paths = STRATEGIES[self.strategy].paths(self._next_quantiles, ends, grid, horizon,
                                                 self._keep)

@@ -123,15 +123,21 @@ def test_a_cluster_of_one_worker_does_the_embedding(monkeypatch, tmp_path):
         return original(*args)
 
     monkeypatch.setattr(_encoding, "_embed_group", recorded)
-    y = _panel(4)
+    y = _panel(5)
+    train, new = y.groupby(level=0).head(39), y.groupby(level=0).tail(1)
     forecaster = LLMForecaster(**tiny(n_jobs=-1))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster), joblib.parallel_backend("dask"):
-        on_cluster = forecaster.clone().fit(y, fh=[1, 2]).predict()
+        # fit embeds 3 groups; predict reads the last windows fit embedded; update
+        # embeds the new ends (3 groups again).
+        fitted = forecaster.clone().fit(train, fh=[1, 2])
+        fitted.predict()
+        on_cluster = fitted.update(new, update_params=False).predict()
     where = log.read_text().split()
-    assert len(where) >= 3 and set(where) == {"worker"}  # 2 groups to fit, 1+ to predict
-    pd.testing.assert_frame_equal(on_cluster, forecaster.clone().fit(y, fh=[1, 2]).predict())
+    assert len(where) == 6 and set(where) == {"worker"}
+    alone = forecaster.clone().fit(train, fh=[1, 2]).update(new, update_params=False)
+    pd.testing.assert_frame_equal(on_cluster, alone.predict())
 
 
 def _slow_group(embedder, many, windows, window_length):
