@@ -65,22 +65,28 @@ class EmbeddingCache:
             )
 
 
-def through_cache(n, key_of, compute, store, *, cache_dir, unit, verbose):
+def through_cache(n, keys_of, compute, store, *, width, cache_dir, unit, verbose):
     """Call ``store(i, result)`` for items ``0..n-1``, computing only what is not cached.
 
-    Items found in the cache under ``key_of(i)`` are read back; the others come from
+    An item's result is (rows, width) states: one block of columns per key of
+    ``keys_of(i)`` (one per layer read), each stored under its own key, so a pass
+    that reads several layers also serves later calls that read one of them. Items
+    whose every block is cached are read back; the others come from
     ``compute(indices, progress)``, :data:`CHUNK` items at a time, and are stored.
     """
     todo = list(range(n))
     cache = None
     if cache_dir is not None:
         cache = EmbeddingCache(cache_dir)
-        keys = [key_of(i) for i in range(n)]
-        found = cache.get_many(keys)
-        for i, key in enumerate(keys):
-            if key in found:
-                store(i, found[key])
-        todo = [i for i, key in enumerate(keys) if key not in found]
+        keys = [keys_of(i) for i in range(n)]
+        found = cache.get_many([key for item in keys for key in item])
+        todo = []
+        for i, item in enumerate(keys):
+            if all(key in found for key in item):
+                block = width // len(item)
+                store(i, np.hstack([found[key].reshape(-1, block) for key in item]))
+            else:
+                todo.append(i)
     if not todo:
         return
     from tqdm.auto import tqdm
@@ -88,8 +94,10 @@ def through_cache(n, key_of, compute, store, *, cache_dir, unit, verbose):
     with tqdm(total=len(todo), desc="Embedding", unit=unit, disable=not verbose) as progress:
         for start in range(0, len(todo), CHUNK):
             part = todo[start : start + CHUNK]
-            results = compute(part, progress)
+            results = [np.asarray(r).reshape(-1, width) for r in compute(part, progress)]
             for i, result in zip(part, results, strict=True):
                 store(i, result)
             if cache is not None:
-                cache.put_many((keys[i], result) for i, result in zip(part, results, strict=True))
+                cache.put_many((key, block) for i, result in zip(part, results, strict=True)
+                               for key, block in zip(keys[i], np.hsplit(result, len(keys[i])),
+                                                     strict=True))

@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 from . import _forward, _prompts, _series
 from ._attention import sample_attention_outputs
 from ._cache import through_cache
-from ._models import DEFAULT_MODEL, load_model, resolve_layers
+from ._models import DEFAULT_MODEL, DTYPES, load_model, resolve_layers
 from ._prompts import NUMBER_FORMATS, PromptFormat
 from ._reading import Reading
 
@@ -84,13 +84,12 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         carries little padding.
     device : str, default="auto"
         ``"auto"`` picks cuda, then mps, then cpu; or any torch device string.
-    dtype : {"auto", "float32", "bfloat16", "float16"}, default="auto"
-        Weights' precision. ``"auto"`` is bfloat16 on GPUs that support it and on
-        CPUs that report AMX tiles (where bf16 products are fast; avx512_bf16 alone
-        does not decide it, see docs/benchmarks.md), else float32: decided from the
-        hardware, never timed, so a machine always gives the same embeddings.
-        ``$LLMISO_DTYPE`` pins what ``"auto"`` means for a whole run. Embeddings
-        are always returned as float32.
+    dtype : {"auto", "float32", "bfloat16", "float16", "int8"}, default="auto"
+        Weights' precision. ``"auto"``: bfloat16 where the processor reports fast
+        bf16 products (GPUs that support it; CPUs with AMX, or AMD CPUs with
+        avx512_bf16), else float32, decided from the hardware, never timed.
+        ``"int8"``: int8 linear layers (dynamic quantization). ``$LLMISO_DTYPE``
+        pins what ``"auto"`` means for a whole run. Embeddings are float32.
     cache_dir : str or path-like, default=None
         Folder of an on-disk embedding cache: rows already embedded with the same
         model, layers, pooling, prompt and dtype are read back (other CV folds,
@@ -163,7 +162,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
-        "dtype": [StrOptions({"auto", "float32", "bfloat16", "float16"})],
+        "dtype": [StrOptions({"auto", *DTYPES})],
         "cache_dir": [str, os.PathLike, None],
         "trust_remote_code": ["boolean"],
         "verbose": ["verbose"],
@@ -262,8 +261,12 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
             n_cut += cut
             return _forward.pooled_states(reading, ids, progress=progress)
 
-        through_cache(len(prompts), lambda i: reading.key(prompts[i]), compute, out.__setitem__,
-                      cache_dir=self.cache_dir, unit="window", verbose=self.verbose)
+        def store(i, states):
+            out[i] = states.ravel()
+
+        through_cache(len(prompts), lambda i: reading.keys(prompts[i]), compute, store,
+                      width=reading.width, cache_dir=self.cache_dir, unit="window",
+                      verbose=self.verbose)
         if n_cut:
             what = "oldest values" if self.input_type_ == "numeric" else "first tokens"
             warnings.warn(

@@ -207,40 +207,61 @@ def resolve_device(device):
     return torch.device("cpu")
 
 
-def resolve_dtype(dtype, device):
-    """``"auto"``: bf16 where the hardware reports fast bf16 products, float32 elsewhere.
+DTYPES = ("float32", "bfloat16", "float16", "int8")
 
-    Decided from what the processor reports, never from a timing, so the same
-    machine always gives the same embeddings: GPUs that support bf16, and CPUs with
-    AMX tiles (Intel Sapphire Rapids and later). avx512_bf16 alone does not decide
-    it: bf16 ran slower than float32 on such a CPU without AMX, and much faster on
-    one with it (docs/benchmarks.md). ``$LLMISO_DTYPE`` (float32,
-    bfloat16 or float16), when set, is what ``"auto"`` means for the whole process.
+
+def resolve_dtype(dtype, device):
+    """The torch dtype the weights run in (``torch.qint8``: int8 linear layers).
+
+    ``"auto"``: bfloat16 where the processor reports fast bf16 products, float32
+    elsewhere, decided from what the processor reports, never from a timing, so the
+    same machine always gives the same embeddings (:func:`cpu_has_fast_bf16`; GPUs
+    that support bf16). ``$LLMISO_DTYPE`` (float32, bfloat16, float16 or int8), when
+    set, is what ``"auto"`` means for the whole process.
     """
     import torch
 
-    if dtype != "auto":
-        return getattr(torch, dtype) if isinstance(dtype, str) else dtype
-    pinned = os.environ.get("LLMISO_DTYPE")
-    if pinned:  # one setting for every "auto" of a run (tests, a cluster's workers)
-        if pinned not in ("float32", "bfloat16", "float16"):
-            raise ValueError(f"LLMISO_DTYPE={pinned!r}: use float32, bfloat16 or float16, or "
+    if dtype == "auto":
+        dtype = os.environ.get("LLMISO_DTYPE") or "auto"
+        if dtype not in ("auto", *DTYPES):
+            raise ValueError(f"LLMISO_DTYPE={dtype!r}: use one of {', '.join(DTYPES)}, or "
                              "unset it to decide from the hardware.")
-        return getattr(torch, pinned)
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if device.type == "cpu" and cpu_has_fast_bf16():
-        return torch.bfloat16
-    return torch.float32
+    if dtype == "auto":
+        fast = (torch.cuda.is_bf16_supported() if device.type == "cuda"
+                else device.type == "cpu" and cpu_has_fast_bf16())
+        return torch.bfloat16 if fast else torch.float32
+    if not isinstance(dtype, str):
+        return dtype
+    return torch.qint8 if dtype == "int8" else getattr(torch, dtype)
 
 
 def cpu_has_fast_bf16():
-    """Whether this CPU reports AMX tiles and avx512_bf16, where oneDNN runs bf16 fast."""
+    """Whether this CPU multiplies bf16 faster than float32, by what it reports.
+
+    AMX tiles with avx512_bf16 (Intel Sapphire Rapids and later: bf16 about 3x
+    float32 there), or avx512_bf16 on an AMD processor (Zen 4 and later: 2x for the
+    embedder, 2.5x on 2048 x 2048 products). Not avx512_bf16 alone on an Intel
+    processor without AMX, where bf16 measured slower than float32
+    (docs/benchmarks.md).
+    """
     import torch
 
-    checks = [getattr(torch.cpu, name, None)
-              for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
-    return all(check is not None and check() for check in checks)
+    checks = {name: getattr(torch.cpu, f"_is_{name}_supported", None)
+              for name in ("amx_tile", "avx512_bf16")}
+    reported = {name: check is not None and bool(check()) for name, check in checks.items()}
+    return reported["avx512_bf16"] and (reported["amx_tile"] or cpu_vendor() == "AuthenticAMD")
+
+
+def cpu_vendor():
+    """The CPU's vendor string (``GenuineIntel``, ``AuthenticAMD``), or "" if unknown."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 _CACHE = {}
@@ -263,6 +284,8 @@ def load_model(name, *, dtype="auto", device="auto", trust_remote_code=False):
 
 
 def _load(name, torch_dtype, torch_device, trust_remote_code):
+    import torch
+
     path = resolve_model_path(name)
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -278,12 +301,15 @@ def _load(name, torch_dtype, torch_device, trust_remote_code):
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
-        model = AutoModel.from_pretrained(path, dtype=torch_dtype, **offline)
+        weights = torch.float32 if torch_dtype == torch.qint8 else torch_dtype
+        model = AutoModel.from_pretrained(path, dtype=weights, **offline)
     finally:  # the user's settings, as they were
         hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
     model.to(torch_device).eval()
+    if torch_dtype == torch.qint8:
+        model = _quantized(model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     # Right padding keeps every prompt at positions 0..n-1 whatever its batch
@@ -314,6 +340,20 @@ def _load(name, torch_dtype, torch_device, trust_remote_code):
         device=torch_device,
         dtype=torch_dtype,
     )
+
+
+def _quantized(model):
+    """The model with int8 weights in its linear layers (dynamic quantization:
+    activations stay float32); fewer seconds on a CPU, the same FLOPs."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+    from torch.nn import Linear
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's notice that quantized tensors are deprecated
+        return quantize_dynamic(model, {Linear}, dtype=torch.qint8)
 
 
 def clear_model_cache():

@@ -29,8 +29,9 @@ class Reading:
         """Length of one embedding: the hidden size times the layers read."""
         return self.loaded.hidden_size * len(self.layers)
 
-    def key(self, prompt, *extra):
-        """The cache key of the state(s) read from ``prompt`` (``extra``: which ones)."""
+    def keys(self, prompt, *extra):
+        """The cache keys of the state(s) read from ``prompt`` (``extra``: which ones),
+        one per layer, so each layer's states are stored, and found, on their own."""
         loaded = self.loaded
-        return cache_key(loaded.identity, self.layers, self.pooling, str(loaded.dtype),
-                         self.max_length, prompt, *extra)
+        return [cache_key(loaded.identity, [layer], self.pooling, str(loaded.dtype),
+                          self.max_length, prompt, *extra) for layer in self.layers]

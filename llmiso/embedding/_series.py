@@ -74,15 +74,15 @@ def _chunk_states(reading, chunks):
             positions.append([tokens[k] for k in chunks[i][2]])
         return _forward.states_at(reading, ids, positions, progress=progress)
 
-    def store(i, result):  # the cache returns flat vectors
-        states[i] = result.reshape(-1, reading.width)
+    def store(i, result):
+        states[i] = result
 
-    def key_of(i):
+    def keys_of(i):
         reads = chunks[i][2]
-        return reading.key(prompts[i], ("series", reads.start, reads.stop))
+        return reading.keys(prompts[i], ("series", reads.start, reads.stop))
 
-    through_cache(len(chunks), key_of, compute, store, cache_dir=reading.cache_dir,
-                  unit="chunk", verbose=reading.verbose)
+    through_cache(len(chunks), keys_of, compute, store, width=reading.width,
+                  cache_dir=reading.cache_dir, unit="chunk", verbose=reading.verbose)
     return states
 
 

@@ -71,6 +71,30 @@ def test_embedding_cache_is_read_back(tiny_llama, tmp_path, monkeypatch):
     assert calls[-1] == 6 and not np.allclose(other, first)
 
 
+def test_a_pass_over_several_layers_serves_each_layer_later(tiny_llama, tmp_path, monkeypatch):
+    """Each layer's states are cached on their own: layers [1, 2] read in one pass fill
+    what a later layer=2 embedder (and a series pass) reads back without the model."""
+    X = RNG.random((5, 4))
+    both = LLMEmbedder(tiny_llama, layer=[1, 2], dtype="float32", cache_dir=tmp_path).fit(X)
+    Z = both.transform(X)
+    series = RNG.random(9)
+    chunks = both.embed_series([series], 4, stride=3)[0][0]
+    calls = []
+    for name in ("pooled_states", "states_at"):
+        original = getattr(_forward, name)
+        monkeypatch.setattr(_forward, name, lambda *a, _o=original, **kw: calls.append(1)
+                            or _o(*a, **kw))
+    second = LLMEmbedder(tiny_llama, layer=2, dtype="float32", cache_dir=tmp_path).fit(X)
+    np.testing.assert_array_equal(second.transform(X), Z[:, 16:])
+    np.testing.assert_array_equal(second.embed_series([series], 4, stride=3)[0][0],
+                                  chunks[:, 16:])
+    reversed_ = clone(both).set_params(layer=[2, 1]).fit(X)
+    np.testing.assert_array_equal(reversed_.transform(X), np.hstack([Z[:, 16:], Z[:, :16]]))
+    assert calls == []
+    fresh = LLMEmbedder(tiny_llama, layer=2, dtype="float32").fit(X).transform(X)
+    np.testing.assert_allclose(fresh, Z[:, 16:], rtol=1e-5, atol=1e-6)
+
+
 # -- one pass over a series ------------------------------------------------------------
 
 def test_default_model_cache_hit(smollm2, airline_windows, tmp_path):

@@ -121,17 +121,21 @@ def test_two_processes_converting_at_once(tmp_path):
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["smollm2-135m"]
 
 
-@pytest.mark.parametrize("amx, avx512_bf16, expected", [
-    (True, True, "bfloat16"), (False, True, "float32"), (True, False, "float32"),
-    (False, False, "float32")])
-def test_auto_dtype_follows_what_the_processor_reports(monkeypatch, amx, avx512_bf16, expected):
-    """bf16 on CPUs with AMX tiles (3x faster there), never from avx512_bf16 alone
-    (0.67x on such a CPU without AMX); nothing is timed, so a busy machine decides alike."""
+@pytest.mark.parametrize("vendor, amx, avx512_bf16, expected", [
+    ("GenuineIntel", True, True, "bfloat16"), ("GenuineIntel", False, True, "float32"),
+    ("GenuineIntel", True, False, "float32"), ("AuthenticAMD", False, True, "bfloat16"),
+    ("AuthenticAMD", False, False, "float32"), ("", False, True, "float32")])
+def test_auto_dtype_follows_what_the_processor_reports(monkeypatch, vendor, amx, avx512_bf16,
+                                                       expected):
+    """bf16 on CPUs with AMX tiles (3x faster there) and on AMD CPUs with avx512_bf16
+    (2x there), not from avx512_bf16 alone on an Intel CPU without AMX (0.67x there);
+    nothing is timed, so a busy machine decides alike."""
     import torch
 
     from llmiso.embedding import _models
 
     monkeypatch.delenv("LLMISO_DTYPE", raising=False)
+    monkeypatch.setattr(_models, "cpu_vendor", lambda: vendor)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16,
                         raising=False)
