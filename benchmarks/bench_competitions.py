@@ -39,69 +39,22 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _competitions import DATASETS, load, mase, panel, seasonal_naive  # noqa: E402
-
-LEVELS = np.round(np.arange(0.1, 1.0, 0.1), 1)
-TARGET_SETS = ["M3 monthly", "M3 quarterly", "Tourism monthly", "Tourism quarterly"]
-# Chronos zero-shot Benchmark II, scripts/evaluation/results/*-zero-shot.csv (MASE).
-PUBLISHED = {
-    "seasonal naive (published)": {"M3 monthly": 1.146, "M3 quarterly": 1.425,
-                                   "M3 yearly": 3.172, "Tourism monthly": 1.631,
-                                   "Tourism quarterly": 1.699, "Tourism yearly": 3.552},
-    "chronos-t5-small (published)": {"M3 monthly": 0.886, "M3 quarterly": 1.279,
-                                     "M3 yearly": 3.382, "Tourism monthly": 1.925,
-                                     "Tourism quarterly": 1.762, "Tourism yearly": 3.988},
-    "chronos-bolt-small (published)": {"M3 monthly": 0.869, "M3 quarterly": 1.327,
-                                       "M3 yearly": 3.410, "Tourism monthly": 1.611,
-                                       "Tourism quarterly": 1.836, "Tourism yearly": 3.896},
-}
-# Values per window of the LLM forecaster, by seasonal period: two seasons where the
-# shortest training parts allow it (M3 quarterly: 16 values, yearly: 14, Tourism
-# yearly: 7).
-WINDOW = {12: 24, 4: 8, 1: 4}
-
-
-def run_seasonal_naive(series):
-    return [np.repeat(seasonal_naive(s)[:, None], len(LEVELS), axis=1) for s in series]
-
-
-def run_statsforecast(series, which):
-    from statsforecast import StatsForecast
-    from statsforecast.models import AutoETS, AutoTheta
-
-    m = series[0].period
-    model = {"AutoETS": AutoETS(season_length=m), "AutoTheta": AutoTheta(season_length=m)}[which]
-    frame = pd.concat(pd.DataFrame({"unique_id": s.name, "ds": np.arange(len(s.train)),
-                                    "y": s.train}) for s in series)
-    widths = [20, 40, 60, 80]
-    out = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(
-        df=frame, h=series[0].h, level=widths)
-    out = out.set_index("unique_id") if "unique_id" in out.columns else out
-    result = []
-    for s in series:
-        rows = out.loc[[s.name]]
-        cols = ([rows[f"{which}-lo-{w}"] for w in widths[::-1]] + [rows[which]]
-                + [rows[f"{which}-hi-{w}"] for w in widths])
-        result.append(np.column_stack([c.to_numpy() for c in cols])[: s.h])
-    return result
-
-
-FRACAST_MIN_VALUES = 8  # fracast refuses shorter series
-
-
-def run_fracast(series):
-    from fracast import FracastModel
-
-    model = FracastModel.from_pretrained(device="cpu")
-    assert np.allclose(model.quantiles, LEVELS)
-    out = []
-    for s in series:
-        if len(s.train) < FRACAST_MIN_VALUES:  # the last value, counted in the notes
-            out.append(np.repeat(s.train[-1], s.h * len(LEVELS)).reshape(s.h, -1))
-        else:
-            out.append(np.asarray(model.forecast(s.train, horizon=s.h))[: s.h])
-    return out, sum(len(s.train) < FRACAST_MIN_VALUES for s in series)
-
+from _competitions import (  # noqa: E402
+    DATASETS,
+    FRACAST_MIN_VALUES,
+    LEVELS,
+    PUBLISHED,
+    TARGET_SETS,
+    WINDOW,
+    load,
+    mase,
+    panel,
+    run_fracast,
+    run_seasonal_naive,
+    run_statsforecast,
+    score,
+    seasonal_naive,
+)
 
 # The LLM rows: one change each from the previous defaults (seasonal-naive anchor),
 # each beside the same forecaster without the LLM. The changes are LLMForecaster
@@ -190,19 +143,6 @@ def run_llm(series, change, quick, history, cache_dir):
     # Too short for a window and a horizon: the last value (and say how many).
     return [by_series.get(s.name, np.repeat(s.train[-1], h * len(LEVELS)).reshape(h, -1))
             for s in series], len(series) - len(usable)
-
-
-def score(series, quantiles):
-    from llmiso.metrics import weighted_quantile_loss
-
-    median = [q[:, len(LEVELS) // 2] for q in quantiles]
-    y = np.concatenate([s.test for s in series])
-    Q = np.vstack(quantiles)
-    return {
-        "MASE": float(np.mean([mase(s, f) for s, f in zip(series, median, strict=True)])),
-        "WQL": weighted_quantile_loss(y, Q, LEVELS),
-        "coverage80": float(np.mean((y >= Q[:, 0]) & (y <= Q[:, -1]))),
-    }
 
 
 MODELS = ["seasonal naive", "AutoETS", "AutoTheta", "fracast", *LLM_ROWS, *AVERAGES]
