@@ -138,6 +138,46 @@ def calibration():
         )
 
 
+def floor(quick):
+    """The defaults' fit on 10,000 x 576 isotropic features, 256 bins, 12 outputs
+    (n_jobs=2), against the floor of its products measured in the same run: each
+    evaluation is two (n x 577) x (577 x 256) float32 products, at the rate one
+    thread reaches on that shape, on two threads."""
+    from threadpoolctl import threadpool_limits
+
+    from llmiso import SoftmaxHeadForecaster
+
+    n, d, n_bins, n_outputs = (2000, 64, 32, 4) if quick else (10_000, 576, 256, 12)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    signal = X[:, :10] @ rng.normal(size=10)
+    y = signal / signal.std() * 3 + rng.normal(size=n)
+    Y = np.column_stack([y + rng.normal(size=n) * h / 4 for h in range(n_outputs)])
+    a = rng.normal(size=(n, d + 1)).astype(np.float32)
+    b = rng.normal(size=(d + 1, n_bins)).astype(np.float32)
+    with threadpool_limits(1, user_api="blas"):
+        a @ b
+        start = time.perf_counter()
+        for _ in range(10):
+            a @ b
+        rate = 10 * 2 * n * (d + 1) * n_bins / (time.perf_counter() - start)
+    per_evaluation = 2 * 2 * n * (d + 1) * n_bins / rate  # seconds on one thread
+    for params in ({}, {"shift_alpha": None}):
+        head = SoftmaxHeadForecaster(n_bins=n_bins, n_jobs=2, **params)
+        start = time.perf_counter()
+        head.fit(X, Y)
+        seconds = time.perf_counter() - start
+        evaluations = int(head.n_evaluations_.sum())
+        made = evaluations * per_evaluation / 2
+        at_36 = n_outputs * 36 * per_evaluation / 2
+        print(f"SoftmaxHeadForecaster({params or 'defaults'}), {n} x {d}, {n_bins} bins, "
+              f"{n_outputs} outputs, n_jobs=2: {seconds:.1f} s, {evaluations} evaluations "
+              f"({evaluations / n_outputs:.0f} per output, {head.n_iter_} iterations at most); "
+              f"products at {rate / 1e9:.0f} GFLOP/s per thread: floor {made:.1f} s for the "
+              f"evaluations made (fit / floor {seconds / made:.2f}x), {at_36:.1f} s for 36 "
+              f"per output (fit / that floor {seconds / at_36:.2f}x)", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 rows, 32 bins, 2 outputs")
@@ -146,7 +186,11 @@ def main():
     parser.add_argument("--against-sklearn", action="store_true",
                         help="real head features: ours against LogisticRegression")
     parser.add_argument("--series", type=int, default=100, help="M3 monthly series")
+    parser.add_argument("--floor", action="store_true",
+                        help="the defaults' fit against the floor of its products")
     args = parser.parse_args()
+    if args.floor:
+        return floor(args.quick)
     if args.calibration:
         return calibration()
     if args.against_sklearn:

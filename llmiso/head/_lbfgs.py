@@ -17,7 +17,9 @@ PRECONDITION_ABOVE = 10.0
 
 def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, tol,
                      bins_basis=None, shift=None, shift_alpha=None, precondition="auto"):
-    """One output's softmax by L-BFGS from zero: weights (r, K), bias (K,), iterations.
+    """One output's softmax by L-BFGS: weights (r, K), bias (K,), (iterations, evaluations).
+
+    From zero, or with ``shift`` from :func:`shift_and_bias`: deterministic either way.
 
     With ``shift`` (K,), the bins' standardized centres, the weights are
     ``A + [t] shift^T``: a shift vector ``t`` (r + 1,: the features and a constant),
@@ -33,26 +35,42 @@ def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, t
     entry of the weights' and bias's gradient below ``tol``), in fewer evaluations
     when the features are far from isotropic, as embeddings are.
     """
-    r = F.shape[1]
-    m = n_bins if bins_basis is None else bins_basis.shape[1]
-    s = 0 if shift is None else r + 1
     objective = softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis,
                                   shift=shift, shift_alpha=shift_alpha)
+    # The location first, then everything from there (see shift_and_bias).
+    start = None if shift is None else shift_and_bias(F, targets, shift, shift_alpha,
+                                                      max_iter=max_iter, tol=tol)
     if bins_basis is None and precondition is not False and features_eig is None:
         features_eig = feature_moments_eig(F)
     if precondition == "auto" and bins_basis is None:
         eigenvalues = features_eig[0]
         precondition = eigenvalues.max() > PRECONDITION_ABOVE * eigenvalues.min()
     if bins_basis is not None or not precondition:
-        result = minimize(objective, np.zeros(r * m + s + n_bins), jac=True, method="L-BFGS-B",
-                          options={"maxiter": max_iter, "gtol": tol})
-        A = result.x[: r * m].reshape(r, m)
-        W, b = (A if bins_basis is None else A @ bins_basis.T), result.x[r * m + s :]
-        return (*_with_shift(W, b, result.x[r * m : r * m + s], shift), int(result.nit))
-
+        return _plain(objective, F.shape[1], n_bins, bins_basis, shift, start, max_iter, tol)
     P = preconditioner(features_eig, targets, n_bins, alpha / len(F))
     Q = None if shift is None else shift_preconditioner(features_eig, targets, shift,
                                                         (shift_alpha or 0.0) / len(F))
+    return _preconditioned(objective, F.shape[1], n_bins, P, Q, shift, start, max_iter, tol)
+
+
+def _plain(objective, r, n_bins, bins_basis, shift, start, max_iter, tol):
+    """L-BFGS on the objective's own coordinates (weights, shift, bias)."""
+    m = n_bins if bins_basis is None else bins_basis.shape[1]
+    s = 0 if shift is None else r + 1
+    x0 = np.zeros(r * m + s + n_bins)
+    if start is not None:
+        x0[r * m : r * m + s], x0[r * m + s :] = start
+    result = minimize(objective, x0, jac=True, method="L-BFGS-B",
+                      options={"maxiter": max_iter, "gtol": tol})
+    A = result.x[: r * m].reshape(r, m)
+    W, b = (A if bins_basis is None else A @ bins_basis.T), result.x[r * m + s :]
+    return (*_with_shift(W, b, result.x[r * m : r * m + s], shift),
+            (int(result.nit), int(result.nfev)))
+
+
+def _preconditioned(objective, r, n_bins, P, Q, shift, start, max_iter, tol):
+    """L-BFGS in ``phi = M^{1/2} theta``, stopping on the original gradient."""
+    s = 0 if shift is None else r + 1
     size = (r + 1) * n_bins
     largest = [np.inf]  # of the last evaluation's gradient in the original coordinates
 
@@ -73,10 +91,50 @@ def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, t
         if largest[0] < tol:
             raise StopIteration
 
-    result = minimize(preconditioned, np.zeros(size + s), jac=True, method="L-BFGS-B",
+    phi0 = np.zeros(size + s)
+    if start is not None:
+        t, b = start
+        block = np.zeros((r + 1, n_bins))
+        block[r] = b
+        phi0[:size], phi0[size:] = P(block, inverse=True).ravel(), Q(t, inverse=True)
+    result = minimize(preconditioned, phi0, jac=True, method="L-BFGS-B",
                       callback=stop, options={"maxiter": max_iter, "gtol": 0.0})
     block, t = theta(result.x)
-    return (*_with_shift(block[:r], block[r], t, shift), int(result.nit))
+    return (*_with_shift(block[:r], block[r], t, shift), (int(result.nit), int(result.nfev)))
+
+
+def shift_and_bias(F, targets, shift, shift_alpha, *, max_iter, tol):
+    """The shift vector and the bias of the softmax without free weights: its start.
+
+    The location model alone (``b + ([F, 1] t) shift^T``) costs O(n (r + K)) per
+    evaluation instead of O(n r K). Started from it, the whole fit needs a few
+    dozen evaluations where one from zero needed hundreds: the shift's small
+    penalty lets it move far, and L-BFGS found that slowly (docs/benchmarks.md).
+    """
+    n_bins, r = len(shift), F.shape[1]
+    if len(F) > START_ROWS:  # a start needs the location, not its last digit: fewer rows
+        F, targets = _evenly_spaced_rows(F, targets, START_ROWS)
+    # The whole objective with no free weights: a basis of no functions over the bins.
+    objective = softmax_objective(F, targets, n_bins=n_bins, alpha=0.0,
+                                  bins_basis=np.zeros((n_bins, 0)), shift=shift,
+                                  shift_alpha=shift_alpha)
+    result = minimize(objective, np.zeros(r + 1 + n_bins), jac=True, method="L-BFGS-B",
+                      options={"maxiter": max_iter, "gtol": 10 * tol})
+    return result.x[: r + 1], result.x[r + 1 :]
+
+
+# Rows the location model of the start reads at most (evenly spaced, so deterministic).
+START_ROWS = 2000
+
+
+def _evenly_spaced_rows(F, targets, count):
+    """``count`` evenly spaced rows of ``F`` and their sparse targets."""
+    rows, bins, probs = targets
+    pick = np.linspace(0, len(F) - 1, count).astype(int)
+    position = np.full(len(F), -1)
+    position[pick] = np.arange(count)
+    keep = position[rows] >= 0
+    return F[pick], (position[rows[keep]], bins[keep], probs[keep])
 
 
 def _with_shift(W, b, t, shift):
@@ -99,8 +157,8 @@ def shift_preconditioner(features_eig, targets, shift, ridge):
     curvature = ec * spread
     D = 1.0 / np.sqrt(curvature + max(ridge, 1e-6 * curvature.max()))
 
-    def apply(g):
-        return Uc @ ((Uc.T @ g) * D)
+    def apply(g, inverse=False):
+        return Uc @ ((Uc.T @ g) / D if inverse else (Uc.T @ g) * D)
 
     return apply
 
@@ -134,8 +192,10 @@ def preconditioner(features_eig, targets, n_bins, ridge):
     D = (1.0 / np.sqrt(curvature + max(ridge, 1e-6 * curvature.max()))).astype(np.float32)
     Uc, Us = Uc.astype(np.float32), Us.astype(np.float32)  # as the objective's products
 
-    def apply(G):
-        return (Uc @ ((Uc.T @ G.astype(np.float32) @ Us) * D) @ Us.T).astype(np.float64)
+    def apply(G, inverse=False):  # inverse: theta -> phi, for a start other than zero
+        inner = Uc.T @ G.astype(np.float32) @ Us
+        inner = inner / D if inverse else inner * D
+        return (Uc @ inner @ Us.T).astype(np.float64)
 
     return apply
 

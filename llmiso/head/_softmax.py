@@ -105,6 +105,8 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     n_outputs_ : int
     n_iter_ : int
         L-BFGS iterations run (the most any output needed).
+    n_evaluations_ : ndarray of shape (n_outputs_,)
+        Evaluations of the objective (its two products) per output.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
@@ -208,7 +210,8 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         )
         self.bin_centers_ = _bins.centers(self.bin_edges_, self.tail_scale_)
         labels = _bins.assign(np.where(known, Y, 0.0), self.bin_edges_)
-        self.coef_, self.intercept_, self.n_iter_ = self._minimise(X, labels, known)
+        self.coef_, self.intercept_, counts = self._minimise(X, labels, known)
+        self.n_iter_, self.n_evaluations_ = int(counts[:, 0].max()), counts[:, 1]
         return self
 
     def _minimise(self, X, labels, known):
@@ -266,7 +269,8 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
             W = np.einsum("rd,rhk->dhk", basis, W)
         coef = W.transpose(1, 2, 0)
         intercept = np.stack([b for _, b, _ in solved])
-        return coef, intercept, max(it for _, _, it in solved)
+        counts = np.array([count for _, _, count in solved])  # (iterations, evaluations)
+        return coef, intercept, counts
 
     def predict_bin_proba(self, X):
         """Bin probabilities (the softmax itself).

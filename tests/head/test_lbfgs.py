@@ -111,7 +111,7 @@ def test_the_preconditioned_solver_reaches_the_optimum_in_fewer_iterations():
     assert np.abs(grad[True, 1e-4]).max() < 1e-4  # (float32 products floor it near 1e-5)
     assert loss[True, 1e-5] <= loss[False, 1e-5] + 1e-9
     assert loss[True, 1e-4] == pytest.approx(loss[True, 1e-5], abs=1e-3)
-    assert fits[True, 1e-4][2] < fits[False, 1e-4][2] / 2  # iterations at the default tol
+    assert fits[True, 1e-4][2][0] < fits[False, 1e-4][2][0] / 2  # iterations at the default tol
 
 
 def test_the_solver_preconditions_only_ill_conditioned_features():

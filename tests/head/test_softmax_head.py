@@ -186,20 +186,22 @@ def test_extreme_levels_follow_the_tail_cdf():
 
 
 def test_cv_picks_the_penalty_the_data_call_for():
-    """Pure noise in many features wants a large penalty; a strong signal, a small one."""
+    """Pure noise in many features wants a large penalty; a strong signal, a small one.
+
+    On the paper's model (free weights alone, ``shift_alpha=None``): with the shift
+    term the location of a linear signal is the shift's, which ``alpha`` does not
+    penalise.
+    """
     from llmiso import SoftmaxHeadForecasterCV
 
+    head = SoftmaxHeadForecaster(n_bins=20, shift_alpha=None)
     X = RNG.normal(size=(600, 40))
-    noise = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(
-        X, RNG.normal(size=600)
-    )
+    noise = SoftmaxHeadForecasterCV(head, alphas=(0.01, 100.0)).fit(X, RNG.normal(size=600))
     assert noise.alpha_ == 100.0 and noise.cv_scores_[1] < noise.cv_scores_[0]
     X, y = _linear(1500, noise=0.1)
-    signal = SoftmaxHeadForecasterCV(SoftmaxHeadForecaster(n_bins=20), alphas=(0.01, 100.0)).fit(
-        X, y
-    )
+    signal = SoftmaxHeadForecasterCV(head, alphas=(0.01, 100.0)).fit(X, y)
     assert signal.alpha_ == 0.01
-    refit = SoftmaxHeadForecaster(n_bins=20, alpha=0.01).fit(X, y)
+    refit = SoftmaxHeadForecaster(n_bins=20, alpha=0.01, shift_alpha=None).fit(X, y)
     np.testing.assert_allclose(signal.head_.coef_, refit.coef_)  # the final fit uses every row
 
 
