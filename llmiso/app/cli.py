@@ -63,6 +63,8 @@ def forecast(args):
         forecaster.fit(_panel(frame), fh=list(range(1, args.horizon + 1)))
         quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
     table = write_quantiles(quantiles, args.output)
+    _print(args.quiet, "fit: " + ", ".join(f"{part} {seconds:.1f} s"
+                                          for part, seconds in forecaster.seconds_.items()))
     _print(args.quiet, f"wrote {args.output}")
     report_isotropy(forecaster, args.quiet)
     if args.plot:

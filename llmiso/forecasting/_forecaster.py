@@ -6,6 +6,8 @@ head corrects (``_baselines``), the strategy (``_strategies``) and the combinati
 with statistical models (``_combination``); the training set is cut in ``_windows``.
 """
 
+import time
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -29,6 +31,7 @@ from ._encoding import (
     encode,
     fitted_embedder,
 )
+from ._inspection import HeadFeaturesMixin
 from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
@@ -40,7 +43,15 @@ from ._windows import Panel, check_lengths, origin_counts, training_set
 ISOTROPY_ROWS = 2000
 
 
-class LLMForecaster(BaseForecaster):
+@contextmanager
+def _timed(seconds, part):
+    """Add the seconds the block takes to ``seconds[part]``."""
+    start = time.perf_counter()
+    yield
+    seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - start
+
+
+class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
     """Forecast a series from LLM embeddings of its recent windows.
 
     A composite of llmiso's estimators over the windows of a series or a panel:
@@ -72,11 +83,10 @@ class LLMForecaster(BaseForecaster):
         Cloned and fitted on the training windows' embeddings. None:
         ``IsotropyCenterer("center", normalize=True)``. Unused without an LLM.
     head : regressor with ``predict_quantiles``, default=None
-        Cloned and fitted on the features and the scaled targets (one column per
-        step). None: ``SoftmaxHeadForecaster(shift_alpha=None)``, whose penalty
-        shrinks the correction toward the baseline. Only a softmax head (or a
-        Pipeline ending in one) learns from windows with missing later steps; any
-        other head gets the windows with a whole horizon.
+        Fitted on the features and the scaled targets (a column per step). None:
+        ``SoftmaxHeadForecaster(shift_alpha=None)``, whose penalty shrinks toward
+        the baseline. A softmax head learns from windows with missing later steps;
+        any other head gets the windows with a whole horizon.
     baseline : str, statsforecast model, sktime forecaster, list or None, default="seasonal_naive"
         The forecast the head learns to correct (its penalty shrinks toward it):
         ``"seasonal_naive"``, the value ``sp`` steps before each step; ``"naive"``,
@@ -100,11 +110,10 @@ class LLMForecaster(BaseForecaster):
         has them, but every series keeps at least a horizon of origins (where a
         model cannot be fitted on so few values, the naive forecast stands in).
     strategy : {"direct", "recursive"}, default="direct"
-        ``"direct"``: one softmax per horizon step, each trained on every window
-        with a value that many steps after it; every step's quantiles are exact;
-        needs ``fh`` in ``fit``. ``"recursive"``: one head for the next step, each
-        step's median fed back (later steps' quantiles understate the uncertainty);
-        any ``fh``.
+        ``"direct"``: one softmax per step, each trained on every window with a
+        value that many steps after it, exact quantiles, ``fh`` in ``fit``.
+        ``"recursive"``: a next-step head, medians fed back (later quantiles
+        understate the uncertainty), any ``fh``.
     encoding : {"auto", "window", "series"}, WindowPrompts or SeriesPass, default="auto"
         How windows are read: ``"window"`` (:class:`WindowPrompts`), each window its
         own prompt; ``"series"`` (:class:`SeriesPass`, whose ``stride`` sets the
@@ -149,6 +158,9 @@ class LLMForecaster(BaseForecaster):
         Steps ahead the heads were trained for.
     sp_ : int
         The season length the seasonal naive baseline and the statistical models read.
+    seconds_ : dict
+        Seconds ``fit`` spent on the statistical models (a backbone's and the
+        combination's), the embedding pass and the head (with its isotropy step).
 
     Notes
     -----
@@ -268,27 +280,31 @@ class LLMForecaster(BaseForecaster):
             raise ValueError(f"No series is long enough for a training window: the baseline "
                              f"needs {baseline.min_fit} values before its first origin. "
                              "Use a longer series or a simpler baseline.")
-        self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts, n_jobs=self.n_jobs)
-        self.combiner_ = make_combination(self.combine)
-        if self.combiner_ is not None:
-            shared = self.baseline_.fitted_models(self.combiner_.models)
-            self.combiner_.fit(panel.series, sp=self.sp_, n_jobs=self.n_jobs, fitted=shared)
-        self.embedder_ = fitted_embedder(self.embedder, self.window_length)
-        self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
-        # Only the values the training windows read are embedded.
+        self.seconds_ = {}
+        with _timed(self.seconds_, "statistical models"):
+            self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts,
+                                          n_jobs=self.n_jobs)
+            self.combiner_ = make_combination(self.combine)
+            if self.combiner_ is not None:
+                shared = self.baseline_.fitted_models(self.combiner_.models)
+                self.combiner_.fit(panel.series, sp=self.sp_, n_jobs=self.n_jobs, fitted=shared)
         W = self.window_length
-        tails = [values[len(values) - count - W:]
-                 for values, count in zip(panel.series, counts, strict=True)]
-        encoded = self._encode(tails)
-        features, targets = training_set(panel.series, counts, encoded, self.baseline_,
-                                         window_length=W, horizon=self.horizon_)
-        if not takes_missing_targets(self.head):
-            whole = np.isfinite(targets).all(axis=1)
-            features, targets = features[whole], targets[whole]
-        n_values = W if self.include_values or self.embedder_ is None else 0
-        self.regressor_ = make_regressor(
-            self.head, self.centerer, with_llm=self.embedder_ is not None,
-            n_features=features.shape[1], n_values=n_values).fit(features, targets)
+        with _timed(self.seconds_, "embedding"):
+            self.embedder_ = fitted_embedder(self.embedder, W)
+            self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
+            # Only the values the training windows read are embedded.
+            encoded = self._encode([values[len(values) - count - W:]
+                                    for values, count in zip(panel.series, counts, strict=True)])
+        with _timed(self.seconds_, "head"):
+            features, targets = training_set(panel.series, counts, encoded, self.baseline_,
+                                             window_length=W, horizon=self.horizon_)
+            if not takes_missing_targets(self.head):
+                whole = np.isfinite(targets).all(axis=1)
+                features, targets = features[whole], targets[whole]
+            n_values = W if self.include_values or self.embedder_ is None else 0
+            self.regressor_ = make_regressor(
+                self.head, self.centerer, with_llm=self.embedder_ is not None,
+                n_features=features.shape[1], n_values=n_values).fit(features, targets)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
         self.n_embedding_features_ = 0 if self.embedder_ is None else width - n_values
@@ -323,60 +339,6 @@ class LLMForecaster(BaseForecaster):
         if self.baseline_.context is None or self.combiner_ is not None:
             return values
         return values[-max(self._reading_length(), self.baseline_.context):]
-
-    # -- what the head sees ---------------------------------------------------------------
-
-    def head_features(self, y):
-        """The features the head sees for each window of ``y``, after the isotropy step.
-
-        Parameters
-        ----------
-        y : pd.Series or pd.DataFrame
-            A series at least ``window_length`` long (each column of a DataFrame
-            is one series), or a panel (MultiIndex: series, time).
-
-        Returns
-        -------
-        ndarray of shape (n_windows, n_features)
-            The LLM's part is the first ``n_embedding_features_`` columns.
-        """
-        self.check_is_fitted()
-        series = Panel.series_of(y)
-        return self._transformed(np.vstack([rows for rows, _ in self._encode(series)]))
-
-    def _transformed(self, features):
-        return final_step(self.regressor_, features)[0]
-
-    def head_isotropy(self, y=None):
-        """:func:`llmiso.metrics.isotropy_report` of the LLM's part of the head's features.
-
-        Each measure beside the band isotropic data of the same size falls in.
-
-        Parameters
-        ----------
-        y : pd.Series, pd.DataFrame or None, default=None
-            Series to embed (as :meth:`head_features`). None: the training windows
-            (a seeded sample of up to 2,000 of them), kept by ``fit``, so nothing
-            is embedded again.
-
-        Returns
-        -------
-        pandas.DataFrame or None
-            None without an LLM, or when every window's features are the same (a
-            constant series): isotropy is undefined there.
-        """
-        import warnings
-
-        from ..isotropy import isotropy_report
-
-        self.check_is_fitted()
-        features = self._transformed(self._isotropy_rows) if y is None else self.head_features(y)
-        features = features[:, : self.n_embedding_features_]
-        if not features.shape[1] or len(features) < 2 or not np.ptp(features, axis=0).any():
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # few windows: the null accounts for it
-            return isotropy_report(features, random_state=0)
 
     # -- sktime interface -----------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""What the head sees: its features after the isotropy step, and their isotropy.
+
+A mixin of :class:`LLMForecaster`'s read-only questions about a fitted forecaster;
+it reads ``regressor_``, ``n_embedding_features_`` and the training rows ``fit``
+kept, and embeds new series the way ``fit`` did.
+"""
+
+import numpy as np
+
+from .._pipeline import final_step
+from ._windows import Panel
+
+
+class HeadFeaturesMixin:
+    """``head_features`` and ``head_isotropy`` for a fitted LLMForecaster."""
+
+    def head_features(self, y):
+        """The features the head sees for each window of ``y``, after the isotropy step.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame
+            A series at least ``window_length`` long (each column of a DataFrame
+            is one series), or a panel (MultiIndex: series, time).
+
+        Returns
+        -------
+        ndarray of shape (n_windows, n_features)
+            The LLM's part is the first ``n_embedding_features_`` columns.
+        """
+        self.check_is_fitted()
+        series = Panel.series_of(y)
+        return self._transformed(np.vstack([rows for rows, _ in self._encode(series)]))
+
+    def _transformed(self, features):
+        return final_step(self.regressor_, features)[0]
+
+    def head_isotropy(self, y=None):
+        """:func:`llmiso.metrics.isotropy_report` of the LLM's part of the head's features.
+
+        Each measure beside the band isotropic data of the same size falls in.
+
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame or None, default=None
+            Series to embed (as :meth:`head_features`). None: the training windows
+            (a seeded sample of up to 2,000 of them), kept by ``fit``, so nothing
+            is embedded again.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            None without an LLM, or when every window's features are the same (a
+            constant series): isotropy is undefined there.
+        """
+        import warnings
+
+        from ..isotropy import isotropy_report
+
+        self.check_is_fitted()
+        features = self._transformed(self._isotropy_rows) if y is None else self.head_features(y)
+        features = features[:, : self.n_embedding_features_]
+        if not features.shape[1] or len(features) < 2 or not np.ptp(features, axis=0).any():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # few windows: the null accounts for it
+            return isotropy_report(features, random_state=0)
