@@ -339,6 +339,8 @@ def main(argv=None):
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     datasets = ["M3 quarterly", "Tourism yearly"] if args.quick else args.datasets
+    if args.quick:  # the smoke test: today's layout and one other
+        args.layouts = [TODAY_LAYOUT, "bf16, one prompt"]
     if args.timing:
         return timing(args)
     if not args.report:

@@ -6,7 +6,8 @@
 1. Writes a long CSV of ``--series`` seeded monthly series (level, trend, season and
    noise, ``--values`` each) and runs ``llmiso forecast LONG.csv --id series
    --time-column date --value-column value --horizon H --workers N`` end to end, in
-   a subprocess: its wall-clock seconds.
+   a subprocess: its wall-clock seconds, and the seconds its fit spent on the
+   statistical models, the embedding pass and the head (``LLMForecaster.seconds_``).
 2. In this process, on the same series and the same settings (LLMForecaster's
    defaults, window 24), times the embedding pass alone on a LocalCluster of the
    same workers (one thread each), counts the tokens it reads, and prints its
@@ -96,10 +97,12 @@ def embedding_pass(series, workers, model, processes=True):
     return seconds, embedder, encoding, window
 
 
-def layer_parameters(model):
-    """Parameters each token passes through: the decoder layers (and norms) read."""
+def layer_parameters(model, deepest):
+    """Parameters each token passes through: the decoder blocks up to the deepest layer
+    read (the pass stops there); the token embedding is a lookup, not a product."""
     body = getattr(model, "model", model)
-    return sum(p.numel() for name, p in body.named_parameters() if "embed" not in name)
+    blocks = next(m for m in body.modules() if type(m).__name__ == "ModuleList")
+    return sum(p.numel() for block in list(blocks)[:deepest] for p in block.parameters())
 
 
 def main():
@@ -122,15 +125,18 @@ def main():
                        "--id", "series", "--time-column", "date", "--value-column", "value",
                        "--horizon", str(args.horizon), "--workers", str(args.workers),
                        "--output", str(Path(folder) / "forecast.csv"),
-                       "--plot", str(Path(folder) / "forecast.png"), "--quiet"]
+                       "--plot", str(Path(folder) / "forecast.png")]
             if model:
                 command += ["--model", model]
             start = time.perf_counter()
-            subprocess.run(command, check=True)
+            run = subprocess.run(command, check=True, capture_output=True, text=True)
             total = time.perf_counter() - start
+        # The command prints its fit's seconds by part ("fit: statistical models ...").
+        parts = next((line for line in run.stdout.splitlines() if line.startswith("fit: ")),
+                     "fit: not reported")
         print(f"llmiso forecast: {n_series} series of {args.values} values, horizon "
               f"{args.horizon}, --workers {args.workers}: {total:.0f} s end to end "
-              f"({total / 60:.1f} min)")
+              f"({total / 60:.1f} min); {parts}")
     series = [g.to_numpy(dtype=float) for _, g in frame.groupby("series")["value"]]
     # --quick checks the path, not the speed: its workers are threads of this process.
     seconds, embedder, encoding, window = embedding_pass(series, args.workers, model,
@@ -142,7 +148,7 @@ def main():
     loaded = load_model(embedder.model, dtype=embedder.dtype)
     config = loaded.model.config
     rate = mlp_rate(config.hidden_size, config.intermediate_size, loaded.model.dtype)
-    params = layer_parameters(loaded.model)
+    params = layer_parameters(loaded.model, max(embedder.layers_))
     floor = 2 * params * tokens / (rate * args.workers)
     print(f"embedding pass: {seconds:.0f} s for {tokens:,} tokens "
           f"({tokens / n_series:.0f} per series, stride {stride}); {params / 1e6:.0f}M "

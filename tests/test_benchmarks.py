@@ -30,12 +30,14 @@ FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py", "bench_many_series.py"
         ("bench_competitions.py", "protocol check"),
         ("bench_scale_out.py", "identical embeddings: True"),
         ("bench_many_series.py", "pass / floor"),
+        ("bench_levers.py", "Paired MASE ratios"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path, monkeypatch, capsys):
     args = {"bench_accuracy.py": ["--output", str(tmp_path)],
             "bench_isotropy_error.py": ["--out", str(tmp_path)],
             "bench_competitions.py": ["--output", str(tmp_path)],
+            "bench_levers.py": ["--output", str(tmp_path), "--cache-dir", str(tmp_path / "c")],
             "bench_many_series.py": ["--skip-command"]}.get(script, [])
     monkeypatch.chdir(tmp_path)
     if script in FRESH_PROCESS:

@@ -148,6 +148,21 @@ def test_default_model_embeddings(smollm2, airline_windows):
     assert cos[~np.eye(8, dtype=bool)].mean() > 0.5
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_default_model_in_each_dtype(dtype, airline_windows):
+    """Whatever dtype="auto" picks on this machine, both run: bf16 agrees with float32
+    on the direction of each window's centered state (what the head reads)."""
+    from llmiso.embedding import load_model
+
+    X = airline_windows[:12]
+    Z = LLMEmbedder(dtype=dtype).fit(X).transform(X)
+    assert str(load_model("smollm2-135m", dtype=dtype).dtype) == f"torch.{dtype}"
+    reference = LLMEmbedder(dtype="float32").fit(X).transform(X)
+    a, b = Z - reference.mean(axis=0), reference - reference.mean(axis=0)
+    cosine = np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert Z.dtype == np.float32 and cosine.min() > (0.999999 if dtype == "float32" else 0.9)
+
+
 def test_default_model_layers_concatenate(smollm2, airline_windows):
     X = airline_windows[:6]
     both = clone(smollm2).set_params(layer=[6, -1]).fit(X).transform(X)
