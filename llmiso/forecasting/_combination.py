@@ -1,51 +1,189 @@
-"""The combination: the head's forecast averaged with statistical models', level by level."""
+"""The combination: the head's forecast with statistical models', weighted by evidence.
 
+Weights come from each member's out-of-sample errors at each series' latest whole
+windows inside its history (its validation origins): the statistical models' from
+statsforecast's ``cross_validation`` (fitted at the first of those origins), the
+head's from a head fitted without them (``forecasting/_validation``). Shrunk toward
+equal, per series. The same origins calibrate the combination's intervals.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._statistical import StatisticalModels
 
+# The levels whose validation forecasts the weights and the calibration read.
+VALIDATION_LEVELS = (0.1, 0.5, 0.9)
+
 
 class Combination(BaseEstimator):
-    """Average the head's quantiles with statistical models' quantiles, level by level.
+    """The head's quantiles and statistical models', averaged level by level.
 
-    A part of :class:`LLMForecaster` (its ``combine``): the plain mean of the points
-    and of each quantile level over the head and ``models`` (a model's quantile q is
-    the end of its central interval of level ``|200 q - 100|``%). The models are
-    fitted on each whole series in ``fit``; ``paths`` runs them forward over longer
-    histories (after ``update``) without refitting them.
+    A part of :class:`LLMForecaster` (its ``combine``). Each member's quantile q
+    (a statistical model's is the end of its central interval of level
+    ``|200 q - 100|``%) is averaged with weights. With ``weights="evidence"`` each
+    series weighs its members by their errors on its own last ``n_validation``
+    whole windows inside the training data: ``w_m ~ 1 / MAE_m^2``, shrunk toward
+    equal, ``(1 - shrinkage) w + shrinkage / M``. A series with fewer origins than
+    a horizon plus one gets equal weights. With ``calibrate``, the combination's
+    quantiles below and above the median are stretched or shrunk, one factor per
+    side, so that its 80% interval covers 80% of those windows' values (split
+    conformal, pooled over series and steps); quantiles stay ordered. The models
+    are fitted on each whole series in ``fit`` and run forward over longer
+    histories (after ``update``) without refitting.
 
     Parameters
     ----------
     models : str, statsforecast model, or tuple/list of them, default=("ets", "theta")
-        ``"ets"`` (AutoETS), ``"theta"`` (AutoTheta), or statsforecast model objects,
-        built with the forecaster's season.
+        ``"ets"`` (AutoETS), ``"theta"`` (AutoTheta), ``"ces"`` (AutoCES),
+        ``"arima"`` (AutoARIMA), ``"dotm"`` (DynamicOptimizedTheta), or
+        statsforecast model objects, built with the forecaster's season.
+    weights : {"evidence", "equal"}, default="evidence"
+        ``"equal"``: the plain average.
+    shrinkage : float in [0, 1], default=0.5
+        How far the evidence weights are pulled toward equal (1: equal).
+    n_validation : int, default=6
+        Validation origins per series (fewer where a series has fewer).
+    calibrate : bool, default=True
+        Widen or narrow the combination's intervals to their validation coverage.
 
     Attributes
     ----------
     models_ : StatisticalModels
         The fitted statistical models (shared with a statistical baseline of the
         same models, so they are fitted once).
+    weights_ : ndarray of shape (n_series, 1 + n_models)
+        Each series' weights: the head's first, then each model's.
+    member_names_ : list of str
+    interval_scale_ : ndarray of shape (2,)
+        The factors applied below and above the median (1: no change).
+    validation_errors_ : ndarray of shape (n_series, 1 + n_models)
+        Each member's mean absolute error at the series' validation origins (NaN
+        where it has none).
     """
 
-    def __init__(self, models=("ets", "theta")):
-        self.models = models
+    _parameter_constraints = {
+        "models": [str, tuple, list, object],
+        "weights": [StrOptions({"evidence", "equal"})],
+        "shrinkage": [Interval(Real, 0, 1, closed="both")],
+        "n_validation": [Interval(Integral, 1, None, closed="left")],
+        "calibrate": ["boolean"],
+    }
 
-    def fit(self, series, *, sp, n_jobs=None, fitted=None):
+    def __init__(self, models=("ets", "theta"), *, weights="evidence", shrinkage=0.5,
+                 n_validation=6, calibrate=True):
+        self.models = models
+        self.weights = weights
+        self.shrinkage = shrinkage
+        self.n_validation = n_validation
+        self.calibrate = calibrate
+
+    @property
+    def needs_validation(self):
+        """Whether ``fit`` reads the members' validation forecasts."""
+        return self.weights == "evidence" or self.calibrate
+
+    def fit(self, series, *, sp, horizon, head_validation=None, n_jobs=None, fitted=None):
         """Fit the models on each whole series (or take ``fitted``, the same models
-        already fitted on the same series)."""
+        already fitted on the same series), and learn the weights and the intervals'
+        calibration from the validation origins.
+
+        ``head_validation[i]``: the head's (n_validation_i, horizon, 3) quantiles at
+        levels 0.1, 0.5, 0.9 at series i's validation origins (:meth:`validation_windows`),
+        or None (the head's weight is then the equal one).
+        """
+        validate_parameter_constraints(self._parameter_constraints,
+                                       self.get_params(deep=False), type(self).__name__)
         self.models_ = (fitted if fitted is not None
                         else StatisticalModels(self.models, sp, n_jobs).fit(series))
+        self.member_names_ = ["head", *(repr(m) for m in self.models_.models_)]
+        n_members = len(self.member_names_)
+        self.weights_ = np.full((len(series), n_members), 1.0 / n_members)
+        self.validation_errors_ = np.full((len(series), n_members), np.nan)
+        self.interval_scale_ = np.ones(2)
+        if not self.needs_validation:
+            return self
+        windows = self.validation_windows([len(v) for v in series], horizon)
+        found = self.models_.validation_forecasts(series, windows, horizon, VALIDATION_LEVELS)
+        paths, truths = [], []
+        for i, (values, count) in enumerate(zip(series, windows, strict=True)):
+            if not count or head_validation is None or head_validation[i] is None:
+                continue  # no evidence: equal weights
+            members = np.concatenate([head_validation[i][None], found[i]])  # (M, V, H, 3)
+            truth = _truth(values, count, horizon)
+            self.validation_errors_[i] = np.abs(members[..., 1] - truth).mean(axis=(1, 2))
+            if self.weights == "evidence":
+                self.weights_[i] = self._evidence_weights(self.validation_errors_[i])
+            paths.append(np.einsum("m,mvhl->vhl", self.weights_[i], members))
+            truths.append(truth)
+        if self.calibrate and paths:
+            self.interval_scale_ = _interval_scale(np.concatenate(paths),
+                                                   np.concatenate(truths))
         return self
 
+    def validation_windows(self, lengths, horizon, n_origins=None):
+        """Validation origins per series: its last ``n_validation`` whole windows of
+        ``horizon`` values inside its history, leaving a window and one origin before
+        them (at most ``n_origins[i] - horizon``, the origins the head learned from)."""
+        counts = []
+        for k, T in enumerate(lengths):
+            room = T - horizon - 2 if n_origins is None else n_origins[k] - horizon
+            counts.append(int(max(0, min(self.n_validation, room))))
+        return counts
+
+    def _evidence_weights(self, errors):
+        inverse = 1.0 / np.maximum(errors, 1e-12 * max(errors.max(), 1e-300)) ** 2
+        return (1 - self.shrinkage) * inverse / inverse.sum() + self.shrinkage / len(errors)
+
     def refit(self, series):
-        """Refit the models on the series moved forward (``update_params=True``)."""
+        """Refit the models on the series moved forward (``update_params=True``); the
+        weights and the calibration stay as ``fit`` learned them."""
         self.models_.refit(series)
         return self
 
     def combine(self, head, histories, levels, horizon):
-        """(n_series, horizon, n_levels): ``head``'s quantiles averaged with each model's."""
+        """(n_series, horizon, n_levels): the weighted mean of ``head``'s quantiles and
+        each model's, its intervals calibrated."""
         paths = self.models_.predict(horizon, levels, histories=histories)
-        return (head + paths.sum(axis=0)) / (1 + len(paths))
+        members = np.concatenate([head[None], paths])  # (M, series, steps, levels)
+        combined = np.einsum("sm,msql->sql", self.weights_, members)
+        if 0.5 not in levels or not np.any(self.interval_scale_ != 1):
+            return combined
+        median = combined[..., [list(levels).index(0.5)]]
+        below = np.asarray(levels) < 0.5
+        scale = np.where(below, self.interval_scale_[0], self.interval_scale_[1])
+        return np.sort(median + scale * (combined - median), axis=-1)  # ordered levels
+
+
+def _truth(values, count, horizon):
+    """(count, horizon) values after each of the last ``count`` whole windows."""
+    T = len(values)
+    starts = np.arange(T - horizon - count + 1, T - horizon + 1)
+    return np.asarray(values, dtype=float)[starts[:, None] + np.arange(horizon)]
+
+
+def _interval_scale(paths, truth, prior=20):
+    """Factors below and above the median that make the 80% interval cover 80%.
+
+    ``paths`` (n, horizon, 3): quantiles 0.1, 0.5, 0.9; ``truth`` (n, horizon). Each
+    side's factor is the empirical 80% quantile of the truth's distance from the
+    median in units of that side's quantile distance, shrunk toward 1 by ``prior``
+    pseudo-observations, so a few windows barely move it.
+    """
+    low, median, high = paths[..., 0], paths[..., 1], paths[..., 2]
+    factors = []
+    for distance, side in ((median - low, median - truth), (high - median, truth - median)):
+        ok = distance > 1e-12 * np.abs(median).max(initial=1.0)
+        ratio = side[ok] / distance[ok]
+        if not len(ratio):
+            factors.append(1.0)
+            continue
+        found = max(float(np.quantile(ratio, 0.9)), 0.0)
+        factors.append((len(ratio) * found + prior) / (len(ratio) + prior))
+    return np.array(factors)
 
 
 def make_combination(combine):

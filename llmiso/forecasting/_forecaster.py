@@ -22,7 +22,7 @@ from sktime.forecasting.base import BaseForecaster
 from .._pipeline import final_step
 from ._baselines import NAMES as BASELINES
 from ._baselines import make_baseline
-from ._combination import Combination, make_combination
+from ._combination import VALIDATION_LEVELS, Combination, make_combination
 from ._encoding import (
     ENCODINGS,
     SeriesPass,
@@ -36,6 +36,7 @@ from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
+from ._validation import held_out_paths
 from ._windows import Panel, check_lengths, origin_counts, training_set
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
@@ -284,10 +285,6 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         with _timed(self.seconds_, "statistical models"):
             self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts,
                                           n_jobs=self.n_jobs)
-            self.combiner_ = make_combination(self.combine)
-            if self.combiner_ is not None:
-                shared = self.baseline_.fitted_models(self.combiner_.models)
-                self.combiner_.fit(panel.series, sp=self.sp_, n_jobs=self.n_jobs, fitted=shared)
         W = self.window_length
         with _timed(self.seconds_, "embedding"):
             self.embedder_ = fitted_embedder(self.embedder, W)
@@ -302,9 +299,13 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
                 whole = np.isfinite(targets).all(axis=1)
                 features, targets = features[whole], targets[whole]
             n_values = W if self.include_values or self.embedder_ is None else 0
-            self.regressor_ = make_regressor(
-                self.head, self.centerer, with_llm=self.embedder_ is not None,
-                n_features=features.shape[1], n_values=n_values).fit(features, targets)
+
+            def new_regressor():
+                return make_regressor(self.head, self.centerer, with_llm=self.embedder_ is not None,
+                                      n_features=features.shape[1], n_values=n_values)
+
+            self.regressor_ = new_regressor().fit(features, targets)
+        self.combiner_ = self._fit_combination(panel.series, counts, encoded, new_regressor)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
         self.n_embedding_features_ = 0 if self.embedder_ is None else width - n_values
@@ -315,6 +316,29 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         # Each series' last window, embedded already: predict reads it, not the model.
         self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self
+
+    def _fit_combination(self, series, counts, encoded, new_regressor):
+        """The fitted combination (None without ``combine``): its weights read the
+        head's errors at each series' validation origins, from a head fitted without
+        them (direct strategy; recursive heads get the equal weight)."""
+        combiner = make_combination(self.combine)
+        if combiner is None:
+            return None
+        head_validation = None
+        if combiner.needs_validation and self.strategy == "direct":
+            with _timed(self.seconds_, "head"):
+                windows = combiner.validation_windows([len(v) for v in series], self.horizon_,
+                                                      n_origins=counts)
+                head_validation = held_out_paths(
+                    series, counts, encoded, self.baseline_, windows, new_regressor,
+                    window_length=self.window_length, horizon=self.horizon_,
+                    levels=list(VALIDATION_LEVELS),
+                    complete_rows_only=not takes_missing_targets(self.head))
+        with _timed(self.seconds_, "statistical models"):
+            shared = self.baseline_.fitted_models(combiner.models)
+            return combiner.fit(series, sp=self.sp_, horizon=self.horizon_,
+                                head_validation=head_validation, n_jobs=self.n_jobs,
+                                fitted=shared)
 
     def _check_parameters(self):
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),

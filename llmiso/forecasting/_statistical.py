@@ -17,8 +17,9 @@ import pandas as pd
 
 from ._windows import pad_with_last
 
-# Short names a user can give for a model, built with the forecaster's season.
-NAMES = ("ets", "theta")
+# Short names a user can give for a model, built with the forecaster's season: AutoETS,
+# AutoTheta, AutoCES, AutoARIMA, DynamicOptimizedTheta.
+NAMES = ("ets", "theta", "ces", "arima", "dotm")
 # Values a fit needs at least: where a model refuses so few (statsforecast's ETS:
 # "tiny datasets", under 8 values), the naive forecast stands in (fallback_model).
 MIN_FIT = 1
@@ -32,9 +33,17 @@ MIN_HISTORY = 40
 
 def make_models(spec, sp):
     """statsforecast model objects for ``spec``: a name, a model, or a list of them."""
-    from statsforecast.models import AutoETS, AutoTheta
+    from statsforecast.models import (
+        AutoARIMA,
+        AutoCES,
+        AutoETS,
+        AutoTheta,
+        DynamicOptimizedTheta,
+    )
 
-    build = {"ets": lambda: AutoETS(season_length=sp), "theta": lambda: AutoTheta(season_length=sp)}
+    build = {"ets": lambda: AutoETS(season_length=sp), "theta": lambda: AutoTheta(season_length=sp),
+             "ces": lambda: AutoCES(season_length=sp), "arima": lambda: AutoARIMA(season_length=sp),
+             "dotm": lambda: DynamicOptimizedTheta(season_length=sp)}
     specs = list(spec) if isinstance(spec, (list, tuple)) else [spec]
     models = []
     for one in specs:
@@ -102,6 +111,14 @@ class StatisticalModels:
                            n_jobs=self.n_jobs)
         return [paths for part in parts for paths in part]
 
+    def validation_forecasts(self, series, n_windows, horizon, levels):
+        """(n_models, n_windows_i, horizon, n_levels) per series: forecasts of each
+        series' last ``n_windows[i]`` whole windows of ``horizon`` values inside its
+        history, from the models fitted at the first of them (out of sample)."""
+        parts = _in_groups(_validation_group, self.models_, list(series), list(n_windows),
+                           horizon, tuple(levels), n_jobs=self.n_jobs)
+        return [paths for part in parts for paths in part]
+
     def predict(self, horizon, levels=None, histories=None):
         """(n_models, n_series, horizon, n_levels) quantiles from the end of each series.
 
@@ -160,18 +177,42 @@ def _fit_group(models, series):
 
 
 def _origin_group(models, series, n_origins, horizon):
-    out = [np.empty((len(models), 0, horizon)) for _ in series]
-    for count in sorted(set(n_origins) - {0}):
-        group = [i for i, k in enumerate(n_origins) if k == count]
-        padded = [pad_with_last(series[i], horizon - 1) for i in group]
+    # Padded: the latest origins' windows reach past the end (never read at an origin).
+    padded = [pad_with_last(values, horizon - 1) for values in series]
+    return [paths[..., 0] for paths in _windows_group(models, padded, n_origins, horizon, [0.5])]
+
+
+def _validation_group(models, series, n_windows, horizon, levels):
+    return _windows_group(models, series, n_windows, horizon, levels)
+
+
+def _windows_group(models, series, n_windows, horizon, levels):
+    """(n_models, n_windows_i, horizon, n_levels) per series: ``cross_validation`` over
+    each series' last ``n_windows[i]`` windows of ``horizon`` values (the models fitted
+    at the first window's cutoff and run forward, ``refit=False``), one call per group
+    of series with the same number of windows."""
+    widths = sorted({_width(q) for q in levels if q != 0.5})
+    out = [np.empty((len(models), 0, horizon, len(levels))) for _ in series]
+    for count in sorted(set(n_windows) - {0}):
+        group = [i for i, k in enumerate(n_windows) if k == count]
         result = _engine(models).cross_validation(
-            df=_frame(padded), h=horizon, n_windows=count, step_size=1, refit=False)
+            df=_frame([series[i] for i in group]), h=horizon, n_windows=count, step_size=1,
+            refit=False, level=widths or None)
         result = result.sort_values(["unique_id", "cutoff", "ds"])
-        values = result[_columns(models)].to_numpy(dtype=float)
-        values = values.reshape(len(group), count, horizon, len(models))
-        for j, i in enumerate(group):
-            out[i] = values[j].transpose(2, 0, 1)
+        for m, name in enumerate(_columns(models)):
+            for k, q in enumerate(levels):
+                values = result[_column(name, q)].to_numpy(dtype=float).reshape(
+                    len(group), count, horizon)
+                for j, i in enumerate(group):
+                    if out[i].shape[1] != count:
+                        out[i] = np.empty((len(models), count, horizon, len(levels)))
+                    out[i][m, :, :, k] = values[j]
     return out
+
+
+def _column(name, q):
+    """statsforecast's column of model ``name``'s quantile ``q``."""
+    return name if q == 0.5 else f"{name}-{'lo' if q < 0.5 else 'hi'}-{_width(q)}"
 
 
 def _predict_group(engine, models, horizon, levels):
@@ -183,8 +224,8 @@ def _predict_group(engine, models, horizon, levels):
     out = np.empty((len(models), n_series, horizon, len(levels)))
     for m, name in enumerate(_columns(models)):
         for k, q in enumerate(levels):
-            column = name if q == 0.5 else f"{name}-{'lo' if q < 0.5 else 'hi'}-{_width(q)}"
-            out[m, :, :, k] = result[column].to_numpy(dtype=float).reshape(n_series, horizon)
+            out[m, :, :, k] = result[_column(name, q)].to_numpy(dtype=float).reshape(
+                n_series, horizon)
     return out
 
 

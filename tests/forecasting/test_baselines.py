@@ -4,7 +4,7 @@ import pytest
 from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
 
 from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
-from llmiso.forecasting import LLMForecaster
+from llmiso.forecasting import Combination, LLMForecaster
 
 NO_LLM = "passthrough"
 
@@ -214,7 +214,8 @@ def test_combine_averages_the_heads_quantiles_with_each_models():
 
     y = load_airline()
     values = y.to_numpy(dtype=float)
-    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="naive", combine="ets",
+    plain = Combination("ets", weights="equal", calibrate=False)
+    forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="naive", combine=plain,
                                window_length=12).fit(y, fh=[1, 2])
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
     ets = _statsforecast(AutoETS(season_length=12), values, 2, level=[80])

@@ -34,18 +34,24 @@ def panel():
 def configurations():
     """Name -> LLMForecaster parameters: the defaults and the variants the issue names."""
     from llmiso import LLMEmbedder, SoftmaxHeadForecaster
+    from llmiso.forecasting import Combination, SeriesPass
+
+    def plain(models):  # the plain average, as the default was when this was recorded
+        return Combination(models, weights="equal", calibrate=False)
 
     def params(**changes):
         return {"embedder": LLMEmbedder("tiny-random-llama", dtype="float32", layer=-1),
                 "head": SoftmaxHeadForecaster(n_bins=20, shift_alpha=None),
-                "window_length": 12, **changes}
+                "combine": plain(("ets", "theta")), "window_length": 12,
+                "encoding": "auto", **changes}
 
     return {
         "default": params(),
         "head_alone": params(combine=None),
         "no_llm": params(embedder="passthrough"),
-        "statistical_baseline": params(baseline="theta", combine="ets"),
-        "series_recursive": params(encoding="series", combine=None, strategy="recursive"),
+        "statistical_baseline": params(baseline="theta", combine=plain("ets")),
+        "series_recursive": params(encoding=SeriesPass(stride=12), combine=None,
+                                   strategy="recursive"),
     }
 
 

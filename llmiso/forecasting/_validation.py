@@ -1,0 +1,67 @@
+"""The head's forecasts at each series' validation origins, from a head fitted without them.
+
+The combination weighs its members by their errors at each series' last whole
+windows inside the training data. A head's error on windows it was trained on
+says little, so its forecasts there come from a second head (cross-fitting: one
+extra fit, not one per series), fitted on every series' rows whose targets all
+come before that series' first validation origin: the series as it was at that
+origin. The embeddings are those of the main fit; only the head is fitted again.
+"""
+
+import numpy as np
+
+from .._pipeline import final_step
+from ._windows import future_values
+
+
+def held_out_paths(series, counts, encoded, baseline, windows, make_regressor, *,
+                   window_length, horizon, levels, complete_rows_only=False):
+    """Per series, (windows[i], horizon, n_levels) quantiles at its last ``windows[i]``
+    whole windows, or None where it has none (or no row is left to fit on).
+
+    ``encoded[i]`` holds series i's rows (features, scales) for its origins
+    ``len - 1 - counts[i]`` to ``len - 1``, as the main fit embedded them;
+    ``make_regressor()`` gives an unfitted isotropy step and head.
+    """
+    train_X, train_y, asked = [], [], []
+    for i, (values, count, (rows, scales), V) in enumerate(
+            zip(series, counts, encoded, windows, strict=True)):
+        if not V:
+            continue
+        T = len(values)
+        first_row = count - horizon - V + 1  # row of the first validation origin
+        cutoff = T - 1 - horizon - V + 1  # that origin: the last value the held-out head sees
+        ends = np.arange(T - 1 - count, T - 1 - count + first_row)
+        future = future_values(values, window_length, horizon)[len(values) - window_length
+                                                              - count:][:first_row]
+        future = np.where(ends[:, None] + np.arange(1, horizon + 1) <= cutoff, future, np.nan)
+        anchor = baseline.origins(i, values, ends) if len(ends) else np.empty((0, horizon))
+        train_X.append(rows[:first_row])
+        train_y.append((future - anchor) / scales[:first_row, None])
+        asked.append((i, np.arange(first_row, first_row + V)))
+    X, y = _known_rows(train_X, train_y, complete_rows_only)
+    out = [None] * len(series)
+    if not len(X):
+        return out
+    regressor = make_regressor().fit(X, y)
+    for i, picked in asked:
+        values, count = series[i], counts[i]
+        rows, scales = encoded[i]
+        features, head = final_step(regressor, rows[picked])
+        q = head.predict_quantiles(features, levels).reshape(len(picked), horizon, len(levels))
+        ends = len(values) - 1 - count + picked
+        anchor = baseline.origins(i, values, ends)
+        out[i] = anchor[:, :, None] + q * scales[picked][:, None, None]
+    return out
+
+
+def _known_rows(features, targets, complete_rows_only):
+    """Stacked rows with at least one known target (a whole horizon if asked)."""
+    if not features:
+        return np.empty((0, 0)), np.empty((0, 0))
+    X, y = np.vstack(features), np.vstack(targets)
+    known = np.isfinite(y).all(axis=1) if complete_rows_only else np.isfinite(y).any(axis=1)
+    X, y = X[known], y[known]
+    if len(y) and not np.isfinite(y).any(axis=0).all():  # a step with no target at all
+        return np.empty((0, 0)), np.empty((0, 0))
+    return X, y

@@ -1,0 +1,141 @@
+"""The combination by evidence: validation windows, out-of-sample members, weights,
+calibrated intervals, and a head cross-fitted without the windows it is scored on."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny
+from sktime.datasets import load_airline
+
+from llmiso.forecasting import Combination, LLMForecaster
+
+
+def _series(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=n)
+
+
+def test_statistical_members_at_the_validation_windows_are_out_of_sample():
+    """Each model is fitted at the first validation origin and run forward: its first
+    window's forecast is that of a fit on the values up to that origin."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    values = _series()
+    combination = Combination("ets", n_validation=3).fit([values], sp=12, horizon=4)
+    found = combination.models_.validation_forecasts([values], [3], 4, [0.1, 0.5, 0.9])[0]
+    cutoff = len(values) - 4 - 3 + 1  # values before the first validation origin's window
+    frame = pd.DataFrame({"unique_id": 0, "ds": np.arange(cutoff), "y": values[:cutoff]})
+    direct = StatsForecast(models=[AutoETS(season_length=12)], freq=1).forecast(
+        df=frame, h=4, level=[80])
+    np.testing.assert_allclose(found[0, 0, :, 1], direct["AutoETS"], rtol=1e-6)
+    np.testing.assert_allclose(found[0, 0, :, 2], direct["AutoETS-hi-80"], rtol=1e-6)
+
+
+def test_evidence_weights_favour_the_member_with_the_smaller_errors():
+    values = _series()
+    V, H = 4, 3
+    starts = np.arange(len(values) - H - V + 1, len(values) - H + 1)
+    truth = values[starts[:, None] + np.arange(H)]
+    perfect = np.repeat(truth[..., None], 3, axis=-1) + np.array([-1.0, 0.0, 1.0])
+    fitted = Combination(("ets", "theta"), n_validation=V, shrinkage=0.5).fit(
+        [values], sp=12, horizon=H, head_validation=[perfect + 1e-3])
+    weights = fitted.weights_[0]
+    assert weights[0] > 0.66 and weights[0] == weights.max()  # at most 1/2 + 1/6
+    np.testing.assert_allclose(weights.sum(), 1)
+    assert (weights >= 0.5 / 3 - 1e-12).all()  # shrunk: never below half the equal weight
+    equal = Combination(("ets", "theta"), weights="equal", n_validation=V).fit(
+        [values], sp=12, horizon=H, head_validation=[perfect])
+    np.testing.assert_allclose(equal.weights_, 1 / 3)
+    # A series without evidence (no head forecasts) gets equal weights.
+    blind = Combination(("ets", "theta")).fit([values], sp=12, horizon=H)
+    np.testing.assert_allclose(blind.weights_, 1 / 3)
+
+
+def test_calibration_scales_each_side_to_cover_80_percent():
+    """Too narrow intervals are widened, too wide ones narrowed, each side on its own,
+    until 10% of the validation values fall beyond each end."""
+    from llmiso.forecasting._combination import _interval_scale
+
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=(400, 6))
+    median = np.zeros_like(truth)
+    for half_width, expect in ((0.3, "wider"), (5.0, "narrower"), (1.2816, "same")):
+        paths = np.stack([median - half_width, median, median + half_width], axis=-1)
+        scale = _interval_scale(paths, truth, prior=0)
+        covered = np.mean(np.abs(truth) <= half_width * scale.mean())
+        assert covered == pytest.approx(0.8, abs=0.02)
+        assert {"wider": (scale > 2).all(), "narrower": (scale < 0.5).all(),
+                "same": (abs(scale - 1) < 0.1).all()}[expect]
+    skewed = np.stack([median - 1.0, median, median + 1.0], axis=-1)
+    low, high = _interval_scale(skewed, np.abs(truth) * 2, prior=0)  # all above the median
+    assert low < 0.5 < 2 < high
+
+
+def test_calibrated_quantiles_keep_the_median_and_stay_ordered():
+    values = _series(80)
+    fitted = Combination("ets", calibrate=True).fit([values], sp=12, horizon=4)
+    fitted.interval_scale_ = np.array([3.0, 0.2])  # as a calibration could find
+    head = np.stack([np.full((1, 4), 150.0) + d for d in (-9.0, -1.0, 0.0, 1.0, 9.0)], axis=-1)
+    levels = [0.05, 0.1, 0.5, 0.9, 0.95]
+    q = fitted.combine(head, [values], levels, 4)
+    assert (np.diff(q, axis=-1) >= 0).all()
+    fitted.interval_scale_ = np.ones(2)
+    np.testing.assert_allclose(q[..., 2], fitted.combine(head, [values], levels, 4)[..., 2])
+
+
+def test_the_held_out_head_never_sees_the_values_it_is_scored_on():
+    """The value just after the first validation origin is the first window's truth: a
+    change to it changes the main head, but not the held-out forecast of that window
+    (whose features end at the origin); the series' last value moves none of them."""
+    from llmiso.forecasting._regressor import make_regressor
+    from llmiso.forecasting._validation import held_out_paths
+
+    y, V, H = load_airline(), 3, 3
+    runs = {}
+    for where, bump in (("none", 0.0), ("after the first origin", 500.0), ("last", 500.0)):
+        changed = y.copy()
+        changed.iloc[-(H + V - 1) if where == "after the first origin" else -1] += bump
+        forecaster = LLMForecaster(**tiny(combine=Combination("ets", n_validation=V)))
+        forecaster.fit(changed, fh=list(range(1, H + 1)))
+        series = forecaster._panel.series
+        paths = held_out_paths(series, [len(series[0]) - 6], forecaster._encode(series),
+                               forecaster.baseline_, [V],
+                               lambda head=forecaster.head: make_regressor(
+                                   head, None, with_llm=True, n_features=22, n_values=6),
+                               window_length=6, horizon=H, levels=[0.1, 0.5, 0.9])
+        runs[where] = forecaster, paths[0]
+    np.testing.assert_allclose(runs["after the first origin"][1][0], runs["none"][1][0],
+                               rtol=1e-9)
+    np.testing.assert_allclose(runs["last"][1], runs["none"][1], rtol=1e-9)
+    heads = [runs[k][0].regressor_[-1].coef_ for k in runs]
+    assert not np.allclose(heads[0], heads[1]) and not np.allclose(heads[0], heads[2])
+    # The forecaster's weights read those forecasts.
+    np.testing.assert_allclose(runs["none"][0].combiner_.validation_errors_[0, 0],
+                               np.abs(runs["none"][1][..., 1] - _airline_truth(y, V, H)).mean())
+
+
+def _airline_truth(y, V, H):
+    values = y.to_numpy(dtype=float)
+    starts = np.arange(len(values) - H - V + 1, len(values) - H + 1)
+    return values[starts[:, None] + np.arange(H)]
+
+
+def test_the_forecaster_combines_by_evidence_and_says_which_members_won():
+    y = load_airline()
+    forecaster = LLMForecaster(**tiny(combine=Combination(("ets", "theta")))).fit(y, fh=[1, 2, 3])
+    combiner = forecaster.combiner_
+    assert combiner.member_names_ == ["head", "AutoETS", "AutoTheta"]
+    assert combiner.weights_.shape == (1, 3) and not np.allclose(combiner.weights_, 1 / 3)
+    assert np.isfinite(combiner.validation_errors_).all()
+    q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
+    assert (np.diff(q, axis=1) > 0).all()
+    assert forecaster.get_params()["combine__shrinkage"] == 0.5
+
+
+@pytest.mark.parametrize("name", ["ces", "arima", "dotm"])
+def test_the_stronger_pool_is_reachable_by_name(name):
+    from llmiso.forecasting._statistical import make_models
+
+    assert len(make_models(("ets", name), 12)) == 2
