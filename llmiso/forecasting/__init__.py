@@ -8,7 +8,7 @@ the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
 ``_statistical``).
 """
 
-from ._combination import Combination
+from ._combination import Combination, evidence_weights, interval_scale
 from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts, encode
 from ._forecaster import LLMForecaster
 from ._seasons import is_seasonal, seasonal_period
@@ -26,6 +26,8 @@ __all__ = [
     "SeriesPass",
     "WindowPrompts",
     "encode",
+    "evidence_weights",
+    "interval_scale",
     "is_seasonal",
     "seasonal_period",
     "sliding_windows",

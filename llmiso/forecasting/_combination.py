@@ -63,6 +63,10 @@ class Combination(BaseEstimator):
     validation_errors_ : ndarray of shape (n_series, 1 + n_models)
         Each member's mean absolute error at the series' validation origins (NaN
         where it has none).
+    validation_paths_, validation_truth_ : list
+        Per series, the members' (1 + n_models, n_validation, horizon, 3) quantiles
+        0.1, 0.5, 0.9 at its validation origins and the (n_validation, horizon)
+        values that followed (None where it has none): the evidence.
     """
 
     _parameter_constraints = {
@@ -108,20 +112,22 @@ class Combination(BaseEstimator):
             return self
         windows = self.validation_windows([len(v) for v in series], horizon)
         found = self.models_.validation_forecasts(series, windows, horizon, VALIDATION_LEVELS)
+        self.validation_paths_ = [None] * len(series)
+        self.validation_truth_ = [None] * len(series)
         paths, truths = [], []
         for i, (values, count) in enumerate(zip(series, windows, strict=True)):
             if not count or head_validation is None or head_validation[i] is None:
                 continue  # no evidence: equal weights
             members = np.concatenate([head_validation[i][None], found[i]])  # (M, V, H, 3)
             truth = _truth(values, count, horizon)
+            self.validation_paths_[i], self.validation_truth_[i] = members, truth
             self.validation_errors_[i] = np.abs(members[..., 1] - truth).mean(axis=(1, 2))
             if self.weights == "evidence":
-                self.weights_[i] = self._evidence_weights(self.validation_errors_[i])
+                self.weights_[i] = evidence_weights(self.validation_errors_[i], self.shrinkage)
             paths.append(np.einsum("m,mvhl->vhl", self.weights_[i], members))
             truths.append(truth)
         if self.calibrate and paths:
-            self.interval_scale_ = _interval_scale(np.concatenate(paths),
-                                                   np.concatenate(truths))
+            self.interval_scale_ = interval_scale(np.concatenate(paths), np.concatenate(truths))
         return self
 
     def validation_windows(self, lengths, horizon, n_origins=None):
@@ -134,21 +140,22 @@ class Combination(BaseEstimator):
             counts.append(int(max(0, min(self.n_validation, room))))
         return counts
 
-    def _evidence_weights(self, errors):
-        inverse = 1.0 / np.maximum(errors, 1e-12 * max(errors.max(), 1e-300)) ** 2
-        return (1 - self.shrinkage) * inverse / inverse.sum() + self.shrinkage / len(errors)
-
     def refit(self, series):
         """Refit the models on the series moved forward (``update_params=True``); the
         weights and the calibration stay as ``fit`` learned them."""
         self.models_.refit(series)
         return self
 
+    def members(self, head, histories, levels, horizon):
+        """(n_members, n_series, horizon, n_levels): ``head``'s quantiles, then each
+        model's from the end of each history (``member_names_`` in order)."""
+        return np.concatenate([head[None], self.models_.predict(horizon, levels,
+                                                                histories=histories)])
+
     def combine(self, head, histories, levels, horizon):
         """(n_series, horizon, n_levels): the weighted mean of ``head``'s quantiles and
         each model's, its intervals calibrated."""
-        paths = self.models_.predict(horizon, levels, histories=histories)
-        members = np.concatenate([head[None], paths])  # (M, series, steps, levels)
+        members = self.members(head, histories, levels, horizon)
         combined = np.einsum("sm,msql->sql", self.weights_, members)
         if 0.5 not in levels or not np.any(self.interval_scale_ != 1):
             return combined
@@ -165,7 +172,15 @@ def _truth(values, count, horizon):
     return np.asarray(values, dtype=float)[starts[:, None] + np.arange(horizon)]
 
 
-def _interval_scale(paths, truth, prior=20):
+def evidence_weights(errors, shrinkage):
+    """Weights from each member's validation error: ``1 / error^2``, normalised, shrunk
+    toward equal by ``shrinkage`` (0: by the evidence alone, 1: equal)."""
+    errors = np.asarray(errors, dtype=float)
+    inverse = 1.0 / np.maximum(errors, 1e-12 * max(errors.max(), 1e-300)) ** 2
+    return (1 - shrinkage) * inverse / inverse.sum() + shrinkage / len(errors)
+
+
+def interval_scale(paths, truth, prior=20):
     """Factors below and above the median that make the 80% interval cover 80%.
 
     ``paths`` (n, horizon, 3): quantiles 0.1, 0.5, 0.9; ``truth`` (n, horizon). Each

@@ -397,8 +397,9 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         start = self.baseline_.forecasts(ends)
         return start[:, :, None] + q * np.array([scale for _, scale in last])[:, None, None]
 
-    def _quantiles(self, fh, levels):
-        """(n_series, len(fh), n_levels): the head's path, combined when ``combine`` asks."""
+    def _quantiles(self, fh, levels, members=False):
+        """(n_series, len(fh), n_levels): the head's path, combined when ``combine`` asks
+        (``members``: (n_members, ...) each member's, uncombined)."""
         # Steps ahead of the cutoff (sktime rejects in-sample fh: capability:insample);
         # direct: sktime guarantees fh is the one of fit.
         steps = fh.to_relative(self.cutoff).to_numpy().astype(int)
@@ -407,9 +408,12 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         grid = sorted({0.5, *levels})
         paths = STRATEGIES[self.strategy].paths(self._next_quantiles, ends, grid, horizon,
                                                 self._keep)
-        if self.combiner_ is not None:
+        if members:
+            paths = (paths[None] if self.combiner_ is None
+                     else self.combiner_.members(paths, ends, grid, horizon))
+        elif self.combiner_ is not None:
             paths = self.combiner_.combine(paths, ends, grid, horizon)
-        return paths[:, steps - 1][..., [grid.index(level) for level in levels]]
+        return paths[..., steps - 1, :][..., [grid.index(level) for level in levels]]
 
     def _predict(self, fh, X=None):
         index = fh.to_absolute_index(self.cutoff)

@@ -12,7 +12,36 @@ from ._windows import Panel
 
 
 class HeadFeaturesMixin:
-    """``head_features`` and ``head_isotropy`` for a fitted LLMForecaster."""
+    """``head_features``, ``head_isotropy`` and ``member_quantiles`` for a fitted
+    LLMForecaster."""
+
+    def member_quantiles(self, fh=None, alpha=(0.1, 0.5, 0.9)):
+        """Each member's quantiles before they are combined: what the weights weigh.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon, int or list, default=None
+            As for ``predict`` (None: the ``fh`` of ``fit``).
+        alpha : list of float, default=(0.1, 0.5, 0.9)
+            Quantile levels.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            ``"head"``, then each statistical model of ``combine`` (as named in
+            ``combiner_.member_names_``), each framed as ``predict_quantiles``.
+        """
+        import pandas as pd
+
+        self.check_is_fitted()
+        fh = self._check_fh(fh)
+        levels = list(alpha)
+        paths = self._quantiles(fh, levels, members=True)
+        names = ["head"] if self.combiner_ is None else self.combiner_.member_names_
+        columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
+        index = fh.to_absolute_index(self.cutoff)
+        return {name: self._panel.frame(index, member, columns)
+                for name, member in zip(names, paths, strict=True)}
 
     def head_features(self, y):
         """The features the head sees for each window of ``y``, after the isotropy step.

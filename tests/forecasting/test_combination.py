@@ -56,20 +56,20 @@ def test_evidence_weights_favour_the_member_with_the_smaller_errors():
 def test_calibration_scales_each_side_to_cover_80_percent():
     """Too narrow intervals are widened, too wide ones narrowed, each side on its own,
     until 10% of the validation values fall beyond each end."""
-    from llmiso.forecasting._combination import _interval_scale
+    from llmiso.forecasting import interval_scale
 
     rng = np.random.default_rng(1)
     truth = rng.normal(size=(400, 6))
     median = np.zeros_like(truth)
     for half_width, expect in ((0.3, "wider"), (5.0, "narrower"), (1.2816, "same")):
         paths = np.stack([median - half_width, median, median + half_width], axis=-1)
-        scale = _interval_scale(paths, truth, prior=0)
+        scale = interval_scale(paths, truth, prior=0)
         covered = np.mean(np.abs(truth) <= half_width * scale.mean())
         assert covered == pytest.approx(0.8, abs=0.02)
         assert {"wider": (scale > 2).all(), "narrower": (scale < 0.5).all(),
                 "same": (abs(scale - 1) < 0.1).all()}[expect]
     skewed = np.stack([median - 1.0, median, median + 1.0], axis=-1)
-    low, high = _interval_scale(skewed, np.abs(truth) * 2, prior=0)  # all above the median
+    low, high = interval_scale(skewed, np.abs(truth) * 2, prior=0)  # all above the median
     assert low < 0.5 < 2 < high
 
 
@@ -132,6 +132,15 @@ def test_the_forecaster_combines_by_evidence_and_says_which_members_won():
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
     assert (np.diff(q, axis=1) > 0).all()
     assert forecaster.get_params()["combine__shrinkage"] == 0.5
+    # The combination is the weighted mean of the members, its intervals calibrated.
+    members = forecaster.member_quantiles(alpha=[0.1, 0.5, 0.9])
+    assert list(members) == ["head", "AutoETS", "AutoTheta"]
+    weighted = sum(w * m.to_numpy() for w, m in zip(combiner.weights_[0], members.values(),
+                                                    strict=True))
+    np.testing.assert_allclose(q[:, 1], weighted[:, 1], rtol=1e-9)
+    low, high = combiner.interval_scale_
+    np.testing.assert_allclose(q[:, 0], weighted[:, 1] - low * (weighted[:, 1] - weighted[:, 0]),
+                               rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["ces", "arima", "dotm"])
