@@ -1,0 +1,320 @@
+"""Combine by evidence on M3 and Tourism: the weights, the pool, the calibration.
+
+    python benchmarks/bench_combination.py --validation [--series 200]   # choose
+    python benchmarks/bench_combination.py [--series N | --full]         # score
+    python benchmarks/bench_combination.py --report [--validation]       # tables only
+
+Two runs, the same code. ``--validation`` cuts each series' last ``h`` training
+values off as its test window, so every choice (the pool, the shrinkage, the rule)
+is made on values inside the training parts; the default run scores the official
+test windows with those choices frozen in ``Combination``'s defaults.
+
+Per dataset one LLMForecaster (the package's defaults, the global model as
+bench_competitions.py runs it, ``combine`` the whole pool) is fitted on the panel,
+and so is the same without the LLM; their members' forecasts (``member_quantiles``)
+and the evidence their combinations weighed (``combiner_.validation_paths_``) are
+stored, one file per dataset, so a stopped run resumes. Any pool and shrinkage is
+then the same arithmetic as ``Combination`` (``evidence_weights``,
+``interval_scale``), applied to the stored members: a subset's combination is what
+the forecaster with that subset gives (checked against one on ``--check``).
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _competitions import (  # noqa: E402
+    DATASETS,
+    LEVELS,
+    PUBLISHED,
+    TARGET_SETS,
+    WINDOW,
+    Series,
+    load,
+    mase,
+    panel,
+    run_fracast,
+    run_seasonal_naive,
+    score,
+)
+
+POOL = ("ets", "theta", "ces", "arima", "dotm")
+NAMES = {"ets": "AutoETS", "theta": "AutoTheta", "ces": "CES", "arima": "AutoARIMA",
+         "dotm": "DynamicOptimizedTheta"}
+N_ORIGINS = 36
+SHRINKAGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def series_for(dataset, args):
+    """The dataset's series as this run sees them (subset, validation cut)."""
+    n = None if args.full else (5 if args.quick else args.series)
+    return cut(load(dataset, n), args.validation)
+
+
+def cut(series, validation):
+    """The series as the run sees them: the training parts, or (validation) the
+    training parts less their last h values, which become the test window."""
+    if not validation:
+        return series
+    return [Series(s.name, s.train[: -s.h], s.train[-s.h :], s.period) for s in series
+            if len(s.train) > 2 * s.h]
+
+
+def forecaster(quick, embedder="default", models=POOL, cache_dir=None, period=12):
+    from llmiso import LLMEmbedder, SoftmaxHeadForecaster
+    from llmiso.forecasting import Combination, LLMForecaster
+
+    if embedder == "default":
+        embedder = LLMEmbedder("tiny-random-llama" if quick else "smollm2-135m",
+                               cache_dir=cache_dir)
+        if quick:
+            embedder.set_params(dtype="float32")
+    return LLMForecaster(embedder, head=SoftmaxHeadForecaster(shift_alpha=None),
+                         combine=Combination(models), window_length=WINDOW[period],
+                         sp=period, n_origins=N_ORIGINS)
+
+
+def fit_members(series, model):
+    """Each member's test quantiles (M, n_series, h, 9), the evidence, seconds."""
+    h = series[0].h
+    usable = [s for s in series if len(s.train) >= model.window_length + h]
+    start = time.perf_counter()
+    model.fit(panel(usable), fh=list(range(1, h + 1)))
+    members = model.member_quantiles(alpha=list(LEVELS))
+    seconds = time.perf_counter() - start
+    names = list(members)
+    by_series = {name: {key: f.to_numpy() for key, f in frame.groupby(level=0)}
+                 for name, frame in members.items()}
+    order = {key: i for i, key in enumerate(s.name for s in usable)}
+    paths = np.stack([[by_series[n].get(s.name, np.repeat(s.train[-1], h * len(LEVELS))
+                                        .reshape(h, -1)) for s in series] for n in names])
+    combiner = model.combiner_
+    evidence = [combiner.validation_paths_[order[s.name]] if s.name in order else None
+                for s in series]
+    truth = [combiner.validation_truth_[order[s.name]] if s.name in order else None
+             for s in series]
+    return names, paths, evidence, truth, {**model.seconds_, "total": seconds}
+
+
+def combine(paths, evidence, truth, members, shrinkage, calibrate=True):
+    """The combination of ``members`` (indices), as ``Combination`` computes it."""
+    from llmiso.forecasting import evidence_weights, interval_scale
+
+    M = len(members)
+    weights = np.full((paths.shape[1], M), 1.0 / M)
+    validation, truths = [], []
+    for i, (found, values) in enumerate(zip(evidence, truth, strict=True)):
+        if found is None:
+            continue
+        chosen = found[members]
+        errors = np.abs(chosen[..., 1] - values).mean(axis=(1, 2))
+        weights[i] = evidence_weights(errors, shrinkage)
+        validation.append(np.einsum("m,mvhl->vhl", weights[i], chosen))
+        truths.append(values)
+    combined = np.einsum("sm,msql->sql", weights, paths[members])
+    if calibrate and validation:
+        low, high = interval_scale(np.concatenate(validation), np.concatenate(truths))
+        median = combined[..., [len(LEVELS) // 2]]
+        scale = np.where(np.asarray(LEVELS) < 0.5, low, high)
+        combined = np.sort(median + scale * (combined - median), axis=-1)
+    return combined, weights
+
+
+def run_dataset(dataset, args, out):
+    stored = out / f"{slug(dataset)}.npz"
+    if stored.exists():
+        return
+    series = series_for(dataset, args)
+    period = series[0].period
+    cache = Path(args.cache_dir) / slug(dataset)
+    found = {}
+    for label, embedder in (("LLM", "default"), ("no LLM", "passthrough")):
+        model = forecaster(args.quick, embedder, cache_dir=cache, period=period)
+        names, paths, evidence, truth, seconds = fit_members(series, model)
+        found[label] = (names, paths, evidence, truth, seconds)
+        print(f"  {dataset}, {label}: fit {seconds}", flush=True)
+    start = time.perf_counter()
+    fracast, _ = run_fracast(series)
+    fracast_seconds = (time.perf_counter() - start) / len(series)
+    names = found["LLM"][0]
+    np.savez(stored, names=np.array(names), series=np.array([s.name for s in series]),
+             llm=found["LLM"][1], no_llm=found["no LLM"][1], fracast=np.stack(fracast),
+             naive=np.stack(run_seasonal_naive(series)),
+             **{f"evidence_{k}_{i}": e for k in ("llm", "no_llm")
+                for i, e in enumerate(found["LLM" if k == "llm" else "no LLM"][2])
+                if e is not None},
+             **{f"truth_{i}": t for i, t in enumerate(found["LLM"][3]) if t is not None},
+             seconds=np.array([found["LLM"][4]["total"], found["no LLM"][4]["total"],
+                               fracast_seconds * len(series)]) / len(series))
+
+
+def slug(name):
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
+def rows_of(dataset, args, out, choice):
+    """Every row's quantile paths on one dataset, from what is stored."""
+    data = np.load(out / f"{slug(dataset)}.npz")
+    names = list(data["names"])
+    n = len(data["series"])
+    evidence = {k: [data[f"evidence_{k}_{i}"] if f"evidence_{k}_{i}" in data else None
+                    for i in range(n)] for k in ("llm", "no_llm")}
+    truth = [data[f"truth_{i}"] if f"truth_{i}" in data else None for i in range(n)]
+    index = {name: i for i, name in enumerate(names)}
+    stats = [index[NAMES[m]] for m in POOL]
+    rows = {"seasonal naive": data["naive"], "fracast": data["fracast"],
+            "the head alone": data["llm"][0], "its null: the head alone, no LLM": data["no_llm"][0]}
+    for m in POOL:
+        rows[NAMES[m]] = data["llm"][index[NAMES[m]]]
+    pool, shrinkage = choice
+    chosen = [0] + [index[NAMES[m]] for m in pool]
+    rows["the default (weighted by evidence)"] = combine(data["llm"], evidence["llm"], truth,
+                                                         chosen, shrinkage)[0]
+    rows["its null: the same without the LLM"] = combine(data["no_llm"], evidence["no_llm"],
+                                                         truth, chosen, shrinkage)[0]
+    rows["today's default: plain average of the head, AutoETS, AutoTheta"] = data["llm"][
+        [0, index["AutoETS"], index["AutoTheta"]]].mean(axis=0)
+    rows["plain average of the default's pool"] = data["llm"][chosen].mean(axis=0)
+    rows["plain average of every member"] = data["llm"][[0, *stats]].mean(axis=0)
+    rows["SCUM: median of AutoETS, CES, AutoARIMA, DOTM"] = np.median(
+        data["llm"][[index[NAMES[m]] for m in ("ets", "ces", "arima", "dotm")]], axis=0)
+    rows["weighted statistical members, no head"] = combine(
+        data["llm"], evidence["llm"], truth, chosen[1:], shrinkage)[0]
+    return rows, data["seconds"]
+
+
+def candidates():
+    """The pools and shrinkages the validation run chooses among."""
+    pools = [("ets", "theta"), ("ets", "theta", "ces"), ("ets", "theta", "dotm"),
+             ("ets", "theta", "ces", "dotm"), POOL]
+    return [(pool, s) for pool in pools for s in SHRINKAGES]
+
+
+def choose(args, out, datasets):
+    """On the validation run: each candidate's geometric-mean MASE relative to seasonal
+    naive over the datasets, and the best."""
+    results = []
+    for pool, shrinkage in candidates():
+        rel = []
+        for dataset in datasets:
+            series = series_for(dataset, args)
+            rows, _ = rows_of(dataset, args, out, (pool, shrinkage))
+            naive = np.mean([mase(s, f[:, 4]) for s, f in
+                             zip(series, rows["seasonal naive"], strict=True)])
+            ours = score(series, list(rows["the default (weighted by evidence)"]))
+            rel.append((ours["MASE"] / naive, ours["coverage80"]))
+        rel = np.array(rel)
+        results.append({"pool": "+".join(pool), "shrinkage": shrinkage,
+                        "MASE": float(np.exp(np.log(rel[:, 0]).mean())),
+                        "coverage80": float(rel[:, 1].mean())})
+    table = pd.DataFrame(results).sort_values("MASE")
+    print("Validation (the last h training values of each series), the default's "
+          "geometric-mean MASE relative to seasonal naive:\n" + table.round(4).to_string(
+              index=False))
+    best = table.iloc[0]
+    return tuple(best.pool.split("+")), float(best.shrinkage)
+
+
+def report(args, out, datasets, choice):
+    per_series, table = [], []
+    for dataset in datasets:
+        if not (out / f"{slug(dataset)}.npz").exists():
+            continue
+        series = series_for(dataset, args)
+        rows, seconds = rows_of(dataset, args, out, choice)
+        for name, q in rows.items():
+            table.append({"dataset": dataset, "row": name, **score(series, list(q))})
+            per_series += [{"dataset": dataset, "row": name, "series": s.name,
+                            "MASE": mase(s, f[:, len(LEVELS) // 2])}
+                           for s, f in zip(series, q, strict=True)]
+        table.append({"dataset": dataset, "row": "seconds per series (LLM, no LLM, fracast)",
+                      "MASE": np.nan, "WQL": np.nan, "coverage80": np.nan,
+                      "seconds": tuple(np.round(seconds, 3))})
+    table, per_series = pd.DataFrame(table), pd.DataFrame(per_series)
+    table.to_csv(out / "scores.csv", index=False)
+    per_series.to_csv(out / "per_series.csv", index=False)
+    summarise(table, per_series, datasets)
+
+
+def summarise(table, per_series, datasets):
+    from bench_levers import ratio
+
+    scored = table[table.MASE.notna()]
+    naive = scored[scored.row == "seasonal naive"].set_index("dataset")
+    rel = scored.join(naive[["MASE", "WQL"]], on="dataset", rsuffix="_naive")
+    rel["rel_MASE"], rel["rel_WQL"] = rel.MASE / rel.MASE_naive, rel.WQL / rel.WQL_naive
+    four = [d for d in TARGET_SETS if d in datasets]
+    pd.set_option("display.width", 250)
+    summary = pd.DataFrame({
+        "MASE, four": rel[rel.dataset.isin(four)].groupby("row").rel_MASE.apply(_geomean),
+        "MASE, six": rel.groupby("row").rel_MASE.apply(_geomean),
+        "WQL, four": rel[rel.dataset.isin(four)].groupby("row").rel_WQL.apply(_geomean),
+        "WQL, six": rel.groupby("row").rel_WQL.apply(_geomean),
+        "coverage80, pooled": rel.groupby("row").coverage80.mean(),
+    })
+    print(summary.sort_values("MASE, four").round(3).to_string())
+    print("\nMASE per dataset:\n" + scored.pivot(index="row", columns="dataset",
+                                                 values="MASE").round(3).to_string())
+    print("\n80% coverage per dataset:\n" + scored.pivot(index="row", columns="dataset",
+                                                       values="coverage80").round(3).to_string())
+    published = {name: np.exp(np.mean([np.log(v[d] / PUBLISHED["seasonal naive (published)"][d])
+                                       for d in four])) for name, v in PUBLISHED.items()}
+    print("\npublished (all series), four datasets: "
+          + ", ".join(f"{k} {v:.3f}" for k, v in published.items()))
+    default = "the default (weighted by evidence)"
+    print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
+    for other in ["its null: the same without the LLM",
+                  "today's default: plain average of the head, AutoETS, AutoTheta",
+                  "plain average of the default's pool", *[NAMES[m] for m in POOL],
+                  "weighted statistical members, no head"]:
+        cells = [ratio(per_series, default, other, sets) for sets in (four, datasets)]
+        print(f"  default / {other}: " + " | ".join(
+            "not run" if c is None else f"{c[0]:.3f} [{c[1]:.3f}, {c[2]:.3f}]" for c in cells))
+    head = ratio(per_series, "the head alone", "its null: the head alone, no LLM", four)
+    if head:
+        print(f"  the head alone / its null: {head[0]:.3f} [{head[1]:.3f}, {head[2]:.3f}]")
+
+
+def _geomean(values):
+    return float(np.exp(np.log(values).mean()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=200)
+    parser.add_argument("--full", action="store_true", help="every series")
+    parser.add_argument("--validation", action="store_true",
+                        help="the last h training values as the test window: for choosing")
+    parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    parser.add_argument("--output", default=None)
+    parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/combination")
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="5 series, the tiny model")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    kind = "validation" if args.validation else ("full" if args.full else f"{args.series}")
+    out = Path(args.output or f"benchmarks/results/combination/{kind}")
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = ["M3 quarterly", "Tourism yearly"] if args.quick else args.datasets
+    if not args.report:
+        for dataset in datasets:
+            print(f"{dataset} ...", flush=True)
+            run_dataset(dataset, args, out)
+    from llmiso.forecasting import Combination
+
+    defaults = Combination().get_params()
+    choice = (tuple(defaults["models"]), defaults["shrinkage"])
+    if args.validation:
+        choice = choose(args, out, [d for d in datasets if (out / f"{slug(d)}.npz").exists()])
+        print(f"chosen on validation: pool {choice[0]}, shrinkage {choice[1]}")
+    report(args, out, datasets, choice)
+
+
+if __name__ == "__main__":
+    main()
