@@ -13,6 +13,8 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from ..embedding import DEFAULT_MODEL
 
 HORIZON, SEASON, WINDOW, ORIGINS = 12, 12, 24, 2
@@ -62,7 +64,7 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     say(f"airline: {len(y)} months; backtest of {HORIZON} months ahead from {ORIGINS} "
         f"origins; LLM: {model}, last layer, windows of {WINDOW}, the head reading the "
         "embedding beside the scaled window, correcting the seasonal naive forecast, "
-        "averaged with AutoETS and AutoTheta")
+        "combined with AutoETS and AutoTheta by their errors on the last training windows")
     start = time.perf_counter()
     table, fitted = backtest(_models(model, cache, verbose=not quiet), y,
                              horizon=HORIZON, origins=ORIGINS, sp=SEASON)
@@ -71,6 +73,7 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
                               if name.startswith("LLM")}).T
     say("\nForecast accuracy (mean over origins):\n" + table.round(3).to_string())
     say("\n" + verdict(table, DEFAULTS, NO_LLM))
+    say(_weights_sentence(fitted[DEFAULTS]))
     say(_coverage_sentence(table))
     say("Two folds of one series are a small sample: docs/benchmarks.md has the same "
         "comparison on many series and folds.")
@@ -93,6 +96,23 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     say(f"\nSaved scores.csv, isotropy.csv, isotropy_profile.csv/.png and forecast.png "
         f"in {out}/ ({time.perf_counter() - start:.0f} s)")
     return table, iso_table, profile
+
+
+def _weights_sentence(forecaster):
+    """Which members the combination's weights favoured at the last origin, and why."""
+    combiner = forecaster.combiner_
+    if combiner is None:
+        return "The defaults' forecast is the head's alone."
+    weights = ", ".join(f"{name} {w:.2f}" for name, w in
+                        zip(combiner.member_names_, combiner.weights_[0], strict=True))
+    errors = combiner.validation_errors_[0]
+    if not np.isfinite(errors).all():
+        return f"The defaults averaged their members equally ({weights}): too few origins " \
+               "to weigh them."
+    best = combiner.member_names_[int(np.argmin(errors))]
+    return (f"At the last origin the defaults weighted their members {weights}, by their "
+            f"errors on the last {combiner.validation_truth_[0].shape[0]} windows inside "
+            f"the training data, where {best} was the most accurate.")
 
 
 def _coverage_sentence(table):

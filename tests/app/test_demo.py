@@ -37,6 +37,7 @@ def test_demo_writes_its_tables_and_plots(tmp_path, capsys):
                  "forecast.png"):
         assert (tmp_path / name).stat().st_size > 0
     out = capsys.readouterr()
+    assert "weighted their members head" in out.out  # which members the weights favoured
     # What it prints was measured in the run: the coverage sentence quotes the table.
     assert f"covered {table.loc['LLM (defaults)', '80% coverage']:.0%}" in out.out
     assert "FutureWarning" not in out.err and "remember_data" not in out.err
