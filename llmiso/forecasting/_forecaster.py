@@ -325,7 +325,7 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         if combiner is None:
             return None
         head_validation = None
-        if combiner.needs_validation and self.strategy == "direct":
+        if combiner.needs_validation and STRATEGIES[self.strategy].scores_windows:
             with _timed(self.seconds_, "head"):
                 windows = combiner.validation_windows([len(v) for v in series], self.horizon_,
                                                       n_origins=counts)

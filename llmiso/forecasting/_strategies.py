@@ -12,6 +12,9 @@ class Direct:
 
     name = "direct"
     requires_fh_in_fit = True
+    #: Whether its heads forecast a whole window from each origin's features (the
+    #: combination's evidence reads such forecasts at held-out origins).
+    scores_windows = True
 
     def horizon(self, fh, cutoff):
         """Steps the head is trained for: the furthest of ``fh``."""
@@ -30,6 +33,7 @@ class Recursive:
 
     name = "recursive"
     requires_fh_in_fit = False
+    scores_windows = False  # each step re-embeds the path: the combination weighs equally
 
     def horizon(self, fh, cutoff):
         return 1
