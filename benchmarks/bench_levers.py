@@ -273,8 +273,8 @@ def timing(args):
             loaded = load_model(embedder.model, dtype=embedder.dtype)
             encoding = encoding_for(layout, window)
             parts = tails(series, window)
-            prompts = embedder.series_prompts(parts, window,
-                                              stride=encoding.stride_for(window))
+            prompts = embedder.series_prompts(
+                parts, window, stride=encoding.chunk_stride(embedder, parts, window))
             tokens = sum(map(len, loaded.tokenizer(prompts)["input_ids"]))
             encode(embedder, parts[:2], window, encoding=encoding, include_values=False)
             start = time.perf_counter()

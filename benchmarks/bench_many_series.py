@@ -64,8 +64,8 @@ def tokens_read(embedder, series, window, encoding):
 
     tokenizer = load_model(embedder.model, dtype=embedder.dtype).tokenizer
     if isinstance(encoding, SeriesPass):
-        prompts = embedder.series_prompts(series, window,
-                                          stride=encoding.stride_for(window))
+        prompts = embedder.series_prompts(
+            series, window, stride=encoding.chunk_stride(embedder, series, window))
     else:
         prompts = [p for y in series for p in embedder.prompts(sliding_windows(y, window))]
     return sum(map(len, tokenizer(prompts)["input_ids"]))
@@ -106,6 +106,8 @@ def layer_parameters(model, deepest):
 
 
 def main():
+    from llmiso.forecasting import SeriesPass
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--values", type=int, default=60)
@@ -142,7 +144,8 @@ def main():
     seconds, embedder, encoding, window = embedding_pass(series, args.workers, model,
                                                          processes=not args.quick)
     tokens = tokens_read(embedder, series, window, encoding)
-    stride = encoding.stride_for(window)
+    stride = (encoding.chunk_stride(embedder, series, window)
+              if isinstance(encoding, SeriesPass) else 1)
     from llmiso.embedding import load_model
 
     loaded = load_model(embedder.model, dtype=embedder.dtype)

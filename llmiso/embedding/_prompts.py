@@ -75,6 +75,12 @@ class PromptFormat:
         """
         return self.separator.rstrip() or self.separator
 
+    def values_within(self, max_tokens):
+        """How many values surely fit in ``max_tokens`` tokens (a bound: every character
+        a token, and values up to 9999 times their window's scale)."""
+        per_value = self.decimals + 7 + len(self.separator)
+        return max(1, (max_tokens - 4) // per_value)  # 4: special tokens and the mark
+
     def write(self, X, scales=None):
         """One prompt per row of ``X``, each divided by its scale (None: :meth:`scales`)."""
         X = np.asarray(X, dtype=np.float64)

@@ -44,16 +44,18 @@ class WindowPrompts(BaseEstimator):
 
 
 class SeriesPass(BaseEstimator):
-    """Each series written once, in chunks, reading the state after every value.
+    """Each series written once, reading the state after every value.
 
-    :meth:`LLMEmbedder.embed_series` (causal models only): about
-    ``window_length / 2`` times fewer tokens with the default ``stride``; each state
-    sees ``window_length`` to ``window_length + stride - 1`` values.
+    :meth:`LLMEmbedder.embed_series` (causal models only). With ``stride=None``
+    each series is one prompt that holds exactly the values the head reads (or
+    the longest stretch the model's context surely holds); with an int, chunks of
+    ``window_length + stride - 1`` values, ``stride`` states each. Each state sees
+    at least ``window_length`` values.
 
     Parameters
     ----------
     stride : int or None, default=None
-        States read per chunk (None: ``window_length``).
+        States read per chunk (None: one prompt per series).
     """
 
     _parameter_constraints = {"stride": [Interval(Integral, 1, None, closed="left"), None]}
@@ -62,11 +64,19 @@ class SeriesPass(BaseEstimator):
         self.stride = stride
 
     def stride_for(self, window_length):
-        """States read per chunk."""
-        return self.stride or window_length
+        """States read per chunk (None: as many as the series has windows)."""
+        return self.stride
+
+    def chunk_stride(self, embedder, many, window_length):
+        """The stride the series ``many`` are embedded with: ``stride``, or the one that
+        writes each as one prompt within the model's context."""
+        if self.stride:
+            return self.stride
+        fits = embedder.prompt_format_.values_within(embedder.max_length_) - window_length + 1
+        return max(1, min(max(len(v) for v in many) - window_length + 1, fits))
 
     def embed(self, embedder, many, windows, window_length):
-        stride = self.stride_for(window_length)
+        stride = self.chunk_stride(embedder, many, window_length)
         return [e for e, _ in embedder.embed_series(many, window_length, stride=stride)]
 
 

@@ -356,13 +356,17 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
 
     def _reading_length(self):
         """Values of a series' end that its last row reads."""
-        return self.window_length + self.encoding_.stride_for(self.window_length) - 1
+        stride = self.encoding_.stride_for(self.window_length)
+        if stride is None:  # one prompt per series: as many values as fit read
+            stride = None if self.n_origins is None else self.n_origins + 1
+        return None if stride is None else self.window_length + stride - 1
 
     def _keep(self, values):
         """The end of a series that later forecasts read (statistical models: all of it)."""
         if self.baseline_.context is None or self.combiner_ is not None:
             return values
-        return values[-max(self._reading_length(), self.baseline_.context):]
+        reading = self._reading_length()
+        return values if reading is None else values[-max(reading, self.baseline_.context):]
 
     # -- sktime interface -----------------------------------------------------------------
 
@@ -386,7 +390,7 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         """(features, scale) of the window that ends each series."""
         reading = self._reading_length()  # cut each end to what its last row reads
         return [(rows[-1], scales[-1]) for rows, scales in
-                self._encode([end[-reading:] for end in ends])]
+                self._encode([end if reading is None else end[-reading:] for end in ends])]
 
     def _next_quantiles(self, ends, levels):
         """(n_series, horizon_, n_levels) quantiles from the end of each series."""

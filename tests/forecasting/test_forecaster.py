@@ -104,7 +104,7 @@ def test_update_moves_the_window_forward():
 def test_series_encoding_reads_each_series_once():
     y = load_airline()
     forecaster = LLMForecaster(**tiny(encoding="series")).fit(y.iloc[:-1], fh=[1, 2])
-    assert forecaster.encoding_.stride_for(6) == 6
+    assert forecaster.encoding_.stride_for(6) is None  # one prompt per series
     forecaster.update(y.iloc[-1:], update_params=False)
     # The last row read is the state after the last value, with window 6 + stride 6 - 1
     # values of context: what embed_series gives for the series' last 11 values.
@@ -345,3 +345,24 @@ def test_auto_encoding_reads_large_panels_in_one_pass(tiny_bert):
     assert isinstance(bert.fit(many.to_frame(), fh=[1]).encoding_, WindowPrompts)
     forced = LLMForecaster(**tiny(encoding="window")).fit(many.to_frame(), fh=[1])
     assert isinstance(forced.encoding_, WindowPrompts)
+
+
+def test_one_prompt_per_series_within_the_models_context():
+    """SeriesPass() writes each series as one prompt, or in as few chunks as the model's
+    context surely holds (the tiny model reads 512 tokens)."""
+    from llmiso.forecasting import encode
+
+    embedder = LLMEmbedder("tiny-random-llama", dtype="float32").fit(np.zeros((1, 6)))
+    short = [np.arange(1.0, 31.0), np.arange(2.0, 42.0)]
+    stride = SeriesPass().chunk_stride(embedder, short, 6)
+    assert stride == 35 and len(embedder.series_prompts(short, 6, stride=stride)) == 2
+    one = encode(embedder, short, 6, encoding=SeriesPass(), include_values=False)
+    fixed = encode(embedder, short, 6, encoding=SeriesPass(stride=35), include_values=False)
+    for (a, _), (b, _) in zip(one, fixed, strict=True):
+        np.testing.assert_array_equal(a, b)
+    long = [100 + np.sin(np.arange(400.0))]
+    stride = SeriesPass().chunk_stride(embedder, long, 6)
+    prompts = embedder.series_prompts(long, 6, stride=stride)
+    assert 1 < len(prompts) and max(len(p) + 1 for p in prompts) <= 512  # a token a character
+    rows, _ = encode(embedder, long, 6, encoding=SeriesPass(), include_values=False)[0]
+    assert rows.shape == (395, 16) and np.isfinite(rows).all()
