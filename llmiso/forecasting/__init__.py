@@ -9,6 +9,7 @@ the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
 """
 
 from ._combination import Combination, evidence_weights, interval_scale
+from ._corpus import synthetic_series
 from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts, encode
 from ._forecaster import LLMForecaster
 from ._seasons import is_seasonal, seasonal_period
@@ -31,4 +32,5 @@ __all__ = [
     "is_seasonal",
     "seasonal_period",
     "sliding_windows",
+    "synthetic_series",
 ]
