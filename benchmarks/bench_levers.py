@@ -211,6 +211,9 @@ def report(out, datasets, n_series, quick):
     if table.empty:
         print("nothing stored yet")
         return
+    # The raw tables (the quantile paths stay in paths/, out of the repository).
+    table.to_csv(out / "scores.csv", index=False)
+    per_series.to_csv(out / "per_series.csv", index=False)
     naive = table[table.row == "seasonal naive"].set_index("dataset")
     rel = table.join(naive[["MASE", "WQL"]], on="dataset", rsuffix="_naive")
     rel["rel_MASE"], rel["rel_WQL"] = rel.MASE / rel.MASE_naive, rel.WQL / rel.WQL_naive
@@ -280,7 +283,9 @@ def timing(args):
             start = time.perf_counter()
             encode(embedder, parts, window, encoding=encoding, include_values=False)
             seconds = time.perf_counter() - start
-            params = block_parameters(loaded.model, embedder.layers_[0])
+            # int8 changes seconds, not FLOPs: count the float model's parameters.
+            counted = load_model(embedder.model, dtype="float32").model
+            params = block_parameters(counted, embedder.layers_[0])
             rate = matmul_rate(loaded.model.config, loaded.dtype, torch.get_num_threads())
             flops = 2 * params * tokens
             rows.append({"layout": layout, "layer": layer,

@@ -89,12 +89,12 @@ def read_for_forecast(args):
 
 def make_forecaster(args, n_jobs):
     """The forecaster the command runs: LLMForecaster's defaults, with the options given."""
-    from ..embedding import LLMEmbedder
-    from ..forecasting import LLMForecaster
+    from ..forecasting import LLMForecaster, forecasting_embedder
     from ..isotropy import IsotropyCenterer
 
+    layer = {} if args.layer is None else {"layer": args.layer}
     return LLMForecaster(
-        LLMEmbedder(args.model, layer=args.layer, verbose=not args.quiet),
+        forecasting_embedder(args.model, verbose=not args.quiet, **layer),
         IsotropyCenterer(args.centering, normalize=True),
         window_length=args.window_length, encoding=args.encoding, n_jobs=n_jobs)
 
@@ -183,8 +183,7 @@ def _isotropy_lines(report):
 def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_columns=None,
              window_length=24, model=DEFAULT_MODEL, quiet=False):
     """Print and plot the per-layer isotropy profile of the CSV's windows."""
-    from ..embedding import LLMEmbedder
-    from ..forecasting import sliding_windows
+    from ..forecasting import forecasting_embedder, sliding_windows
     from ..isotropy import isotropy_profile, plot_isotropy_profile
     from ._data_files import read_series
 
@@ -194,7 +193,7 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
     windows = np.vstack([sliding_windows(frame[c], window_length) for c in frame.columns])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        profile = isotropy_profile(LLMEmbedder(model, verbose=not quiet), windows,
+        profile = isotropy_profile(forecasting_embedder(model, verbose=not quiet), windows,
                                    verbose=not quiet)
     if profile.isna().all().all():
         _print(quiet, "isotropy: undefined at every layer (every window's embedding is the "
@@ -215,6 +214,21 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
     return value
+
+
+def _layer(text):
+    """A layer index, or a share of the model's depth (a number in (0, 1])."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        share = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a layer nor a share") from None
+    if not 0 < share <= 1:
+        raise argparse.ArgumentTypeError(f"{share} is not a share of the depth in (0, 1]")
+    return share
 
 
 def _non_negative_int(text):
@@ -255,7 +269,9 @@ def main(argv=None):
     sub.add_argument("--horizon", type=_positive_int, required=True, help="steps ahead")
     sub.add_argument("--output", default="forecast.csv")
     sub.add_argument("--plot", default="forecast.png")
-    sub.add_argument("--layer", type=int, default=-1)
+    sub.add_argument("--layer", type=_layer, default=None,
+                     help="the layer read: an int (-1: the last) or a share of the depth "
+                     "(0.4); default: the forecaster's, 12 of SmolLM2's 30")
     sub.add_argument("--centering", default="center", choices=centerings)
     sub.add_argument("--encoding", default=default_encoding, choices=encodings,
                      help="one pass over each series, or one prompt per window (slower; "

@@ -22,12 +22,11 @@ DEFAULTS = "LLM (defaults)"
 
 
 def _models(model, cache_dir, verbose):
-    from ..embedding import LLMEmbedder
-    from ..forecasting import LLMForecaster
+    from ..forecasting import LLMForecaster, forecasting_embedder
     from ..isotropy import IsotropyCenterer
     from ._backtest import comparison_models
 
-    embedder = LLMEmbedder(model, cache_dir=cache_dir, verbose=verbose)
+    embedder = forecasting_embedder(model, cache_dir=cache_dir, verbose=verbose)
 
     def llm(**changes):
         return LLMForecaster(embedder, window_length=WINDOW, **changes)
@@ -50,8 +49,7 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     import pandas as pd
     from sktime.datasets import load_airline
 
-    from ..embedding import LLMEmbedder
-    from ..forecasting import sliding_windows
+    from ..forecasting import forecasting_embedder, sliding_windows
     from ..isotropy import isotropy_profile, plot_isotropy_profile
     from ._backtest import NO_LLM, backtest, verdict
     from ._plots import plot_backtest
@@ -62,8 +60,8 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     cache = out / "embedding-cache"
     y = load_airline()
     say(f"airline: {len(y)} months; backtest of {HORIZON} months ahead from {ORIGINS} "
-        f"origins; LLM: {model}, last layer, windows of {WINDOW}, the head reading the "
-        "embedding beside the scaled window, correcting the seasonal naive forecast, "
+        f"origins; LLM: {model}, 0.4 of its depth, digits, windows of {WINDOW}, the head "
+        "reading the embedding beside the scaled window, correcting the seasonal naive, "
         "combined with AutoETS and AutoTheta by their errors on the last training windows")
     start = time.perf_counter()
     table, fitted = backtest(_models(model, cache, verbose=not quiet), y,
@@ -83,7 +81,8 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # fewer windows than dimensions
-        profile = isotropy_profile(LLMEmbedder(model, cache_dir=cache, verbose=not quiet),
+        profile = isotropy_profile(forecasting_embedder(model, cache_dir=cache,
+                                                        verbose=not quiet),
                                    sliding_windows(y, WINDOW), verbose=not quiet)
     plot_isotropy_profile(profile, out / "isotropy_profile.png",
                           title=f"{model}, airline windows: isotropy per layer")

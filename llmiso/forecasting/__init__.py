@@ -10,7 +10,14 @@ the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
 
 from ._combination import Combination, evidence_weights, interval_scale
 from ._corpus import synthetic_series
-from ._encoding import ONE_PASS_ABOVE, SeriesPass, WindowPrompts, encode
+from ._encoding import (
+    FORECASTING_EMBEDDER,
+    ONE_PASS_ABOVE,
+    SeriesPass,
+    WindowPrompts,
+    encode,
+    forecasting_embedder,
+)
 from ._forecaster import LLMForecaster
 from ._seasons import is_seasonal, seasonal_period
 from ._strategies import STRATEGIES
@@ -20,6 +27,7 @@ ENCODINGS = ("auto", "window", "series")
 
 __all__ = [
     "Combination",
+    "FORECASTING_EMBEDDER",
     "ENCODINGS",
     "LLMForecaster",
     "ONE_PASS_ABOVE",
@@ -28,6 +36,7 @@ __all__ = [
     "WindowPrompts",
     "encode",
     "evidence_weights",
+    "forecasting_embedder",
     "interval_scale",
     "is_seasonal",
     "seasonal_period",

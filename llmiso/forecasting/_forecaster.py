@@ -65,11 +65,11 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
     ``baseline`` forecast, divided by the window's mean absolute value, and gives
     the forecast distribution, whose quantiles are multiplied back by the last
     window's scale and added to the baseline's forecast from the cutoff. By default
-    that forecast is then averaged, level by level, with statsforecast's AutoETS
-    and AutoTheta (``combine``; docs/benchmarks.md measures what each part is worth).
+    it is then combined, level by level, with statsforecast's AutoETS and AutoTheta,
+    each weighted per series by its errors on the series' last training windows
+    (``combine``; docs/benchmarks.md measures what each part is worth).
 
-    ``embedder="passthrough"`` runs the same flow without the LLM, the head reading
-    the scaled window itself: the null the LLM must beat.
+    ``embedder="passthrough"``: the same flow without the LLM, the null to beat.
 
     Panel and hierarchical ``y`` are fitted as one global model: the windows of
     every series train one head, and each series is forecast from its own end (all
@@ -78,8 +78,9 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
     Parameters
     ----------
     embedder : LLMEmbedder, "passthrough" or None, default=None
-        Cloned and fitted on numeric windows. None: ``LLMEmbedder()``, the embedded
-        SmolLM2-135M, last layer. ``"passthrough"``: no LLM.
+        Cloned and fitted on numeric windows. None: :func:`forecasting_embedder`, the
+        embedded SmolLM2-135M at 12 of its 30 layers, values in LLMTime's digit form
+        (chosen on M3 and Tourism, docs/benchmarks.md). ``"passthrough"``: no LLM.
     centerer : transformer or None, default=None
         Cloned and fitted on the training windows' embeddings. None:
         ``IsotropyCenterer("center", normalize=True)``. Unused without an LLM.
@@ -98,10 +99,9 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         ``cross_validation``, ``refit=False``); an sktime forecaster (its
         ``update_predict``, slow for many series); None: the scaled value itself.
     combine : Combination, str, statsforecast model, tuple, list or None, default=("ets", "theta")
-        The statistical models whose forecasts are averaged with the head's, level
-        by level (:class:`Combination`; a name, model or tuple is its ``models``;
-        pass a ``Combination`` to tune it as ``combine__...``). They are fitted on
-        each whole series in ``fit``. None: the head's forecast alone.
+        The statistical models combined with the head, level by level, weighted by
+        evidence (:class:`Combination`: a name, model or tuple is its ``models``;
+        tunable as ``combine__...``). None: the head's forecast alone.
     window_length : int, default=24
         Past values per window (the LLM's context).
     n_origins : int or None, default=None
@@ -123,10 +123,9 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         tokens); ``"auto"``: ``"series"`` for panels of more than 10 series with a
         causal model, else ``"window"`` (docs/benchmarks.md).
     include_values : bool, default=True
-        Give the head the scaled window beside the embedding. Each block is centered
-        and scaled to unit mean norm on its own, so the head's penalty weighs the
-        window's values as much as the embedding's hundreds of dimensions. False:
-        the paper's model, the embedding alone. Unused without an LLM.
+        Give the head the scaled window beside the embedding, each block centered and
+        of unit mean norm on its own (so the penalty weighs both alike). False: the
+        paper's model, the embedding alone. Unused without an LLM.
     sp : int or None, default=None
         Season length of the seasonal naive baseline, at most ``window_length``.
         None: from the time index's frequency (12 monthly, 4 quarterly, 52 weekly,
