@@ -15,7 +15,8 @@ SECTIONS = [
     ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
                             "SoftmaxHeadForecasterCV", "MeanScaledRegressor", "mean_abs_scale"]),
     ("sktime forecaster and its parts (`llmiso.forecasting`)", llmiso.forecasting,
-     ["LLMForecaster", "Combination", "WindowPrompts", "SeriesPass", "encode"]),
+     ["LLMForecaster", "Combination", "WindowPrompts", "SeriesPass", "forecasting_embedder",
+      "encode", "evidence_weights", "interval_scale", "synthetic_series"]),
     ("Prompts (`llmiso.embedding`)", llmiso.embedding, ["PromptFormat", "load_model"]),
     ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
@@ -25,7 +26,7 @@ PUBLIC_METHODS = ["fit", "transform", "embed_series", "prompts", "token_ids", "s
                   "attention_outputs", "predict", "predict_quantiles", "predict_bin_proba",
                   "negative_log_likelihood", "inverse_transform", "score",
                   "get_feature_names_out", "head_features", "head_isotropy", "combine",
-                  "write", "write_with_reads"]
+                  "write", "write_with_reads", "member_quantiles", "chunk_stride"]
 
 
 def render():
