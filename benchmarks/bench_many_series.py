@@ -77,12 +77,18 @@ def embedding_pass(series, workers, model, processes=True):
     import joblib
     from distributed import Client, LocalCluster
 
-    from llmiso import LLMEmbedder
-    from llmiso.forecasting import ONE_PASS_ABOVE, LLMForecaster, SeriesPass, WindowPrompts, encode
+    from llmiso.forecasting import (
+        ONE_PASS_ABOVE,
+        LLMForecaster,
+        SeriesPass,
+        WindowPrompts,
+        encode,
+        forecasting_embedder,
+    )
 
-    defaults = LLMForecaster()
+    defaults = LLMForecaster()  # its embedder: forecasting_embedder(), as fit builds it
     window = defaults.window_length
-    embedder = LLMEmbedder(model, dtype="float32") if model else LLMEmbedder()
+    embedder = forecasting_embedder(model, dtype="float32") if model else forecasting_embedder()
     embedder.fit(np.zeros((1, window)))
     encoding = (SeriesPass() if embedder.is_causal_ and len(series) > ONE_PASS_ABOVE
                 else WindowPrompts())

@@ -131,11 +131,10 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         None: from the time index's frequency (12 monthly, 4 quarterly, 52 weekly,
         7 daily, 24 hourly, else 1), or 1 when that season is longer than the window.
     n_jobs : int or None, default=None
-        Groups of series embedded (and statistical models fitted) at once, in joblib
-        workers (None: 1 unless in a ``joblib.parallel_backend`` context; -1: all),
-        or on a Dask cluster under ``joblib.parallel_backend("dask")``, each worker
-        loading the model once. The groups are the same for any ``n_jobs``, so the
-        result is identical to a single process.
+        Groups of series embedded and statistical models fitted at once, in joblib
+        workers (-1: all), or on a Dask cluster under ``joblib.parallel_backend(
+        "dask")``, each worker loading the model once; the default head's steps
+        in as many threads. The result is the same for any ``n_jobs``.
 
     Attributes
     ----------
@@ -301,7 +300,8 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
 
             def new_regressor():
                 return make_regressor(self.head, self.centerer, with_llm=self.embedder_ is not None,
-                                      n_features=features.shape[1], n_values=n_values)
+                                      n_features=features.shape[1], n_values=n_values,
+                                      n_jobs=self.n_jobs)
 
             self.regressor_ = new_regressor().fit(features, targets)
         self.combiner_ = self._fit_combination(panel.series, counts, encoded, new_regressor)

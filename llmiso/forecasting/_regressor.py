@@ -10,16 +10,19 @@ from ..head import SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
 from ..isotropy import IsotropyCenterer
 
 
-def make_regressor(head, centerer, *, with_llm, n_features, n_values):
+def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=None):
     """``Pipeline([("isotropy", ...), ("head", ...)])`` for ``n_features`` features
     whose last ``n_values`` are the scaled window (all of them without an LLM).
 
-    ``head`` None: ``SoftmaxHeadForecaster(shift_alpha=None)``: the forecaster's head
+    ``head`` None: ``SoftmaxHeadForecaster(shift_alpha=None, n_jobs=n_jobs)``: the head
     learns a correction of the baseline, which its penalty shrinks toward it, and a
     free shift would undo that shrinkage (docs/benchmarks.md). ``centerer`` None:
     ``IsotropyCenterer("center", normalize=True)``.
     """
-    head = SoftmaxHeadForecaster(shift_alpha=None) if head is None else clone(head)
+    # The default head fits its steps in the forecaster's n_jobs threads: the same
+    # coefficients for any n_jobs (SoftmaxHeadForecaster), in less time.
+    head = (SoftmaxHeadForecaster(shift_alpha=None, n_jobs=n_jobs) if head is None
+            else clone(head))
     values = IsotropyCenterer("center", normalize=True)
     if not with_llm:
         return Pipeline([("isotropy", values), ("head", head)])
