@@ -67,17 +67,17 @@ def cut(series, validation):
 
 
 def forecaster(quick, embedder="default", models=POOL, cache_dir=None, period=12):
-    from llmiso import LLMEmbedder, SoftmaxHeadForecaster
-    from llmiso.forecasting import Combination, LLMForecaster
+    from llmiso import SoftmaxHeadForecaster
+    from llmiso.forecasting import Combination, LLMForecaster, forecasting_embedder
 
-    if embedder == "default":
-        embedder = LLMEmbedder("tiny-random-llama" if quick else "smollm2-135m",
-                               cache_dir=cache_dir)
+    if embedder == "default":  # the forecaster's own default embedder
+        embedder = forecasting_embedder("tiny-random-llama" if quick else None,
+                                        cache_dir=cache_dir)
         if quick:
             embedder.set_params(dtype="float32")
     return LLMForecaster(embedder, head=SoftmaxHeadForecaster(shift_alpha=None),
                          combine=Combination(models), window_length=WINDOW[period],
-                         sp=period, n_origins=N_ORIGINS)
+                         sp=period, n_origins=N_ORIGINS, n_jobs=1 if quick else 2)
 
 
 def fit_members(series, model):
@@ -134,11 +134,17 @@ def run_dataset(dataset, args, out):
     period = series[0].period
     cache = Path(args.cache_dir) / slug(dataset)
     found = {}
-    for label, embedder in (("LLM", "default"), ("no LLM", "passthrough")):
-        model = forecaster(args.quick, embedder, cache_dir=cache, period=period)
+    # The null's statistical members are the LLM fit's (the same models on the same
+    # series): it fits its head alone, with the same validation windows (an empty pool).
+    for label, embedder, models in (("LLM", "default", args.pool), ("no LLM", "passthrough", ())):
+        model = forecaster(args.quick, embedder, models, cache_dir=cache, period=period)
         names, paths, evidence, truth, seconds = fit_members(series, model)
         found[label] = (names, paths, evidence, truth, seconds)
         print(f"  {dataset}, {label}: fit {seconds}", flush=True)
+    llm, null = found["LLM"], found["no LLM"]
+    found["no LLM"] = (llm[0], np.concatenate([null[1], llm[1][1:]]),
+                       [None if e is None or f is None else np.concatenate([e, f[1:]])
+                        for e, f in zip(null[2], llm[2], strict=True)], null[3], null[4])
     start = time.perf_counter()
     fracast, _ = run_fracast(series)
     fracast_seconds = (time.perf_counter() - start) / len(series)
@@ -167,10 +173,11 @@ def rows_of(dataset, args, out, choice):
                     for i in range(n)] for k in ("llm", "no_llm")}
     truth = [data[f"truth_{i}"] if f"truth_{i}" in data else None for i in range(n)]
     index = {name: i for i, name in enumerate(names)}
-    stats = [index[NAMES[m]] for m in POOL]
+    fitted = [m for m in POOL if NAMES[m] in index]
+    stats = [index[NAMES[m]] for m in fitted]
     rows = {"seasonal naive": data["naive"], "fracast": data["fracast"],
             "the head alone": data["llm"][0], "its null: the head alone, no LLM": data["no_llm"][0]}
-    for m in POOL:
+    for m in fitted:
         rows[NAMES[m]] = data["llm"][index[NAMES[m]]]
     pool, shrinkage = choice
     chosen = [0] + [index[NAMES[m]] for m in pool]
@@ -178,12 +185,15 @@ def rows_of(dataset, args, out, choice):
                                                          chosen, shrinkage)[0]
     rows["its null: the same without the LLM"] = combine(data["no_llm"], evidence["no_llm"],
                                                          truth, chosen, shrinkage)[0]
+    rows["weighted combination with the no-LLM head"] = rows[
+        "its null: the same without the LLM"]
     rows["today's default: plain average of the head, AutoETS, AutoTheta"] = data["llm"][
         [0, index["AutoETS"], index["AutoTheta"]]].mean(axis=0)
     rows["plain average of the default's pool"] = data["llm"][chosen].mean(axis=0)
     rows["plain average of every member"] = data["llm"][[0, *stats]].mean(axis=0)
-    rows["SCUM: median of AutoETS, CES, AutoARIMA, DOTM"] = np.median(
-        data["llm"][[index[NAMES[m]] for m in ("ets", "ces", "arima", "dotm")]], axis=0)
+    if {"ets", "ces", "arima", "dotm"} <= set(fitted):
+        rows["SCUM: median of AutoETS, CES, AutoARIMA, DOTM"] = np.median(
+            data["llm"][[index[NAMES[m]] for m in ("ets", "ces", "arima", "dotm")]], axis=0)
     rows["weighted statistical members, no head"] = combine(
         data["llm"], evidence["llm"], truth, chosen[1:], shrinkage)[0]
     return rows, data["seconds"]
@@ -271,7 +281,8 @@ def summarise(table, per_series, datasets):
     print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
     for other in ["its null: the same without the LLM",
                   "today's default: plain average of the head, AutoETS, AutoTheta",
-                  "plain average of the default's pool", *[NAMES[m] for m in POOL],
+                  "plain average of the default's pool",
+                  *[NAMES[m] for m in POOL if NAMES[m] in set(per_series.row)],
                   "weighted statistical members, no head"]:
         cells = [ratio(per_series, default, other, sets) for sets in (four, datasets)]
         print(f"  default / {other}: " + " | ".join(
@@ -296,6 +307,8 @@ def main(argv=None):
     parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/combination")
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5 series, the tiny model")
+    parser.add_argument("--pool", nargs="*", default=list(POOL),
+                        help="statistical members the run fits (rows need ets and theta)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     kind = "validation" if args.validation else ("full" if args.full else f"{args.series}")

@@ -40,7 +40,9 @@ class Combination(BaseEstimator):
     models : str, statsforecast model, or tuple/list of them, default=("ets", "theta")
         ``"ets"`` (AutoETS), ``"theta"`` (AutoTheta), ``"ces"`` (AutoCES),
         ``"arima"`` (AutoARIMA), ``"dotm"`` (DynamicOptimizedTheta), or
-        statsforecast model objects, built with the forecaster's season.
+        statsforecast model objects, built with the forecaster's season. An empty
+        tuple leaves the head alone, its intervals calibrated on its validation
+        windows.
     weights : {"evidence", "equal"}, default="evidence"
         ``"equal"``: the plain average.
     shrinkage : float in [0, 1], default=0.5

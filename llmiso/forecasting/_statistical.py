@@ -89,6 +89,9 @@ class StatisticalModels:
         """Fit every model on each whole series (one ``StatsForecast.fit`` per group)."""
         self.models_ = make_models(self.spec, self.sp)
         self.histories_ = [np.asarray(values, dtype=float) for values in series]
+        if not self.models_:  # an empty pool: nothing to fit
+            self.engines_ = []
+            return self
         parts = _in_groups(_fit_group, self.models_, self.histories_, n_jobs=self.n_jobs)
         self.engines_ = [engine for part in parts for engine in part]
         return self
@@ -115,6 +118,8 @@ class StatisticalModels:
         """(n_models, n_windows_i, horizon, n_levels) per series: forecasts of each
         series' last ``n_windows[i]`` whole windows of ``horizon`` values inside its
         history, from the models fitted at the first of them (out of sample)."""
+        if not self.models_:
+            return [np.empty((0, k, horizon, len(levels))) for k in n_windows]
         parts = _in_groups(_validation_group, self.models_, list(series), list(n_windows),
                            horizon, tuple(levels), n_jobs=self.n_jobs)
         return [paths for part in parts for paths in part]
@@ -130,6 +135,8 @@ class StatisticalModels:
         of ``100 (2q - 1)``, and 0.5 the point forecast.
         """
         levels = [0.5] if levels is None else list(levels)
+        if not self.models_:
+            return np.empty((0, len(self.histories_), horizon, len(levels)))
         if histories is None or all(
                 len(h) == len(f) for h, f in zip(histories, self.histories_, strict=True)):
             parts = [_predict_group(engine, self.models_, horizon, levels)
