@@ -11,8 +11,10 @@ from ._lbfgs import softmax_objective
 from ._scaling import MeanScaledRegressor
 from ._softmax import SoftmaxBinRegressor, SoftmaxHeadForecaster
 from ._softmax_cv import SoftmaxBinRegressorCV, SoftmaxHeadForecasterCV
+from ._weights import HeadWeights
 
 __all__ = [
+    "HeadWeights",
     "MeanScaledRegressor",
     "SoftmaxBinRegressor",
     "SoftmaxBinRegressorCV",

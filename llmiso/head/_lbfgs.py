@@ -16,10 +16,13 @@ PRECONDITION_ABOVE = 10.0
 
 
 def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, tol,
-                     bins_basis=None, shift=None, shift_alpha=None, precondition="auto"):
+                     bins_basis=None, shift=None, shift_alpha=None, precondition="auto",
+                     offset=None):
     """One output's softmax by L-BFGS: weights (r, K), bias (K,), (iterations, evaluations).
 
     From zero, or with ``shift`` from :func:`shift_and_bias`: deterministic either way.
+    With ``offset`` (n, K), a prior's logits on these rows, what is fitted is the
+    change from the prior, penalised as its distance from it.
 
     With ``shift`` (K,), the bins' standardized centres, the weights are
     ``A + [t] shift^T``: a shift vector ``t`` (r + 1,: the features and a constant),
@@ -36,10 +39,11 @@ def fit_one_softmax(F, targets, features_eig=None, *, n_bins, alpha, max_iter, t
     when the features are far from isotropic, as embeddings are.
     """
     objective = softmax_objective(F, targets, n_bins=n_bins, alpha=alpha, bins_basis=bins_basis,
-                                  shift=shift, shift_alpha=shift_alpha)
-    # The location first, then everything from there (see shift_and_bias).
-    start = None if shift is None else shift_and_bias(F, targets, shift, shift_alpha,
-                                                      max_iter=max_iter, tol=tol)
+                                  shift=shift, shift_alpha=shift_alpha, offset=offset)
+    # The location first, then everything from there (see shift_and_bias); with a
+    # prior's ``offset`` the fit starts from the prior itself.
+    start = None if shift is None or offset is not None else shift_and_bias(
+        F, targets, shift, shift_alpha, max_iter=max_iter, tol=tol)
     if bins_basis is None and precondition is not False and features_eig is None:
         features_eig = feature_moments_eig(F)
     if precondition == "auto" and bins_basis is None:
@@ -201,11 +205,13 @@ def preconditioner(features_eig, targets, n_bins, ridge):
 
 
 def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
-                      shift_alpha=None):
+                      shift_alpha=None, offset=None):
     """Mean cross-entropy plus ``alpha / (2n) ||A||^2``, and its gradient, of theta = (A, b).
 
     With ``shift`` (K,), theta is (A, t, b): the logits gain ``([F, 1] t) shift^T``
-    and the penalty ``shift_alpha / (2n) ||t||^2`` (:func:`fit_one_softmax`).
+    and the penalty ``shift_alpha / (2n) ||t||^2`` (:func:`fit_one_softmax`). With
+    ``offset`` (n, K), fixed logits are added to every evaluation's (a prior's:
+    theta is then the change from it, and the penalty its distance from it).
 
     ``targets`` are (rows, bins, probabilities), each row's summing to 1. With
     ``bins_basis`` (K, m) the weights are ``A @ bins_basis.T`` and ``A`` (r, m) is
@@ -230,6 +236,8 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
         else:
             Z = np.matmul(F @ A.astype(np.float32), B.T, out=logits)
         Z += theta[r * m + s :].astype(np.float32)
+        if offset is not None:
+            Z += offset
         if s:  # the shift: one more (n, r) x (r,) product, its outer product in place
             t = theta[r * m : r * m + s]
             location = F @ t[:r].astype(np.float32) + np.float32(t[r])

@@ -15,6 +15,7 @@ from .. import _bins
 from ..metrics import negative_log_likelihood
 from ._lbfgs import feature_moments_eig, fit_one_softmax
 from ._targets import target_distribution, validate_with_missing_targets
+from ._weights import HeadWeights
 
 # The shift term's penalty: small, so the location follows x (docs/benchmarks.md).
 SHIFT_ALPHA = 0.01
@@ -90,6 +91,10 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     n_jobs : int, default=None
         Outputs fitted at once, in threads (None: 1 unless in a
         ``joblib.parallel_backend`` context; -1: all cores).
+    prior : HeadWeights or None, default=None
+        Start from these weights (a fitted head's :meth:`weights`, say a pretrained
+        one) and fit the change from them: the bins are the prior's, and ``alpha``
+        penalises the distance from the prior instead of from zero (fine-tuning).
 
     Attributes
     ----------
@@ -147,6 +152,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "precondition": [StrOptions({"auto"}), "boolean"],
+        "prior": [HeadWeights, None],
         "n_jobs": [Integral, None],
     }
 
@@ -165,6 +171,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         tol=1e-4,
         precondition="auto",
         n_jobs=None,
+        prior=None,
     ):
         self.n_bins = n_bins
         self.bin_range = bin_range
@@ -178,6 +185,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.precondition = precondition
         self.n_jobs = n_jobs
+        self.prior = prior
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -205,9 +213,14 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         Y = y.reshape(len(y), -1)
         known = np.isfinite(Y)
         self.n_outputs_ = Y.shape[1]
-        self.bin_edges_, self.tail_scale_ = _bins.place(
-            Y[known], self.n_bins, low, high, robust=self.bin_placement == "robust"
-        )
+        if self.prior is not None:
+            self.prior.check(n_features=X.shape[1], n_outputs=self.n_outputs_,
+                             n_bins=self.n_bins)
+            self.bin_edges_, self.tail_scale_ = self.prior.bin_edges, self.prior.tail_scale
+        else:
+            self.bin_edges_, self.tail_scale_ = _bins.place(
+                Y[known], self.n_bins, low, high, robust=self.bin_placement == "robust"
+            )
         self.bin_centers_ = _bins.centers(self.bin_edges_, self.tail_scale_)
         labels = _bins.assign(np.where(known, Y, 0.0), self.bin_edges_)
         self.coef_, self.intercept_, counts = self._minimise(X, labels, known)
@@ -217,6 +230,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     def _minimise(self, X, labels, known):
         n, d = X.shape
         H, K = labels.shape[1], self.n_bins
+        original = X  # a prior's logits read the features as they are
         # With fewer rows than features, the penalised optimum W lies in the row space
         # of X (representer theorem): solving for W = V Z in the rank-r basis V is the
         # same problem with r*K instead of d*K unknowns, shared by every output.
@@ -250,27 +264,38 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
             has_target = known[:, h]
             features = F if has_target.all() else F[has_target]
             eig = all_rows_eig if has_target.all() else None
-            return (
-                features,
-                target_distribution(labels[has_target, h], K, self.label_smoothing),
-                eig,
-            )
+            offset = None if self.prior is None else self.prior.logits(
+                original[has_target], h).astype(np.float32)
+            return (features, target_distribution(labels[has_target, h], K,
+                                                  self.label_smoothing), eig, offset)
+
+        def solved_output(h):
+            features, targets, eig, offset = problem(h)
+            return solve(features, targets, eig, offset=offset)
 
         # The limit is process-wide: set once here, not in each thread (their exits
         # would restore it under each other's feet).
         with _blas_threads(threads):
             if n_jobs == 1:  # joblib's dispatch costs more than these small solves
-                solved = [solve(*problem(h)) for h in range(H)]
+                solved = [solved_output(h) for h in range(H)]
             else:
                 solved = Parallel(n_jobs=n_jobs, backend="threading")(  # in-process, never shipped
-                    delayed(solve)(*problem(h)) for h in range(H))
+                    delayed(solved_output)(h) for h in range(H))
         W = np.stack([w for w, _, _ in solved], axis=1)  # (r, H, K)
         if basis is not None:
             W = np.einsum("rd,rhk->dhk", basis, W)
         coef = W.transpose(1, 2, 0)
         intercept = np.stack([b for _, b, _ in solved])
+        if self.prior is not None:  # what was fitted is the change from the prior
+            coef = coef + self.prior.coef[:H]
+            intercept = intercept + self.prior.intercept[:H]
         counts = np.array([count for _, _, count in solved])  # (iterations, evaluations)
         return coef, intercept, counts
+
+    def weights(self):
+        """The fitted weights, bins and tails, as a :class:`HeadWeights` (a prior)."""
+        check_is_fitted(self)
+        return HeadWeights(self.coef_, self.intercept_, self.bin_edges_, self.tail_scale_)
 
     def predict_bin_proba(self, X):
         """Bin probabilities (the softmax itself).
