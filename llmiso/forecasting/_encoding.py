@@ -132,8 +132,9 @@ def choose_encoding(encoding, n_series, embedder):
                                        part.get_params(deep=False),
                                        caller_name=type(part).__name__)
         return part
-    causal = embedder is None or embedder.is_causal_
-    return SeriesPass() if causal and n_series > ONE_PASS_ABOVE else WindowPrompts()
+    # One pass reads each value's last-token state: a causal model, pooling="last".
+    one_pass = embedder is None or (embedder.is_causal_ and embedder.pooling == "last")
+    return SeriesPass() if one_pass and n_series > ONE_PASS_ABOVE else WindowPrompts()
 
 
 def encode(embedder, many, window_length, *, encoding, include_values=True, n_jobs=None,

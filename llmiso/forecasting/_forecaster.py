@@ -32,6 +32,8 @@ from ._encoding import (
     fitted_embedder,
 )
 from ._inspection import HeadFeaturesMixin
+from ._prediction import PredictionMixin
+from ._pretrained import PretrainingMixin, check_pretrained
 from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
@@ -52,7 +54,7 @@ def _timed(seconds, part):
     seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - start
 
 
-class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
+class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseForecaster):
     """Forecast a series from LLM embeddings of its recent windows.
 
     A composite of llmiso's estimators over the windows of a series or a panel:
@@ -209,6 +211,7 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         # BaseForecaster creates only for a class constructed with it True; this
         # forecaster keeps the end of each series itself and never stores y.
         "tests:skip_by_name": ["test__y_remember_data"],
+        "capability:pretrain": True,
     }
 
     # The forecaster keeps the end of each series itself (_update), so sktime need not
@@ -218,7 +221,7 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
     _parameter_constraints = {
         "embedder": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None],
         "centerer": [HasMethods(["fit", "transform"]), None],
-        "head": [HasMethods(["fit", "predict_quantiles"]), None],
+        "head": [HasMethods(["fit", "predict_quantiles"]), StrOptions({"pretrained"}), None],
         "baseline": [StrOptions(set(BASELINES)), HasMethods(["forecast", "forward"]),
                      HasMethods(["fit", "update_predict"]), list, tuple, None],
         "combine": [Combination, StrOptions(set(STATISTICAL)), HasMethods(["forecast", "forward"]),
@@ -269,13 +272,19 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
     def _fit(self, y, X=None, fh=None):
         self._check_parameters()
         self.horizon_ = STRATEGIES[self.strategy].horizon(fh, self.cutoff)
-        panel = Panel.of(y)
-        check_lengths(panel, self.window_length, self.horizon_)
-        self.sp_ = self.sp or season_of(y, self.window_length)
+        W = self.window_length
+        self.embedder_ = fitted_embedder(self.embedder, W)
+        pretrained = self._pretrained_head()
+        panel = Panel.of(y) if pretrained is None else pretrained.padded(Panel.of(y))
+        check_lengths(panel, W, self.horizon_ if pretrained is None else 0)
+        self.sp_ = self.sp or season_of(y, W)
         baseline = make_baseline(self.baseline)
-        counts = origin_counts([len(v) for v in panel.series], self.window_length, self.horizon_,
-                               self.n_origins, history=baseline.min_history, fit=baseline.min_fit)
-        if not sum(counts):
+        # A pretrained head learns nothing here: only the combination's windows are read.
+        most = self.n_origins if pretrained is None else pretrained.rows_needed(
+            self.combine, self.horizon_)
+        counts = origin_counts([len(v) for v in panel.series], W, self.horizon_, most,
+                               history=baseline.min_history, fit=baseline.min_fit)
+        if pretrained is None and not sum(counts):
             raise ValueError(f"No series is long enough for a training window: the baseline "
                              f"needs {baseline.min_fit} values before its first origin. "
                              "Use a longer series or a simpler baseline.")
@@ -283,27 +292,30 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         with _timed(self.seconds_, "statistical models"):
             self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts,
                                           n_jobs=self.n_jobs)
-        W = self.window_length
         with _timed(self.seconds_, "embedding"):
-            self.embedder_ = fitted_embedder(self.embedder, W)
             self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
             # Only the values the training windows read are embedded.
             encoded = self._encode([values[len(values) - count - W:]
                                     for values, count in zip(panel.series, counts, strict=True)])
+        n_values = W if self.include_values or self.embedder_ is None else 0
         with _timed(self.seconds_, "head"):
-            features, targets = training_set(panel.series, counts, encoded, self.baseline_,
-                                             window_length=W, horizon=self.horizon_)
-            if not takes_missing_targets(self.head):
-                whole = np.isfinite(targets).all(axis=1)
-                features, targets = features[whole], targets[whole]
-            n_values = W if self.include_values or self.embedder_ is None else 0
+            if pretrained is None:
+                features, targets = training_set(panel.series, counts, encoded, self.baseline_,
+                                                 window_length=W, horizon=self.horizon_)
+                if not takes_missing_targets(self.head):
+                    whole = np.isfinite(targets).all(axis=1)
+                    features, targets = features[whole], targets[whole]
 
-            def new_regressor():
-                return make_regressor(self.head, self.centerer, with_llm=self.embedder_ is not None,
-                                      n_features=features.shape[1], n_values=n_values,
-                                      n_jobs=self.n_jobs)
+                def new_regressor():
+                    return make_regressor(self.head, self.centerer,
+                                          with_llm=self.embedder_ is not None,
+                                          n_features=features.shape[1], n_values=n_values,
+                                          n_jobs=self.n_jobs)
 
-            self.regressor_ = new_regressor().fit(features, targets)
+                self.regressor_ = new_regressor().fit(features, targets)
+            else:  # zero-shot: the pretrained head, as it is
+                features = np.vstack([rows for rows, _ in encoded])
+                self.regressor_ = new_regressor = pretrained.regressor()
         self.combiner_ = self._fit_combination(panel.series, counts, encoded, new_regressor)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
@@ -316,10 +328,20 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self
 
+    def _pretrained_head(self):
+        """The pretrained head ``fit`` uses (checked against this embedder), or None:
+        ``pretrain``'s, else with ``head="pretrained"`` the one the package ships."""
+        found = getattr(self, "pretrained_", None)
+        if found is None and self.head != "pretrained":
+            return None
+        return check_pretrained(found, self.embedder_, window_length=self.window_length,
+                                include_values=self.include_values, centerer=self.centerer)
+
     def _fit_combination(self, series, counts, encoded, new_regressor):
         """The fitted combination (None without ``combine``): its weights read the
         head's errors at each series' validation origins, from a head fitted without
-        them (direct strategy; recursive heads get the equal weight)."""
+        them (a pretrained head: as it is; direct strategy only, a recursive head gets
+        the equal weight)."""
         combiner = make_combination(self.combine)
         if combiner is None:
             return None
@@ -367,84 +389,21 @@ class LLMForecaster(HeadFeaturesMixin, BaseForecaster):
         reading = self._reading_length()
         return values if reading is None else values[-max(reading, self.baseline_.context):]
 
-    # -- sktime interface -----------------------------------------------------------------
-
-    def _update(self, y, X=None, update_params=True):
-        """Move each series' end forward with the new values; the head stays.
-
-        Statistical models are refitted on the whole history with ``update_params``,
-        else run forward over the new values (see the class's Notes).
-        """
-        panel = self._panel.extended(y)
-        self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
-                            panel.columns)
-        self._last_windows = self._windows_at_ends(self._panel.series)
-        if update_params:
-            self.baseline_.refit(self._panel.series)
-            if self.combiner_ is not None:
-                self.combiner_.refit(self._panel.series)
-        return self
-
-    def _windows_at_ends(self, ends):
-        """(features, scale) of the window that ends each series."""
-        reading = self._reading_length()  # cut each end to what its last row reads
-        return [(rows[-1], scales[-1]) for rows, scales in
-                self._encode([end if reading is None else end[-reading:] for end in ends])]
-
-    def _next_quantiles(self, ends, levels):
-        """(n_series, horizon_, n_levels) quantiles from the end of each series."""
-        # The panel's own ends were embedded by fit (or update); a recursive path's are new.
-        last = self._last_windows if ends is self._panel.series else self._windows_at_ends(ends)
-        features, head = final_step(self.regressor_, np.vstack([row for row, _ in last]))
-        q = head.predict_quantiles(features, levels).reshape(len(ends), self.horizon_, len(levels))
-        start = self.baseline_.forecasts(ends)
-        return start[:, :, None] + q * np.array([scale for _, scale in last])[:, None, None]
-
-    def _quantiles(self, fh, levels, members=False):
-        """(n_series, len(fh), n_levels): the head's path, combined when ``combine`` asks
-        (``members``: (n_members, ...) each member's, uncombined)."""
-        # Steps ahead of the cutoff (sktime rejects in-sample fh: capability:insample);
-        # direct: sktime guarantees fh is the one of fit.
-        steps = fh.to_relative(self.cutoff).to_numpy().astype(int)
-        horizon = int(steps.max())
-        ends = self._panel.series
-        grid = sorted({0.5, *levels})
-        paths = STRATEGIES[self.strategy].paths(self._next_quantiles, ends, grid, horizon,
-                                                self._keep)
-        if members:
-            paths = (paths[None] if self.combiner_ is None
-                     else self.combiner_.members(paths, ends, grid, horizon))
-        elif self.combiner_ is not None:
-            paths = self.combiner_.combine(paths, ends, grid, horizon)
-        return paths[..., steps - 1, :][..., [grid.index(level) for level in levels]]
-
-    def _predict(self, fh, X=None):
-        index = fh.to_absolute_index(self.cutoff)
-        return self._panel.frame(index, self._quantiles(fh, [0.5]))
-
-    def _predict_quantiles(self, fh, X=None, alpha=None):
-        import pandas as pd
-
-        levels = list(alpha)
-        columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
-        index = fh.to_absolute_index(self.cutoff)
-        return self._panel.frame(index, self._quantiles(fh, levels), columns)
-
     @classmethod
     def get_test_params(cls, parameter_set="default"):
         """Cheap settings for sktime's tests: a tiny random model built locally."""
         from ..embedding import LLMEmbedder
         from ..head import SoftmaxHeadForecaster
-        from ..isotropy import IsotropyCenterer
 
         tiny = LLMEmbedder("tiny-random-llama", dtype="float32")
         head = SoftmaxHeadForecaster(n_bins=20)
-        # Two sets cover both encodings, both strategies, a second centering and a
-        # statistical backbone with a combination; each set runs sktime's whole
-        # battery (hundreds of fits), so there are no more.
+        # Two sets cover both encodings, both strategies, mean pooling, a statistical
+        # backbone with a combination by evidence, and pretraining (a pretrained head
+        # brings its own centering, so no other centerer); each set runs sktime's
+        # whole battery (hundreds of fits), so there are no more.
         return [
-            {"embedder": tiny.set_params(pooling="mean"), "centerer": IsotropyCenterer("abtt"),
-             "head": head, "window_length": 6, "baseline": "theta", "combine": "ets"},
+            {"embedder": tiny.set_params(pooling="mean"), "head": head, "window_length": 6,
+             "baseline": "theta", "combine": "ets"},
             {"embedder": LLMEmbedder("tiny-random-llama", dtype="float32"), "head": head,
              "window_length": 6, "encoding": SeriesPass(stride=3), "strategy": "recursive"},
         ]

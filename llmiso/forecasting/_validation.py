@@ -21,7 +21,9 @@ def held_out_paths(series, counts, encoded, baseline, windows, make_regressor, *
 
     ``encoded[i]`` holds series i's rows (features, scales) for its origins
     ``len - 1 - counts[i]`` to ``len - 1``, as the main fit embedded them;
-    ``make_regressor()`` gives an unfitted isotropy step and head.
+    ``make_regressor()`` gives an unfitted isotropy step and head, or
+    ``make_regressor`` is a fitted one that never saw these series (a pretrained
+    head), which forecasts them as it is.
     """
     train_X, train_y, asked = [], [], []
     for i, (values, count, (rows, scales), V) in enumerate(
@@ -39,16 +41,20 @@ def held_out_paths(series, counts, encoded, baseline, windows, make_regressor, *
         train_X.append(rows[:first_row])
         train_y.append((future - anchor) / scales[:first_row, None])
         asked.append((i, np.arange(first_row, first_row + V)))
-    X, y = _known_rows(train_X, train_y, complete_rows_only)
     out = [None] * len(series)
-    if not len(X):
-        return out
-    regressor = make_regressor().fit(X, y)
+    if callable(make_regressor):
+        X, y = _known_rows(train_X, train_y, complete_rows_only)
+        if not len(X):
+            return out
+        regressor = make_regressor().fit(X, y)
+    else:
+        regressor = make_regressor
     for i, picked in asked:
         values, count = series[i], counts[i]
         rows, scales = encoded[i]
         features, head = final_step(regressor, rows[picked])
-        q = head.predict_quantiles(features, levels).reshape(len(picked), horizon, len(levels))
+        q = head.predict_quantiles(features, levels).reshape(len(picked), -1, len(levels))
+        q = q[:, :horizon]
         ends = len(values) - 1 - count + picked
         anchor = baseline.origins(i, values, ends)
         out[i] = anchor[:, :, None] + q * scales[picked][:, None, None]

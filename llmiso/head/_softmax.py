@@ -292,6 +292,30 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         counts = np.array([count for _, _, count in solved])  # (iterations, evaluations)
         return coef, intercept, counts
 
+    @classmethod
+    def from_weights(cls, weights, **params):
+        """A head fitted to ``weights`` (a :class:`HeadWeights`), as if ``fit`` had found
+        them: how a saved or pretrained head comes back.
+
+        Parameters
+        ----------
+        weights : HeadWeights
+        **params
+            The head's parameters (``n_bins`` follows the weights).
+
+        Returns
+        -------
+        SoftmaxHeadForecaster
+        """
+        head = cls(**{**params, "n_bins": weights.bin_edges.size - 1})
+        head.coef_, head.intercept_ = weights.coef, weights.intercept
+        head.bin_edges_, head.tail_scale_ = weights.bin_edges, weights.tail_scale
+        head.bin_centers_ = _bins.centers(weights.bin_edges, weights.tail_scale)
+        head.n_outputs_, head.n_features_in_ = weights.coef.shape[0], weights.coef.shape[2]
+        head.n_iter_, head.n_evaluations_ = 0, np.zeros(weights.coef.shape[0], dtype=int)
+        head._single_output = False
+        return head
+
     def weights(self):
         """The fitted weights, bins and tails, as a :class:`HeadWeights` (a prior)."""
         check_is_fitted(self)
