@@ -97,9 +97,10 @@ class Combination(BaseEstimator):
         already fitted on the same series), and learn the weights and the intervals'
         calibration from the validation origins.
 
-        ``head_validation[i]``: the head's (n_validation_i, horizon, 3) quantiles at
-        levels 0.1, 0.5, 0.9 at series i's validation origins (:meth:`validation_windows`),
-        or None (the head's weight is then the equal one).
+        ``head_validation[i]``: the head's (n_windows_i, horizon, 3) quantiles at
+        levels 0.1, 0.5, 0.9 at series i's last n_windows_i whole windows
+        (``forecasting/_validation``), or None where it has none; ``head_validation``
+        None: no evidence, equal weights.
         """
         validate_parameter_constraints(self._parameter_constraints,
                                        self.get_params(deep=False), type(self).__name__)
@@ -110,15 +111,16 @@ class Combination(BaseEstimator):
         self.weights_ = np.full((len(series), n_members), 1.0 / n_members)
         self.validation_errors_ = np.full((len(series), n_members), np.nan)
         self.interval_scale_ = np.ones(2)
-        if not self.needs_validation:
-            return self
-        windows = self.validation_windows([len(v) for v in series], horizon)
+        if not self.needs_validation or head_validation is None:
+            return self  # no evidence: equal weights, the intervals as they are
+        # The windows the head was scored on, as many as its origins allowed.
+        windows = [0 if found is None else len(found) for found in head_validation]
         found = self.models_.validation_forecasts(series, windows, horizon, VALIDATION_LEVELS)
         self.validation_paths_ = [None] * len(series)
         self.validation_truth_ = [None] * len(series)
         paths, truths = [], []
         for i, (values, count) in enumerate(zip(series, windows, strict=True)):
-            if not count or head_validation is None or head_validation[i] is None:
+            if not count:
                 continue  # no evidence: equal weights
             members = np.concatenate([head_validation[i][None], found[i]])  # (M, V, H, 3)
             truth = _truth(values, count, horizon)
@@ -131,16 +133,6 @@ class Combination(BaseEstimator):
         if self.calibrate and paths:
             self.interval_scale_ = interval_scale(np.concatenate(paths), np.concatenate(truths))
         return self
-
-    def validation_windows(self, lengths, horizon, n_origins=None):
-        """Validation origins per series: its last ``n_validation`` whole windows of
-        ``horizon`` values inside its history, leaving a window and one origin before
-        them (at most ``n_origins[i] - horizon``, the origins the head learned from)."""
-        counts = []
-        for k, T in enumerate(lengths):
-            room = T - horizon - 2 if n_origins is None else n_origins[k] - horizon
-            counts.append(int(max(0, min(self.n_validation, room))))
-        return counts
 
     def refit(self, series):
         """Refit the models on the series moved forward (``update_params=True``); the

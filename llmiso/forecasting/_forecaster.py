@@ -38,7 +38,7 @@ from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
-from ._validation import held_out_paths
+from ._validation import held_out_origins, held_out_paths
 from ._windows import Panel, check_lengths, origin_counts, training_set
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
@@ -279,11 +279,18 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         check_lengths(panel, W, self.horizon_ if pretrained is None else 0)
         self.sp_ = self.sp or season_of(y, W)
         baseline = make_baseline(self.baseline)
-        # A pretrained head learns nothing here: only the combination's windows are read.
-        most = self.n_origins if pretrained is None else pretrained.rows_needed(
-            self.combine, self.horizon_)
+        combiner = make_combination(self.combine)
+        # Origins embedded: the head's, and before them the held-out head's (the
+        # combination's evidence); a pretrained head learns nothing, only the
+        # combination's windows are read.
+        if pretrained is None:
+            extra = held_out_origins(combiner, self.horizon_, self.strategy)
+            most = self.n_origins and self.n_origins + extra
+        else:
+            most = pretrained.rows_needed(self.combine, self.horizon_)
         counts = origin_counts([len(v) for v in panel.series], W, self.horizon_, most,
                                history=baseline.min_history, fit=baseline.min_fit)
+        trained = [min(c, self.n_origins or c) for c in counts]  # the head's own origins
         if pretrained is None and not sum(counts):
             raise ValueError(f"No series is long enough for a training window: the baseline "
                              f"needs {baseline.min_fit} values before its first origin. "
@@ -300,7 +307,9 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         n_values = W if self.include_values or self.embedder_ is None else 0
         with _timed(self.seconds_, "head"):
             if pretrained is None:
-                features, targets = training_set(panel.series, counts, encoded, self.baseline_,
+                latest = [(rows[c - t:], scales[c - t:]) for (rows, scales), c, t
+                          in zip(encoded, counts, trained, strict=True)]
+                features, targets = training_set(panel.series, trained, latest, self.baseline_,
                                                  window_length=W, horizon=self.horizon_)
                 if not takes_missing_targets(self.head):
                     whole = np.isfinite(targets).all(axis=1)
@@ -316,7 +325,8 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
             else:  # zero-shot: the pretrained head, as it is
                 features = np.vstack([rows for rows, _ in encoded])
                 self.regressor_ = new_regressor = pretrained.regressor()
-        self.combiner_ = self._fit_combination(panel.series, counts, encoded, new_regressor)
+        self.combiner_ = self._fit_combination(combiner, panel.series, counts, trained,
+                                               encoded, new_regressor)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
         self.n_embedding_features_ = 0 if self.embedder_ is None else width - n_values
@@ -337,22 +347,19 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         return check_pretrained(found, self.embedder_, window_length=self.window_length,
                                 include_values=self.include_values, centerer=self.centerer)
 
-    def _fit_combination(self, series, counts, encoded, new_regressor):
+    def _fit_combination(self, combiner, series, counts, trained, encoded, new_regressor):
         """The fitted combination (None without ``combine``): its weights read the
         head's errors at each series' validation origins, from a head fitted without
         them (a pretrained head: as it is; direct strategy only, a recursive head gets
         the equal weight)."""
-        combiner = make_combination(self.combine)
         if combiner is None:
             return None
         head_validation = None
         if combiner.needs_validation and STRATEGIES[self.strategy].scores_windows:
             with _timed(self.seconds_, "head"):
-                windows = combiner.validation_windows([len(v) for v in series], self.horizon_,
-                                                      n_origins=counts)
                 head_validation = held_out_paths(
-                    series, counts, encoded, self.baseline_, windows, new_regressor,
-                    window_length=self.window_length, horizon=self.horizon_,
+                    series, counts, trained, encoded, self.baseline_, combiner.n_validation,
+                    new_regressor, window_length=self.window_length, horizon=self.horizon_,
                     levels=list(VALIDATION_LEVELS),
                     complete_rows_only=not takes_missing_targets(self.head))
         with _timed(self.seconds_, "statistical models"):

@@ -14,41 +14,57 @@ from .._pipeline import final_step
 from ._windows import future_values
 
 
-def held_out_paths(series, counts, encoded, baseline, windows, make_regressor, *,
-                   window_length, horizon, levels, complete_rows_only=False):
-    """Per series, (windows[i], horizon, n_levels) quantiles at its last ``windows[i]``
-    whole windows, or None where it has none (or no row is left to fit on).
+def held_out_origins(combiner, horizon, strategy):
+    """Origins to embed before the head's own: where the held-out head learns (the
+    origins a horizon and the validation windows earlier). 0 without evidence."""
+    from ._strategies import STRATEGIES
+
+    if combiner is None or not combiner.needs_validation or not STRATEGIES[strategy].scores_windows:
+        return 0
+    return horizon + combiner.n_validation - 1
+
+
+def held_out_paths(series, counts, trained, encoded, baseline, n_validation, make_regressor,
+                   *, window_length, horizon, levels, complete_rows_only=False):
+    """Per series, (V_i, horizon, n_levels) quantiles at its last V_i whole windows
+    inside its history, or None where it has none (or no row is left to fit on).
 
     ``encoded[i]`` holds series i's rows (features, scales) for its origins
-    ``len - 1 - counts[i]`` to ``len - 1``, as the main fit embedded them;
-    ``make_regressor()`` gives an unfitted isotropy step and head, or
-    ``make_regressor`` is a fitted one that never saw these series (a pretrained
-    head), which forecasts them as it is.
+    ``len - 1 - counts[i]`` to ``len - 1``, as the main fit embedded them. The
+    held-out head learns, as the main one, from ``trained[i]`` origins per series,
+    but those before the first validation origin, with every target after it
+    masked: the forecaster as it was there. ``make_regressor()`` gives an unfitted
+    isotropy step and head; or ``make_regressor`` is a fitted one that never saw
+    these series (a pretrained head), which forecasts them as it is, and then only
+    the validation windows need rows.
     """
+    fitted = not callable(make_regressor)
     train_X, train_y, asked = [], [], []
-    for i, (values, count, (rows, scales), V) in enumerate(
-            zip(series, counts, encoded, windows, strict=True)):
+    for i, (values, count, own, (rows, scales)) in enumerate(
+            zip(series, counts, trained, encoded, strict=True)):
+        # Whole windows whose origins have rows; a head to fit needs a horizon before.
+        V = max(0, min(n_validation, count - horizon + 1 - (0 if fitted else horizon)))
         if not V:
             continue
         T = len(values)
-        first_row = count - horizon - V + 1  # row of the first validation origin
-        cutoff = T - 1 - horizon - V + 1  # that origin: the last value the held-out head sees
-        ends = np.arange(T - 1 - count, T - 1 - count + first_row)
-        future = future_values(values, window_length, horizon)[len(values) - window_length
-                                                              - count:][:first_row]
+        cutoff = T - horizon - V  # the first validation origin: the last value seen
+        first = T - 1 - count  # the origin of row 0
+        start = max(0, cutoff - first - own)  # the held-out head's first row
+        ends = np.arange(first + start, cutoff)
+        future = future_values(values, window_length, horizon)[ends - window_length + 1]
         future = np.where(ends[:, None] + np.arange(1, horizon + 1) <= cutoff, future, np.nan)
         anchor = baseline.origins(i, values, ends) if len(ends) else np.empty((0, horizon))
-        train_X.append(rows[:first_row])
-        train_y.append((future - anchor) / scales[:first_row, None])
-        asked.append((i, np.arange(first_row, first_row + V)))
+        train_X.append(rows[start : cutoff - first])
+        train_y.append((future - anchor) / scales[start : cutoff - first, None])
+        asked.append((i, np.arange(cutoff - first, cutoff - first + V)))
     out = [None] * len(series)
-    if callable(make_regressor):
+    if fitted:
+        regressor = make_regressor
+    else:
         X, y = _known_rows(train_X, train_y, complete_rows_only)
         if not len(X):
             return out
         regressor = make_regressor().fit(X, y)
-    else:
-        regressor = make_regressor
     for i, picked in asked:
         values, count = series[i], counts[i]
         rows, scales = encoded[i]

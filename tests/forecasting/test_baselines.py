@@ -162,8 +162,9 @@ def test_the_backbone_forecasts_each_origin_from_a_fit_at_the_first():
     from statsforecast.models import AutoETS
 
     y = load_airline()
+    # combine=None: the combination's evidence would embed earlier origins too.
     forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="ets", window_length=12,
-                               n_origins=10).fit(y, fh=[1, 2, 3])
+                               n_origins=10, combine=None).fit(y, fh=[1, 2, 3])
     values = y.to_numpy(dtype=float)
     T = len(values)
     fitted = AutoETS(season_length=12).fit(values[: T - 10])  # the first origin: T - 11

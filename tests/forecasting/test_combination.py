@@ -100,8 +100,9 @@ def test_the_held_out_head_never_sees_the_values_it_is_scored_on():
         forecaster = LLMForecaster(**tiny(combine=Combination("ets", n_validation=V)))
         forecaster.fit(changed, fh=list(range(1, H + 1)))
         series = forecaster._panel.series
-        paths = held_out_paths(series, [len(series[0]) - 6], forecaster._encode(series),
-                               forecaster.baseline_, [V],
+        count = len(series[0]) - 6
+        paths = held_out_paths(series, [count], [count], forecaster._encode(series),
+                               forecaster.baseline_, V,
                                lambda head=forecaster.head: make_regressor(
                                    head, None, with_llm=True, n_features=22, n_values=6),
                                window_length=6, horizon=H, levels=[0.1, 0.5, 0.9])
@@ -148,3 +149,20 @@ def test_the_stronger_pool_is_reachable_by_name(name):
     from llmiso.forecasting._statistical import make_models
 
     assert len(make_models(("ets", name), 12)) == 2
+
+
+def test_series_with_few_origins_get_fewer_validation_windows():
+    """The held-out head learns from n_origins origins before the validation windows
+    (embedded for it); a series with fewer origins is scored on fewer windows, the
+    members on the same ones; one too short for any gets equal weights."""
+    rng = np.random.default_rng(3)
+    index = pd.period_range("2000-01", periods=60, freq="M")
+    frames = [pd.DataFrame({"y": 50 + np.sin(np.arange(n) / 2) * 5 + rng.normal(size=n)},
+                           index=pd.MultiIndex.from_product([[k], index[-n:]]))
+              for k, n in (("long", 60), ("short", 15), ("tiny", 9))]
+    y = pd.concat(frames)
+    forecaster = LLMForecaster(**tiny(combine=Combination("ets", n_validation=6),
+                                      n_origins=8)).fit(y, fh=[1, 2, 3])
+    paths = forecaster.combiner_.validation_paths_
+    assert [None if p is None else p.shape[1] for p in paths] == [6, 4, None]
+    np.testing.assert_allclose(forecaster.combiner_.weights_[2], 0.5)
