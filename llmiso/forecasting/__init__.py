@@ -19,6 +19,7 @@ from ._encoding import (
     forecasting_embedder,
 )
 from ._forecaster import LLMForecaster
+from ._pretrained import PretrainedHead, pretrain_head
 from ._seasons import is_seasonal, seasonal_period
 from ._strategies import STRATEGIES
 from ._windows import sliding_windows
@@ -31,6 +32,7 @@ __all__ = [
     "ENCODINGS",
     "LLMForecaster",
     "ONE_PASS_ABOVE",
+    "PretrainedHead",
     "STRATEGIES",
     "SeriesPass",
     "WindowPrompts",
@@ -38,6 +40,7 @@ __all__ = [
     "evidence_weights",
     "forecasting_embedder",
     "interval_scale",
+    "pretrain_head",
     "is_seasonal",
     "seasonal_period",
     "sliding_windows",

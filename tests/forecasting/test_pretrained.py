@@ -1,0 +1,111 @@
+"""Pretrained heads on the tiny model: pretrained, saved, loaded, refused for another
+embedder, and forecasting new series zero-shot through sktime's pretraining API."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY_LLAMA
+from sktime.datasets import load_airline
+
+from llmiso import LLMEmbedder
+from llmiso.forecasting import LLMForecaster, forecasting_embedder, synthetic_series
+
+
+def _embedder(**changes):
+    return forecasting_embedder(TINY_LLAMA, dtype="float32", **changes).fit(np.zeros((1, 6)))
+
+
+@pytest.fixture(scope="module")
+def pretrained():
+    from llmiso.forecasting import pretrain_head
+
+    corpus = synthetic_series(30, length=(40, 80), random_state=2)
+    return pretrain_head(corpus, _embedder(), window_length=6, horizon=4, trained_on="test")
+
+
+def test_a_pretrained_head_round_trips_through_its_files(pretrained, tmp_path):
+    """Arrays and a JSON header, no pickle: the loaded head forecasts as the trained one."""
+    import json
+
+    from llmiso.forecasting import PretrainedHead
+
+    path = pretrained.save(tmp_path / "head")
+    header = json.loads(path.with_suffix(".json").read_text())
+    assert header["schema_version"] == 1 and header["window_length"] == 6
+    assert header["embedder"]["layers"] == [1] and len(header["bin_edges"]) == 99
+    assert header["embedder"]["prompt"]["number_format"] == "digits"
+    back = PretrainedHead.load(path)
+    X = np.random.default_rng(0).normal(size=(5, 22))
+    a, b = pretrained.regressor(), back.regressor()
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-6)
+    assert np.load(path, allow_pickle=False)["coef"].shape == (4, 100, 22)
+
+
+def test_the_regressor_is_the_one_pretraining_fitted(pretrained):
+    """Rebuilt from its arrays, the centering and the head are the fitted ones."""
+    from llmiso.forecasting._pretrained import pretrain_rows
+
+    corpus = synthetic_series(30, length=(40, 80), random_state=2)
+    X, _ = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
+    transformed = pretrained.regressor()[0].transform(X)
+    block = transformed[:, :16]
+    np.testing.assert_allclose(block.mean(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(block, axis=1).mean(), 1, rtol=1e-6)
+
+
+def test_a_head_made_for_another_embedder_is_refused(pretrained):
+    from llmiso.forecasting._pretrained import embedder_identity
+
+    pretrained.check(embedder_identity(_embedder()), window_length=6, include_values=True)
+    for other in (_embedder(layer=-1), _embedder(number_format="decimal", separator=", ")):
+        with pytest.raises(ValueError, match="made for another setup"):
+            pretrained.check(embedder_identity(other), window_length=6, include_values=True)
+    with pytest.raises(ValueError, match="window_length: made for 6, asked 12"):
+        pretrained.check(embedder_identity(_embedder()), window_length=12, include_values=True)
+
+
+def _panel(n, length, seed):
+    rng = np.random.default_rng(seed)
+    index = pd.period_range("2000-01", periods=length, freq="M")
+    return pd.concat([pd.DataFrame({"y": 100 + 10 * np.sin(np.arange(length) / 2 + k)
+                                    + rng.normal(size=length)},
+                                   index=pd.MultiIndex.from_product([[f"s{k}"], index]))
+                      for k in range(n)])
+
+
+def test_pretrain_on_one_panel_then_forecast_another_zero_shot():
+    """pretrain learns the head; fit on other series only sets the context (no head is
+    fitted: the weights are the pretrained ones); quantiles are ordered."""
+    embedder = forecasting_embedder(TINY_LLAMA, dtype="float32")
+    forecaster = LLMForecaster(embedder, window_length=6, combine=("ets",))
+    forecaster.pretrain(_panel(8, 40, 0), fh=[1, 2, 3])
+    assert forecaster.state == "pretrained" and forecaster.pretrained_.horizon == 3
+    weights = forecaster.pretrained_.weights.coef.copy()
+    forecaster.fit(_panel(3, 30, 1), fh=[1, 2, 3])
+    np.testing.assert_array_equal(forecaster.regressor_[-1].coef_, weights)
+    q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
+    assert q.shape == (9, 3) and (np.diff(q.to_numpy(), axis=1) > 0).all()
+    # A second pretrain continues from the first (its weights the prior).
+    forecaster.pretrain(_panel(4, 40, 2))
+    moved = forecaster.pretrained_.weights.coef
+    assert forecaster.pretrained_.config["rows"] > 8 * 33 and not np.allclose(moved, weights)
+    # fh beyond what the head was pretrained for is a clear error.
+    with pytest.raises(ValueError, match="forecasts up to 3 steps"):
+        forecaster.fit(load_airline(), fh=[1, 2, 3, 4])
+
+
+def test_a_series_shorter_than_a_window_is_forecast_zero_shot():
+    embedder = forecasting_embedder(TINY_LLAMA, dtype="float32")
+    forecaster = LLMForecaster(embedder, window_length=6, combine=None)
+    forecaster.pretrain(_panel(6, 30, 0), fh=[1, 2])
+    pred = forecaster.fit(load_airline().iloc[:4], fh=[1, 2]).predict()
+    assert len(pred) == 2 and np.isfinite(pred.to_numpy()).all()
+
+
+def test_a_custom_centerer_is_refused_with_a_pretrained_head():
+    from llmiso import IsotropyCenterer
+
+    forecaster = LLMForecaster(LLMEmbedder(TINY_LLAMA, dtype="float32"),
+                               IsotropyCenterer("whiten"), window_length=6, combine=None)
+    with pytest.raises(ValueError, match="learns its own centering"):
+        forecaster.pretrain(_panel(4, 30, 0), fh=[1])
