@@ -33,7 +33,7 @@ from ._encoding import (
 )
 from ._inspection import HeadFeaturesMixin
 from ._prediction import PredictionMixin
-from ._pretrained import PretrainingMixin, check_pretrained
+from ._pretrained import PretrainedHead, PretrainingMixin, check_pretrained
 from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
@@ -86,11 +86,12 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
     centerer : transformer or None, default=None
         Cloned and fitted on the training windows' embeddings. None:
         ``IsotropyCenterer("center", normalize=True)``. Unused without an LLM.
-    head : regressor with ``predict_quantiles``, default=None
+    head : regressor, "pretrained", PretrainedHead or None, default=None
         Fitted on the features and the scaled targets (a column per step). None:
         ``SoftmaxHeadForecaster(shift_alpha=None)``, whose penalty shrinks toward
-        the baseline. A softmax head learns from windows with missing later steps;
-        any other head gets the windows with a whole horizon.
+        the baseline; any head but a softmax one gets only whole horizons.
+        ``"pretrained"`` (the head the package ships for the default embedder) or
+        a :class:`PretrainedHead`: no head is fitted, it forecasts zero-shot.
     baseline : str, statsforecast model, sktime forecaster, list or None, default="seasonal_naive"
         The forecast the head learns to correct (its penalty shrinks toward it):
         ``"seasonal_naive"``, the value ``sp`` steps before each step; ``"naive"``,
@@ -221,7 +222,8 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
     _parameter_constraints = {
         "embedder": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None],
         "centerer": [HasMethods(["fit", "transform"]), None],
-        "head": [HasMethods(["fit", "predict_quantiles"]), StrOptions({"pretrained"}), None],
+        "head": [HasMethods(["fit", "predict_quantiles"]), StrOptions({"pretrained"}),
+                 PretrainedHead, None],
         "baseline": [StrOptions(set(BASELINES)), HasMethods(["forecast", "forward"]),
                      HasMethods(["fit", "update_predict"]), list, tuple, None],
         "combine": [Combination, StrOptions(set(STATISTICAL)), HasMethods(["forecast", "forward"]),
@@ -342,7 +344,9 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         """The pretrained head ``fit`` uses (checked against this embedder), or None:
         ``pretrain``'s, else with ``head="pretrained"`` the one the package ships."""
         found = getattr(self, "pretrained_", None)
-        if found is None and self.head != "pretrained":
+        if isinstance(self.head, PretrainedHead):
+            found = self.head
+        elif found is None and self.head != "pretrained":
             return None
         return check_pretrained(found, self.embedder_, window_length=self.window_length,
                                 include_values=self.include_values, centerer=self.centerer)

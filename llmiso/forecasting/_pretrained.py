@@ -202,7 +202,8 @@ class PretrainingMixin:
         else:
             horizon = PRETRAIN_HORIZON
         sp = self.sp or season_of(y, W)
-        head = None if self.head in (None, "pretrained") else clone(self.head)
+        head = None if self.head is None or isinstance(self.head, (str, PretrainedHead)) \
+            else clone(self.head)
         embedder = fitted_embedder(self.embedder, W)
         self.pretrained_ = pretrain_head(
             [(v, sp) for v in series], embedder, window_length=W,

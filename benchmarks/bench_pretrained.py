@@ -1,0 +1,299 @@
+"""A head pretrained once, forecasting M3 and Tourism zero-shot (leave one collection out).
+
+    python benchmarks/bench_pretrained.py [--synthetic 2000] [--series 200] [--quick]
+    python benchmarks/bench_pretrained.py --ship        # also write the package's heads
+
+The corpus: ``synthetic_series`` (KernelSynth draws, trends and seasons of six
+periods, level shifts, intermittent demand, TSMixup mixtures) and the training
+parts of M3 and Tourism (never their test windows). Its embedding pass runs once,
+cached on disk per corpus part (``--cache-dir``), so heads are rebuilt without it.
+
+Heads (each with the LLM, the forecaster's default embedder, and without it, the
+scaled window alone, pretrained the same way):
+- "synthetic + Tourism", scored zero-shot on M3;
+- "synthetic + M3", scored zero-shot on Tourism;
+- "synthetic", scored zero-shot on both;
+- "synthetic + M3 + Tourism", the head the package ships (in-domain on both).
+
+Rows on the same 200 seeded series per dataset as bench_levers.py: each head alone;
+the per-dataset head (``combine=None``, the forecaster's default embedding,
+``n_origins=36``); AutoETS, AutoTheta, fracast; the combination by evidence with
+the per-dataset head and with the zero-shot head; seconds per series.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _competitions import (  # noqa: E402
+    DATASETS,
+    LEVELS,
+    TARGET_SETS,
+    WINDOW,
+    load,
+    mase,
+    panel,
+    run_fracast,
+    run_seasonal_naive,
+    run_statsforecast,
+    score,
+)
+
+N_ORIGINS = 36
+PRETRAINED_WINDOW, PRETRAINED_HORIZON = 24, 24
+COLLECTIONS = {"M3": [d for d in DATASETS if d.startswith("M3")],
+               "Tourism": [d for d in DATASETS if d.startswith("Tourism")]}
+HEADS = {"synthetic + Tourism": ("Tourism",), "synthetic + M3": ("M3",), "synthetic": (),
+         "synthetic + M3 + Tourism": ("M3", "Tourism")}
+
+
+def zero_shot_head(dataset):
+    """The head whose corpus holds nothing of ``dataset``'s collection."""
+    return "synthetic + Tourism" if dataset.startswith("M3") else "synthetic + M3"
+
+
+def corpus(part, args):
+    """``[(values, season)]`` of one corpus part: the synthetic series, or a
+    collection's training parts (every series of its datasets)."""
+    from llmiso.forecasting import synthetic_series
+
+    if part == "synthetic":
+        return synthetic_series(args.synthetic, random_state=0)
+    out = []
+    for dataset in COLLECTIONS[part]:
+        series = load(dataset, 10 if args.quick else None)
+        out += [(s.train, s.period) for s in series]
+    return out
+
+
+def embedder(args, part):
+    from llmiso.forecasting import forecasting_embedder
+
+    cache = Path(args.cache_dir) / part
+    if args.quick:
+        return forecasting_embedder("tiny-random-llama", dtype="float32", cache_dir=cache)
+    return forecasting_embedder(cache_dir=cache)
+
+
+def rows(part, args, with_llm):
+    """The pretraining rows of one corpus part (embedded once, then from the cache)."""
+    from llmiso.forecasting._pretrained import pretrain_rows
+
+    fitted = embedder(args, part).fit(np.zeros((1, PRETRAINED_WINDOW))) if with_llm else None
+    start = time.perf_counter()
+    X, y = pretrain_rows(corpus(part, args), fitted, window_length=PRETRAINED_WINDOW,
+                         horizon=PRETRAINED_HORIZON, n_jobs=args.n_jobs)
+    return X, y, time.perf_counter() - start
+
+
+def pretrain(name, parts, args, with_llm, found, centerer=None):
+    """A PretrainedHead on the parts' rows (``found`` caches each part's rows)."""
+    from llmiso.forecasting import PretrainedHead
+    from llmiso.forecasting._encoding import fitted_embedder
+    from llmiso.forecasting._pretrained import embedder_identity
+    from llmiso.forecasting._regressor import make_regressor
+
+    X = np.vstack([found[(p, with_llm)][0] for p in parts])
+    y = np.vstack([found[(p, with_llm)][1] for p in parts])
+    from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
+
+    head = SoftmaxHeadForecaster(shift_alpha=None, n_jobs=args.n_jobs)
+    start = time.perf_counter()
+    regressor = make_regressor(head, centerer or IsotropyCenterer("center", normalize=True),
+                               with_llm=with_llm, n_features=X.shape[1],
+                               n_values=PRETRAINED_WINDOW).fit(X, y)
+    seconds = time.perf_counter() - start
+    model = fitted_embedder(embedder(args, parts[0]), PRETRAINED_WINDOW) if with_llm else None
+    config = {"embedder": embedder_identity(model), "window_length": PRETRAINED_WINDOW,
+              "include_values": True, "trained_on": name, "rows": int(len(X))}
+    print(f"  pretrained {name} ({'LLM' if with_llm else 'no LLM'}): {len(X):,} rows, "
+          f"{seconds:.0f} s", flush=True)
+    return PretrainedHead.from_regressor(regressor, config), regressor, seconds
+
+
+def forecast(series, forecaster):
+    h = series[0].h
+    start = time.perf_counter()
+    q = forecaster.fit(panel(series), fh=list(range(1, h + 1))).predict_quantiles(
+        alpha=list(LEVELS))
+    seconds = (time.perf_counter() - start) / len(series)
+    by_series = {key: frame.to_numpy() for key, frame in q.groupby(level=0)}
+    return [by_series[s.name] for s in series], seconds
+
+
+def zero_shot(series, head, with_llm, args, combine=None):
+    """The forecaster with a pretrained head: fit sets the context, no head is fitted."""
+    from llmiso.forecasting import LLMForecaster
+
+    forecaster = LLMForecaster(embedder(args, "evaluation") if with_llm else "passthrough",
+                               head=head, combine=combine, window_length=PRETRAINED_WINDOW,
+                               sp=series[0].period, n_jobs=args.n_jobs)
+    return forecast(series, forecaster)
+
+
+def per_dataset(series, args, combine=None, with_llm=True):
+    """The per-dataset head, as the previous issues run it."""
+    from llmiso.forecasting import LLMForecaster
+
+    usable = [s for s in series if len(s.train) >= WINDOW[s.period] + s.h]
+    forecaster = LLMForecaster(embedder(args, "evaluation") if with_llm else "passthrough",
+                               combine=combine, window_length=WINDOW[series[0].period],
+                               sp=series[0].period, n_origins=N_ORIGINS, n_jobs=args.n_jobs)
+    q, seconds = forecast(usable, forecaster)
+    found = dict(zip([s.name for s in usable], q, strict=True))
+    h = series[0].h
+    return [found.get(s.name, np.repeat(s.train[-1], h * len(LEVELS)).reshape(h, -1))
+            for s in series], seconds
+
+
+def evaluate(dataset, heads, args, out):
+    """Every row of one dataset, stored as it finishes (a rerun skips it)."""
+    folder = out / "paths" / "".join(c if c.isalnum() else "-" for c in dataset)
+    folder.mkdir(parents=True, exist_ok=True)
+    series = load(dataset, 5 if args.quick else args.series)
+    zero = zero_shot_head(dataset)
+    rows_ = {
+        "seasonal naive": lambda: (run_seasonal_naive(series), 0.0),
+        "AutoETS": lambda: (run_statsforecast(series, "AutoETS"), 0.0),
+        "AutoTheta": lambda: (run_statsforecast(series, "AutoTheta"), 0.0),
+        "fracast": lambda: (run_fracast(series)[0], 0.0),
+        "per-dataset head (combine=None)": lambda: per_dataset(series, args),
+        "per-dataset head, no LLM": lambda: per_dataset(series, args, with_llm=False),
+        "combination by evidence, per-dataset head": lambda: per_dataset(
+            series, args, combine=("ets", "theta")),
+    }
+    for name, label in ((zero, "zero-shot"), ("synthetic", "zero-shot"),
+                        ("synthetic + M3 + Tourism", "in-domain")):
+        llm, no_llm = heads[name]
+        rows_[f"head pretrained on {name} ({label})"] = lambda h=llm: zero_shot(
+            series, h, True, args)
+        rows_[f"head pretrained on {name}, no LLM"] = lambda h=no_llm: zero_shot(
+            series, h, False, args)
+        if name == zero:
+            rows_[f"combination by evidence, head pretrained on {name} ({label})"] = (
+                lambda h=llm: zero_shot(series, h, True, args, combine=("ets", "theta")))
+    seconds = {}
+    for name, make in rows_.items():
+        path = folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy")
+        if not path.exists():
+            q, took = make()
+            np.save(path, np.stack(q))
+            seconds[name] = took
+            print(f"  {dataset}: {name} ({took:.3f} s per series)", flush=True)
+    if seconds:
+        log = out / "seconds.csv"
+        pd.DataFrame([{"dataset": dataset, "row": k, "seconds_per_series": v}
+                      for k, v in seconds.items()]).to_csv(log, mode="a", index=False,
+                                                           header=not log.exists())
+    return {name: np.load(folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy"))
+            for name in rows_}, series
+
+
+def report(results, datasets, out):
+    from bench_levers import ratio
+
+    table, per_series = [], []
+    for dataset in datasets:
+        paths, series = results[dataset]
+        for name, q in paths.items():
+            generic = name.replace("(zero-shot)", "").replace("(in-domain)", "")
+            generic = generic.replace("synthetic + Tourism", "LOCO").replace(
+                "synthetic + M3 + Tourism", "everything").replace("synthetic + M3", "LOCO")
+            table.append({"dataset": dataset, "row": name, "kind": generic.strip(),
+                          **score(series, list(q))})
+            per_series += [{"dataset": dataset, "row": generic.strip(), "series": s.name,
+                            "MASE": mase(s, f[:, len(LEVELS) // 2])}
+                           for s, f in zip(series, q, strict=True)]
+    table, per_series = pd.DataFrame(table), pd.DataFrame(per_series)
+    table.to_csv(out / "scores.csv", index=False)
+    per_series.to_csv(out / "per_series.csv", index=False)
+    naive = table[table.row == "seasonal naive"].set_index("dataset")
+    rel = table.join(naive[["MASE", "WQL"]], on="dataset", rsuffix="_naive")
+    rel["rel"] = rel.MASE / rel.MASE_naive
+    four = [d for d in TARGET_SETS if d in datasets]
+    pd.set_option("display.width", 250)
+    summary = pd.DataFrame({
+        "MASE, four": rel[rel.dataset.isin(four)].groupby("kind").rel.apply(
+            lambda v: float(np.exp(np.log(v).mean()))),
+        "MASE, all": rel.groupby("kind").rel.apply(lambda v: float(np.exp(np.log(v).mean()))),
+        "coverage80": rel.groupby("kind").coverage80.mean()})
+    print("\nGeometric mean of MASE relative to seasonal naive (LOCO: the head pretrained "
+          "on synthetic series and the other collection):\n"
+          + summary.sort_values("MASE, four").round(3).to_string())
+    pairs = [("head pretrained on LOCO", "per-dataset head (combine=None)"),
+             ("head pretrained on LOCO", "head pretrained on LOCO, no LLM"),
+             ("head pretrained on synthetic", "head pretrained on synthetic, no LLM"),
+             ("combination by evidence, head pretrained on LOCO",
+              "combination by evidence, per-dataset head"),
+             ("head pretrained on everything", "head pretrained on everything, no LLM")]
+    print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
+    for top, bottom in pairs:
+        cells = [ratio(per_series, top, bottom, sets) for sets in (four, datasets)]
+        print(f"  {top} / {bottom}: " + " | ".join(
+            "not run" if c is None else f"{c[0]:.3f} [{c[1]:.3f}, {c[2]:.3f}]" for c in cells))
+
+
+def isotropy_of_corpus(found, args):
+    """The corpus embeddings' isotropy beside what isotropic data of the same size scores."""
+    from llmiso.metrics import isotropy_report
+
+    X = found[("synthetic", True)][0]
+    sample = X[np.random.default_rng(0).choice(len(X), min(2000, len(X)), replace=False)]
+    report = isotropy_report(sample[:, :-PRETRAINED_WINDOW], random_state=0)
+    print("\nIsotropy of 2,000 corpus embeddings (the LLM's block), adjusted to isotropic "
+          "data of the same size:\n" + report[["raw", "adjusted", "isotropic_low",
+                                              "isotropic_high", "anisotropic"]].round(3)
+          .to_string())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", type=int, default=2000)
+    parser.add_argument("--series", type=int, default=200)
+    parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    parser.add_argument("--output", default="benchmarks/results/pretrained")
+    parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/pretrained")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--ship", action="store_true", help="write the package's heads")
+    parser.add_argument("--quick", action="store_true", help="the tiny model, 40 series")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    if args.quick:
+        args.synthetic, args.n_jobs = 40, 1
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = ["M3 quarterly", "Tourism yearly"] if args.quick else args.datasets
+    found = {}
+    for part in ("synthetic", "M3", "Tourism"):
+        for with_llm in (True, False):
+            X, y, seconds = rows(part, args, with_llm)
+            found[(part, with_llm)] = (X, y)
+            print(f"corpus {part} ({'LLM' if with_llm else 'no LLM'}): {len(X):,} windows, "
+                  f"{seconds:.0f} s", flush=True)
+    seasons = {season for part in ("synthetic", "M3", "Tourism")
+               for _, season in corpus(part, args)}
+    print(f"corpus: {sum(len(found[(p, True)][0]) for p in ('synthetic', 'M3', 'Tourism')):,} "
+          f"windows, seasons {sorted(seasons)}")
+    heads = {}
+    for name, real in HEADS.items():
+        parts = ["synthetic", *real]
+        heads[name] = tuple(pretrain(name, parts, args, w, found)[0] for w in (True, False))
+    if args.ship:
+        from llmiso.forecasting._pretrained import SHIPPED
+
+        llm, no_llm = heads["synthetic + M3 + Tourism"]
+        print(f"shipped: {llm.save(SHIPPED / 'smollm2-135m')}, "
+              f"{no_llm.save(SHIPPED / 'no-llm')}")
+    isotropy_of_corpus(found, args)
+    results = {d: evaluate(d, heads, args, out) for d in datasets}
+    report(results, datasets, out)
+
+
+if __name__ == "__main__":
+    main()
