@@ -4,6 +4,7 @@
     llmiso forecast LONG.csv --id ID --time-column T --value-column V --horizon H \
         [--workers N | --scheduler ADDRESS]
     llmiso isotropy DATA.csv [--plot isotropy_profile.png]
+    llmiso pretrain --output HEAD [--synthetic N] [--data LONG.csv --id ID ...]
     llmiso demo [--output-dir llmiso-output]
 
 Imports run one way: the command calls the library (``demo``, ``plotting``, the
@@ -89,13 +90,16 @@ def read_for_forecast(args):
 
 def make_forecaster(args, n_jobs):
     """The forecaster the command runs: LLMForecaster's defaults, with the options given."""
-    from ..forecasting import LLMForecaster, forecasting_embedder
+    from ..forecasting import LLMForecaster, PretrainedHead, forecasting_embedder
     from ..isotropy import IsotropyCenterer
 
     layer = {} if args.layer is None else {"layer": args.layer}
+    head, centerer = None, IsotropyCenterer(args.centering, normalize=True)
+    if args.head is not None:  # zero-shot: the head brings its own centering
+        head = "pretrained" if args.head == "pretrained" else PretrainedHead.load(args.head)
+        centerer = None
     return LLMForecaster(
-        forecasting_embedder(args.model, verbose=not args.quiet, **layer),
-        IsotropyCenterer(args.centering, normalize=True),
+        forecasting_embedder(args.model, verbose=not args.quiet, **layer), centerer, head,
         window_length=args.window_length, encoding=args.encoding, n_jobs=n_jobs)
 
 
@@ -206,6 +210,42 @@ def isotropy(path, *, plot="isotropy_profile.png", time_column=None, value_colum
     return profile
 
 
+def pretrain(args):
+    """``llmiso pretrain``: a head for the model's default forecasting embedder, learned on
+    synthetic series (and the real series of ``--data``), written without pickle."""
+    import time
+
+    from ..forecasting import (
+        forecasting_embedder,
+        pretrain_head,
+        seasonal_period,
+        synthetic_series,
+    )
+
+    corpus = synthetic_series(args.synthetic, random_state=0)
+    if args.data:
+        from ._data_files import read_input
+
+        frame = read_input(args.data, time_column=args.time_column,
+                           value_columns=args.value_columns, id_column=args.id_column,
+                           min_length=args.window_length + 1,
+                           needed_for=f"a window of {args.window_length} and a value after it")
+        season = args.season or seasonal_period(frame.index)
+        corpus += [(frame[c].dropna().to_numpy(dtype=float), season) for c in frame.columns]
+    embedder = forecasting_embedder(args.model, verbose=not args.quiet).fit(
+        np.zeros((1, args.window_length)))
+    start = time.perf_counter()
+    head = pretrain_head(corpus, embedder, window_length=args.window_length,
+                         horizon=args.horizon, n_jobs=-1,
+                         trained_on=f"{args.synthetic} synthetic series"
+                         + (f" and {args.data}" if args.data else ""))
+    path = head.save(args.output)
+    _print(args.quiet, f"pretrained on {len(corpus)} series ({head.config['rows']:,} windows) "
+           f"in {time.perf_counter() - start:.0f} s; wrote {path} and its .json. Use it with "
+           f"LLMForecaster(head=PretrainedHead.load({str(path)!r})).")
+    return head
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -273,6 +313,9 @@ def main(argv=None):
                      help="the layer read: an int (-1: the last) or a share of the depth "
                      "(0.4); default: the forecaster's, 12 of SmolLM2's 30")
     sub.add_argument("--centering", default="center", choices=centerings)
+    sub.add_argument("--head", metavar="pretrained|HEAD.npz",
+                     help="forecast zero-shot with a pretrained head: the one llmiso ships "
+                     "for the default model, or one `llmiso pretrain` wrote")
     sub.add_argument("--encoding", default=default_encoding, choices=encodings,
                      help="one pass over each series, or one prompt per window (slower; "
                      f"default: LLMForecaster's, {default_encoding!r})")
@@ -292,6 +335,23 @@ def main(argv=None):
     data_options(sub)
     sub.add_argument("--plot", default="isotropy_profile.png")
 
+    sub = commands.add_parser("pretrain", help="pretrain a head on a corpus, for zero-shot")
+    sub.add_argument("--output", required=True, help="the head's file (.npz, beside a .json)")
+    sub.add_argument("--synthetic", type=_positive_int, default=2000,
+                     help="synthetic series in the corpus (default 2000)")
+    sub.add_argument("--data", help="a long CSV of real series to add (with --id, "
+                     "--time-column, --value-column)")
+    sub.add_argument("--id", dest="id_column")
+    sub.add_argument("--time-column")
+    sub.add_argument("--value-column", action="append", dest="value_columns")
+    sub.add_argument("--season", type=_positive_int, default=None,
+                     help="the real series' season (default: from their dates)")
+    sub.add_argument("--model", default=DEFAULT_MODEL,
+                     help="model name or local folder (default: the embedded SmolLM2)")
+    sub.add_argument("--window-length", type=_positive_int, default=24)
+    sub.add_argument("--horizon", type=_positive_int, default=24)
+    sub.add_argument("--quiet", action="store_true")
+
     sub = commands.add_parser("demo", help="backtest on sktime's airline series, with plots")
     sub.add_argument("--output-dir", default="llmiso-output")
     sub.add_argument("--quiet", action="store_true")
@@ -307,6 +367,8 @@ def main(argv=None):
             isotropy(args.data, plot=args.plot, time_column=args.time_column,
                      value_columns=args.value_columns, window_length=args.window_length,
                      model=args.model, quiet=args.quiet)
+        elif args.command == "pretrain":
+            pretrain(args)
         else:
             from .demo import run_demo
 

@@ -337,3 +337,21 @@ def test_an_unreachable_scheduler_is_a_clear_error_in_seconds(tmp_path, capsys):
                         "--scheduler", "tcp://127.0.0.1:9"], capsys)
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in stderr
     assert time.perf_counter() - start < 30
+
+
+def test_pretrain_then_forecast_zero_shot_from_the_command(monthly_csv, tmp_path):
+    """`llmiso pretrain` writes a head; `llmiso forecast --head` forecasts with it, no head
+    fitted; a head for another window is refused in one line."""
+    head = tmp_path / "head"
+    main(["pretrain", "--output", str(head), "--synthetic", "20", "--model",
+          "tiny-random-llama", "--window-length", "6", "--horizon", "3", "--quiet"])
+    assert head.with_suffix(".npz").is_file() and head.with_suffix(".json").is_file()
+    out = tmp_path / "zero.csv"
+    main(["forecast", str(monthly_csv), "--horizon", "2", "--output", str(out), "--plot", "",
+          "--head", str(head.with_suffix(".npz")), *TINY])
+    table = pd.read_csv(out)
+    assert len(table) == 4 and (table["q0.1"] < table["median"]).all()  # 2 series x 2 steps
+    with pytest.raises(SystemExit):
+        main(["forecast", str(monthly_csv), "--horizon", "2", "--output", str(out), "--plot", "",
+              "--head", str(head.with_suffix(".npz")), "--model", "tiny-random-llama",
+              "--window-length", "8", "--quiet"])
