@@ -373,7 +373,13 @@ def main(argv=None):
             from .demo import run_demo
 
             run_demo(args.output_dir, quiet=args.quiet)
-    except (DataError, ModelNotAvailableError) as error:
+    except (DataError, ModelNotAvailableError, OSError) as error:
+        parser.exit(2, f"llmiso: error: {error}\n")
+    except ValueError as error:  # a pretrained head made for another setup
+        from ..forecasting import IncompatibleHeadError
+
+        if not isinstance(error, IncompatibleHeadError):
+            raise
         parser.exit(2, f"llmiso: error: {error}\n")
     except ModuleNotFoundError as error:  # an optional package: one line, no traceback
         parser.exit(2, f"llmiso: error: {missing_package(error)}\n")

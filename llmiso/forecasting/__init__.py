@@ -19,7 +19,7 @@ from ._encoding import (
     forecasting_embedder,
 )
 from ._forecaster import LLMForecaster
-from ._pretrained import PretrainedHead, pretrain_head
+from ._pretrained import IncompatibleHeadError, PretrainedHead, pretrain_head
 from ._seasons import is_seasonal, seasonal_period
 from ._strategies import STRATEGIES
 from ._windows import sliding_windows
@@ -29,6 +29,7 @@ ENCODINGS = ("auto", "window", "series")
 __all__ = [
     "Combination",
     "FORECASTING_EMBEDDER",
+    "IncompatibleHeadError",
     "ENCODINGS",
     "LLMForecaster",
     "ONE_PASS_ABOVE",

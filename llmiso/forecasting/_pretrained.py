@@ -23,6 +23,11 @@ from ._regressor import make_regressor
 from ._windows import Panel, origin_counts, training_set
 
 SCHEMA_VERSION = 1
+
+
+class IncompatibleHeadError(ValueError):
+    """A pretrained head made for another embedder, window or horizon than asked."""
+
 # Where the package keeps the heads it ships, one per embedder configuration.
 SHIPPED = Path(__file__).resolve().parent / "pretrained"
 
@@ -120,7 +125,7 @@ class PretrainedHead:
         if differs:
             detail = "; ".join(f"{k}: made for {made.get(k)!r}, asked {wanted[k]!r}"
                                for k in differs)
-            raise ValueError(
+            raise IncompatibleHeadError(
                 f"This pretrained head was made for another setup ({detail}). Use the "
                 "embedder and window it was made for, or pretrain one for yours "
                 "(LLMForecaster.pretrain, or `llmiso pretrain`).")
@@ -133,9 +138,9 @@ class PretrainedHead:
         """Windows per series a zero-shot fit embeds: the combination's validation
         windows and their horizon (the last window comes with them)."""
         if horizon > self.horizon:
-            raise ValueError(f"This pretrained head forecasts up to {self.horizon} steps; "
-                             f"fh asks for {horizon}. Use a shorter fh, or pretrain a head "
-                             "for the horizon.")
+            raise IncompatibleHeadError(
+                f"This pretrained head forecasts up to {self.horizon} steps; fh asks for "
+                f"{horizon}. Use a shorter fh, or pretrain a head for the horizon.")
         if combine is None:
             return 1
         windows = getattr(combine, "n_validation", 6)  # Combination's default
