@@ -9,14 +9,17 @@ from pathlib import Path
 import llmiso
 import llmiso.embedding
 import llmiso.forecasting
+import llmiso.head
 import llmiso.metrics
 
 SECTIONS = [
     ("Estimators", llmiso, ["LLMEmbedder", "IsotropyCenterer", "SoftmaxHeadForecaster",
                             "SoftmaxHeadForecasterCV", "MeanScaledRegressor", "mean_abs_scale"]),
+    ("Head weights (`llmiso.head`)", llmiso.head, ["HeadWeights"]),
     ("sktime forecaster and its parts (`llmiso.forecasting`)", llmiso.forecasting,
      ["LLMForecaster", "Combination", "WindowPrompts", "SeriesPass", "forecasting_embedder",
-      "encode", "evidence_weights", "interval_scale", "synthetic_series"]),
+      "PretrainedHead", "pretrain_head", "IncompatibleHeadError", "synthetic_series",
+      "encode", "evidence_weights", "interval_scale"]),
     ("Prompts (`llmiso.embedding`)", llmiso.embedding, ["PromptFormat", "load_model"]),
     ("Isotropy profile", llmiso, ["isotropy_profile", "plot_isotropy_profile"]),
     ("Metrics and scorers (`llmiso.metrics`)", llmiso.metrics, llmiso.metrics.__all__),
@@ -26,7 +29,8 @@ PUBLIC_METHODS = ["fit", "transform", "embed_series", "prompts", "token_ids", "s
                   "attention_outputs", "predict", "predict_quantiles", "predict_bin_proba",
                   "negative_log_likelihood", "inverse_transform", "score",
                   "get_feature_names_out", "head_features", "head_isotropy", "combine",
-                  "write", "write_with_reads", "member_quantiles", "chunk_stride"]
+                  "write", "write_with_reads", "member_quantiles", "chunk_stride", "weights",
+                  "from_weights", "pretrain", "save", "load", "regressor", "check"]
 
 
 def render():
