@@ -49,7 +49,9 @@ def render():
             if inspect.isclass(obj):
                 for method in PUBLIC_METHODS:
                     # available_if wraps some methods in a descriptor; .fn is the method
-                    function = getattr(vars(obj).get(method), "fn", vars(obj).get(method))
+                    found = vars(obj).get(method)
+                    found = getattr(found, "__func__", found)  # classmethods
+                    function = getattr(found, "fn", found)
                     if function is not None and inspect.getdoc(function):
                         lines += [f"#### `{name}.{method}{inspect.signature(function)}`", "",
                                   "```text", inspect.getdoc(function), "```", ""]
