@@ -57,18 +57,19 @@ def datasets(quick):
 def forecasters(quick, cache_dir, window, sp, focus=False):
     """LLM rows (the default, its no-LLM null, one change each) and the statistical rows.
 
-    ``focus``: only the encodings (one prompt per window, one pass, the digit form)
-    and the statistical backbone, each beside its null.
+    ``focus``: the default (the head combined with AutoETS and AutoTheta by evidence),
+    the head alone and the previous default (their plain average), each beside its
+    null, and the statistical members.
     """
     from sklearn.base import clone
     from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
 
-    from llmiso import IsotropyCenterer, LLMEmbedder, SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
-    from llmiso.forecasting import LLMForecaster
+    from llmiso import IsotropyCenterer, SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
+    from llmiso.forecasting import Combination, LLMForecaster, forecasting_embedder
 
     model = "tiny-random-llama" if quick else "smollm2-135m"
-    embedder = LLMEmbedder(model, cache_dir=cache_dir)
+    embedder = forecasting_embedder(model, cache_dir=cache_dir)  # the forecaster's default
     # The season the baselines get, as a user would pass it (a window holds at most one).
     default = LLMForecaster(embedder, window_length=window, sp=sp if sp <= window else 1)
 
@@ -84,25 +85,15 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
         "same forecaster, no LLM": variant(embedder=no_llm),
     }
     if focus:
-        digits = clone(embedder).set_params(number_format="digits", separator=",")
-        backbone = dict(baseline=("ets", "theta"), combine=("ets", "theta"))
-        anchor = dict(baseline="seasonal_naive", combine=None)
+        # The combination by evidence, its members alone, and the previous default (the
+        # plain average of the head, AutoETS and AutoTheta), each beside its null.
+        plain = Combination(("ets", "theta"), weights="equal", calibrate=False)
         llms.update(
             {
-                "encoding='window' (one prompt per window)": variant(encoding="window", **anchor),
-                "encoding='series' (one pass)": variant(encoding="series", **anchor),
-                "encoding='series', digits ('107,')": variant(
-                    encoding="series", embedder=digits, **anchor
-                ),
-                "encoding='window', digits ('107,')": variant(
-                    encoding="window", embedder=digits, **anchor
-                ),
-                "LLM, seasonal-naive anchor": variant(baseline="seasonal_naive", combine=None),
-                "same, no LLM (seasonal-naive anchor)": variant(
-                    embedder=no_llm, baseline="seasonal_naive", combine=None
-                ),
-                "LLM, ETS+Theta backbone, averaged": variant(**backbone),
-                "same, no LLM (backbone, averaged)": variant(embedder=no_llm, **backbone),
+                "LLM, the head alone (combine=None)": variant(combine=None),
+                "same, no LLM, the head alone": variant(embedder=no_llm, combine=None),
+                "the previous default (plain average)": variant(combine=plain),
+                "same, no LLM (plain average)": variant(embedder=no_llm, combine=plain),
             }
         )
     elif not quick:
@@ -262,6 +253,21 @@ def paired_ratio(folds, model, other, n_boot=2000, seed=0):
     return float(ratio), float(low), float(high), int((logs < 0).sum()), int(len(logs))
 
 
+def best_member(per_series, summary):
+    """The default against the best of its members, series by series, and its coverage."""
+    members = [m for m in ("LLM, the head alone (combine=None)", "AutoETS", "AutoTheta")
+               if m in per_series.index]
+    if "LLM (defaults)" not in per_series.index or not members:
+        return
+    for series in per_series.columns:
+        best = per_series.loc[members, series].idxmin()
+        print(f"{series}: the default's MASE {per_series.loc['LLM (defaults)', series]:.3f}, "
+              f"{per_series.loc['LLM (defaults)', series] / per_series.loc[best, series]:.3f}x "
+              f"its best member's ({best}, {per_series.loc[best, series]:.3f})")
+    print(f"the default's 80% coverage over the series: "
+          f"{summary.loc['LLM (defaults)', 'coverage80']:.3f}")
+
+
 def report(scores, isotropy, folds=None):
     pd.set_option("display.width", 200)
     naive = scores[scores.model == "seasonal naive"].set_index("series")
@@ -292,11 +298,14 @@ def report(scores, isotropy, folds=None):
           + summary.sort_values("geomean_rel_MASE").round(3).to_string())
     if folds is not None:
         folds = folds[~folds.series.isin(zero)]
-        for other in ("same forecaster, no LLM", "AutoETS", "AutoTheta"):
+        for other in ("same forecaster, no LLM", "AutoETS", "AutoTheta",
+                      "LLM, the head alone (combine=None)",
+                      "the previous default (plain average)"):
             if {"LLM (defaults)", other} <= set(folds.model):
                 ratio, low, high, wins, n = paired_ratio(folds, "LLM (defaults)", other)
                 print(f"LLM (defaults) / {other}, MASE fold by fold: {ratio:.3f} "
                       f"[95% bootstrap {low:.3f}, {high:.3f}], better on {wins} of {n} folds")
+    best_member(per_series, summary)
     llm = summary.dropna(subset=measures[:1]) if measures else summary.iloc[:0]
     if len(llm) > 2:
         from bench_isotropy_error import spearman_with_interval
