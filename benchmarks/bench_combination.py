@@ -296,6 +296,25 @@ def _geomean(values):
     return float(np.exp(np.log(values).mean()))
 
 
+def member_seconds(args):
+    """Each member's seconds per series, as the combination runs it: a fit on the whole
+    series and forecasts of its last 6 windows (cross_validation), on M3 monthly."""
+    from llmiso.forecasting._statistical import StatisticalModels
+
+    series = load("M3 monthly", 20 if args.quick else args.series)
+    values = [s.train for s in series]
+    rows = []
+    for member in POOL:
+        models = StatisticalModels((member,), 12, n_jobs=1)
+        start = time.perf_counter()
+        models.fit(values)
+        models.validation_forecasts(values, [6] * len(values), series[0].h, (0.1, 0.5, 0.9))
+        rows.append({"member": NAMES[member],
+                     "seconds per series": (time.perf_counter() - start) / len(series)})
+        print(rows[-1], flush=True)
+    print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=200)
@@ -307,10 +326,14 @@ def main(argv=None):
     parser.add_argument("--cache-dir", default="benchmarks/results/embedding-cache/combination")
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5 series, the tiny model")
+    parser.add_argument("--member-seconds", action="store_true",
+                        help="each member's seconds per M3 monthly series (one process)")
     parser.add_argument("--pool", nargs="*", default=list(POOL),
                         help="statistical members the run fits (rows need ets and theta)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if args.member_seconds:
+        return member_seconds(args)
     kind = "validation" if args.validation else ("full" if args.full else f"{args.series}")
     out = Path(args.output or f"benchmarks/results/combination/{kind}")
     out.mkdir(parents=True, exist_ok=True)
