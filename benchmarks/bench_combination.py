@@ -299,7 +299,7 @@ def _geomean(values):
 def member_seconds(args):
     """Each member's seconds per series, as the combination runs it: a fit on the whole
     series and forecasts of its last 6 windows (cross_validation), on M3 monthly."""
-    from llmiso.forecasting._statistical import StatisticalModels
+    from llmiso.forecasting import StatisticalModels
 
     series = load("M3 monthly", 20 if args.quick else args.series)
     values = [s.train for s in series]

@@ -83,7 +83,7 @@ def embedder(args, part):
 
 def rows(part, args, with_llm):
     """The pretraining rows of one corpus part (embedded once, then from the cache)."""
-    from llmiso.forecasting._pretrained import pretrain_rows
+    from llmiso.forecasting import pretrain_rows
 
     fitted = embedder(args, part).fit(np.zeros((1, PRETRAINED_WINDOW))) if with_llm else None
     start = time.perf_counter()
@@ -92,29 +92,20 @@ def rows(part, args, with_llm):
     return X, y, time.perf_counter() - start
 
 
-def pretrain(name, parts, args, with_llm, found, centerer=None):
+def pretrain(name, parts, args, with_llm, found):
     """A PretrainedHead on the parts' rows (``found`` caches each part's rows)."""
-    from llmiso.forecasting import PretrainedHead
-    from llmiso.forecasting._encoding import fitted_embedder
-    from llmiso.forecasting._pretrained import embedder_identity
-    from llmiso.forecasting._regressor import make_regressor
+    from llmiso.forecasting import pretrain_head
 
     X = np.vstack([found[(p, with_llm)][0] for p in parts])
     y = np.vstack([found[(p, with_llm)][1] for p in parts])
-    from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
-
-    head = SoftmaxHeadForecaster(shift_alpha=None, n_jobs=args.n_jobs)
+    fitted = embedder(args, parts[0]).fit(np.zeros((1, PRETRAINED_WINDOW))) if with_llm else None
     start = time.perf_counter()
-    regressor = make_regressor(head, centerer or IsotropyCenterer("center", normalize=True),
-                               with_llm=with_llm, n_features=X.shape[1],
-                               n_values=PRETRAINED_WINDOW).fit(X, y)
+    head = pretrain_head(None, fitted, rows=(X, y), window_length=PRETRAINED_WINDOW,
+                         horizon=PRETRAINED_HORIZON, n_jobs=args.n_jobs, trained_on=name)
     seconds = time.perf_counter() - start
-    model = fitted_embedder(embedder(args, parts[0]), PRETRAINED_WINDOW) if with_llm else None
-    config = {"embedder": embedder_identity(model), "window_length": PRETRAINED_WINDOW,
-              "include_values": True, "trained_on": name, "rows": int(len(X))}
     print(f"  pretrained {name} ({'LLM' if with_llm else 'no LLM'}): {len(X):,} rows, "
           f"{seconds:.0f} s", flush=True)
-    return PretrainedHead.from_regressor(regressor, config), regressor, seconds
+    return head, head.regressor(), seconds
 
 
 def forecast(series, forecaster):
@@ -285,7 +276,7 @@ def main(argv=None):
         parts = ["synthetic", *real]
         heads[name] = tuple(pretrain(name, parts, args, w, found)[0] for w in (True, False))
     if args.ship:
-        from llmiso.forecasting._pretrained import SHIPPED
+        from llmiso.forecasting import SHIPPED_HEADS as SHIPPED
 
         llm, no_llm = heads["synthetic + M3 + Tourism"]
         print(f"shipped: {llm.save(SHIPPED / 'smollm2-135m')}, "

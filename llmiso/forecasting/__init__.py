@@ -19,8 +19,17 @@ from ._encoding import (
     forecasting_embedder,
 )
 from ._forecaster import LLMForecaster
-from ._pretrained import IncompatibleHeadError, PretrainedHead, pretrain_head
+from ._pretrained import (
+    SHIPPED as SHIPPED_HEADS,
+)
+from ._pretrained import (
+    IncompatibleHeadError,
+    PretrainedHead,
+    pretrain_head,
+    pretrain_rows,
+)
 from ._seasons import is_seasonal, seasonal_period
+from ._statistical import StatisticalModels
 from ._strategies import STRATEGIES
 from ._windows import sliding_windows
 
@@ -42,6 +51,9 @@ __all__ = [
     "forecasting_embedder",
     "interval_scale",
     "pretrain_head",
+    "pretrain_rows",
+    "SHIPPED_HEADS",
+    "StatisticalModels",
     "is_seasonal",
     "seasonal_period",
     "sliding_windows",

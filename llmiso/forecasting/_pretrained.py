@@ -299,19 +299,26 @@ def pretrain_rows(series, embedder, *, window_length, horizon, include_values=Tr
 
 def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_values=True,
                   head=None, prior=None, max_origins=None, encoding=None, n_jobs=None,
-                  trained_on=""):
+                  trained_on="", rows=None):
     """A :class:`PretrainedHead` learned on ``series``, ``[(values, season)]``.
 
     ``embedder``: a fitted ``LLMEmbedder`` (None: no LLM, the scaled window alone).
     ``prior``: a PretrainedHead to continue from (its weights and bins; the penalty
     then pulls toward it): more data, or fine-tuning.
+    ``rows``: ``(X, y)`` from :func:`pretrain_rows` with the same settings, to reuse
+    rows already embedded (``series`` is then not read).
     """
     if embedder is not None and not include_values:
         raise ValueError("A pretrained head reads the embedding beside the scaled window "
                          "(include_values=True): its layout is fixed.")
-    X, y = pretrain_rows(series, embedder, window_length=window_length, horizon=horizon,
-                         include_values=include_values, max_origins=max_origins,
-                         encoding=encoding, n_jobs=n_jobs)
+    if rows is None:
+        rows = pretrain_rows(series, embedder, window_length=window_length, horizon=horizon,
+                             include_values=include_values, max_origins=max_origins,
+                             encoding=encoding, n_jobs=n_jobs)
+    X, y = rows
+    if y.shape[1] != horizon:
+        raise ValueError(f"rows has {y.shape[1]} steps ahead but horizon={horizon}: build "
+                         "them with pretrain_rows(..., horizon=horizon).")
     n_values = window_length if include_values or embedder is None else 0
     head = SoftmaxHeadForecaster(shift_alpha=None, n_jobs=n_jobs) if head is None else head
     if prior is not None:

@@ -43,10 +43,15 @@ def test_a_pretrained_head_round_trips_through_its_files(pretrained, tmp_path):
 
 def test_the_regressor_is_the_one_pretraining_fitted(pretrained):
     """Rebuilt from its arrays, the centering and the head are the fitted ones."""
-    from llmiso.forecasting._pretrained import pretrain_rows
+    from llmiso.forecasting import pretrain_head, pretrain_rows
 
     corpus = synthetic_series(30, length=(40, 80), random_state=2)
-    X, _ = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
+    X, y = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
+    # Rows embedded once give the same head as pretraining from the series.
+    again = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4)
+    np.testing.assert_allclose(again.weights.coef, pretrained.weights.coef, rtol=1e-6)
+    with pytest.raises(ValueError, match="horizon=5"):
+        pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=5)
     transformed = pretrained.regressor()[0].transform(X)
     block = transformed[:, :16]
     np.testing.assert_allclose(block.mean(axis=0), 0, atol=1e-6)
