@@ -32,13 +32,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _competitions import (  # noqa: E402
     DATASETS,
     LEVELS,
-    PUBLISHED,
     TARGET_SETS,
     WINDOW,
     Series,
     load,
     mase,
     panel,
+    protocol_check,
+    published_relative,
     run_fracast,
     run_seasonal_naive,
     score,
@@ -102,21 +103,30 @@ def fit_members(series, model):
     return names, paths, evidence, truth, {**model.seconds_, "total": seconds}
 
 
-def combine(paths, evidence, truth, members, shrinkage, calibrate=True):
-    """The combination of ``members`` (indices), as ``Combination`` computes it."""
+def combine(paths, evidence, truth, members, shrinkage, calibrate=True, rule="series"):
+    """The combination of ``members`` (indices), as ``Combination`` computes it.
+
+    ``rule`` "series": each series' weights from its own validation errors (what
+    ``Combination`` does); "panel": one set of weights for every series, from each
+    member's validation error relative to the members' mean, averaged over the series
+    (less noisy, blind to the series): a row, not an option of ``Combination``.
+    """
     from llmiso.forecasting import evidence_weights, interval_scale
 
     M = len(members)
     weights = np.full((paths.shape[1], M), 1.0 / M)
-    validation, truths = [], []
+    errors = {}
     for i, (found, values) in enumerate(zip(evidence, truth, strict=True)):
-        if found is None:
-            continue
-        chosen = found[members]
-        errors = np.abs(chosen[..., 1] - values).mean(axis=(1, 2))
-        weights[i] = evidence_weights(errors, shrinkage)
-        validation.append(np.einsum("m,mvhl->vhl", weights[i], chosen))
-        truths.append(values)
+        if found is not None:
+            errors[i] = np.abs(found[members][..., 1] - values).mean(axis=(1, 2))
+    if rule == "panel" and errors:
+        relative = np.mean([e / max(e.mean(), 1e-300) for e in errors.values()], axis=0)
+        weights[:] = evidence_weights(relative, shrinkage)
+    else:
+        for i, e in errors.items():
+            weights[i] = evidence_weights(e, shrinkage)
+    validation = [np.einsum("m,mvhl->vhl", weights[i], evidence[i][members]) for i in errors]
+    truths = [truth[i] for i in errors]
     combined = np.einsum("sm,msql->sql", weights, paths[members])
     if calibrate and validation:
         low, high = interval_scale(np.concatenate(validation), np.concatenate(truths))
@@ -179,12 +189,15 @@ def rows_of(dataset, args, out, choice):
             "the head alone": data["llm"][0], "its null: the head alone, no LLM": data["no_llm"][0]}
     for m in fitted:
         rows[NAMES[m]] = data["llm"][index[NAMES[m]]]
-    pool, shrinkage = choice
+    pool, shrinkage, rule, calibrate = choice
     chosen = [0] + [index[NAMES[m]] for m in pool]
-    rows["the default (weighted by evidence)"] = combine(data["llm"], evidence["llm"], truth,
-                                                         chosen, shrinkage)[0]
-    rows["its null: the same without the LLM"] = combine(data["no_llm"], evidence["no_llm"],
-                                                         truth, chosen, shrinkage)[0]
+
+    def weighted(kind, members, **changes):
+        settings = {"shrinkage": shrinkage, "calibrate": calibrate, "rule": rule, **changes}
+        return combine(data[kind], evidence[kind], truth, members, **settings)[0]
+
+    rows["the default (weighted by evidence)"] = weighted("llm", chosen)
+    rows["its null: the same without the LLM"] = weighted("no_llm", chosen)
     rows["weighted combination with the no-LLM head"] = rows[
         "its null: the same without the LLM"]
     rows["today's default: plain average of the head, AutoETS, AutoTheta"] = data["llm"][
@@ -194,41 +207,65 @@ def rows_of(dataset, args, out, choice):
     if {"ets", "ces", "arima", "dotm"} <= set(fitted):
         rows["SCUM: median of AutoETS, CES, AutoARIMA, DOTM"] = np.median(
             data["llm"][[index[NAMES[m]] for m in ("ets", "ces", "arima", "dotm")]], axis=0)
-    rows["weighted statistical members, no head"] = combine(
-        data["llm"], evidence["llm"], truth, chosen[1:], shrinkage)[0]
+    rows["weighted statistical members, no head"] = weighted("llm", chosen[1:])
+    # The levers, one at a time from the default.
+    rows[f"lever: calibrate={not calibrate}"] = weighted("llm", chosen, calibrate=not calibrate)
+    if shrinkage < 1:
+        other = "panel" if rule == "series" else "series"
+        rows[f"lever: weights from the {other}'s evidence"] = weighted("llm", chosen, rule=other)
+    rows["lever: the pool ets+theta"] = weighted("llm", [0, index["AutoETS"], index["AutoTheta"]])
     return rows, data["seconds"]
 
 
 def candidates():
-    """The pools and shrinkages the validation run chooses among."""
+    """The pools, shrinkages and weighting rules the validation run chooses among."""
     pools = [("ets", "theta"), ("ets", "theta", "ces"), ("ets", "theta", "dotm"),
              ("ets", "theta", "ces", "dotm"), POOL]
-    return [(pool, s) for pool in pools for s in SHRINKAGES]
+    return [(pool, s, rule) for pool in pools for s in SHRINKAGES
+            for rule in ("series", "panel")]
 
 
 def choose(args, out, datasets):
     """On the validation run: each candidate's geometric-mean MASE relative to seasonal
-    naive over the datasets, and the best."""
+    naive over the datasets (and its WQL, calibrated or not), and the best: by MASE,
+    then calibration by WQL."""
+    stored = {d: (series_for(d, args), np.load(out / f"{slug(d)}.npz")) for d in datasets}
     results = []
-    for pool, shrinkage in candidates():
+    for pool, shrinkage, rule in candidates():
+        if rule == "panel" and shrinkage == 1.0:
+            continue  # the same as "series": equal weights
         rel = []
-        for dataset in datasets:
-            series = series_for(dataset, args)
-            rows, _ = rows_of(dataset, args, out, (pool, shrinkage))
-            naive = np.mean([mase(s, f[:, 4]) for s, f in
-                             zip(series, rows["seasonal naive"], strict=True)])
-            ours = score(series, list(rows["the default (weighted by evidence)"]))
-            rel.append((ours["MASE"] / naive, ours["coverage80"]))
-        rel = np.array(rel)
-        results.append({"pool": "+".join(pool), "shrinkage": shrinkage,
-                        "MASE": float(np.exp(np.log(rel[:, 0]).mean())),
-                        "coverage80": float(rel[:, 1].mean())})
+        for series, data in stored.values():
+            paths, evidence, truth, chosen = _stored_members(data, pool)
+            naive = score(series, list(data["naive"]))
+            cells = []
+            for calibrate in (False, True):
+                q = combine(paths, evidence, truth, chosen, shrinkage, calibrate, rule)[0]
+                found = score(series, list(q))
+                cells += [found["MASE"] / naive["MASE"], found["WQL"] / naive["WQL"],
+                          found["coverage80"]]
+            rel.append(cells)
+        g = np.exp(np.log(np.array(rel)).mean(axis=0))
+        results.append({"pool": "+".join(pool), "shrinkage": shrinkage, "rule": rule,
+                        "MASE": g[0], "WQL": g[1], "coverage80": np.mean(rel, axis=0)[2],
+                        "WQL calibrated": g[4],
+                        "coverage80 calibrated": np.mean(rel, axis=0)[5]})
     table = pd.DataFrame(results).sort_values("MASE")
     print("Validation (the last h training values of each series), the default's "
-          "geometric-mean MASE relative to seasonal naive:\n" + table.round(4).to_string(
+          "geometric means relative to seasonal naive:\n" + table.round(4).to_string(
               index=False))
     best = table.iloc[0]
-    return tuple(best.pool.split("+")), float(best.shrinkage)
+    calibrate = bool(best["WQL calibrated"] < best["WQL"])
+    return tuple(best.pool.split("+")), float(best.shrinkage), best.rule, calibrate
+
+
+def _stored_members(data, pool):
+    n = len(data["series"])
+    names = list(data["names"])
+    evidence = [data[f"evidence_llm_{i}"] if f"evidence_llm_{i}" in data else None
+                for i in range(n)]
+    truth = [data[f"truth_{i}"] if f"truth_{i}" in data else None for i in range(n)]
+    return data["llm"], evidence, truth, [0] + [names.index(NAMES[m]) for m in pool]
 
 
 def report(args, out, datasets, choice):
@@ -273,10 +310,12 @@ def summarise(table, per_series, datasets):
                                                  values="MASE").round(3).to_string())
     print("\n80% coverage per dataset:\n" + scored.pivot(index="row", columns="dataset",
                                                        values="coverage80").round(3).to_string())
-    published = {name: np.exp(np.mean([np.log(v[d] / PUBLISHED["seasonal naive (published)"][d])
-                                       for d in four])) for name, v in PUBLISHED.items()}
-    print("\npublished (all series), four datasets: "
-          + ", ".join(f"{k} {v:.3f}" for k, v in published.items()))
+    check = protocol_check(scored)
+    print("\nProtocol check, our seasonal naive / fev's (1.000: the metric is comparable "
+          "with the published rows; only on every series):\n" + check.round(3).to_string())
+    for sets in (four, datasets):
+        print(f"\npublished (fev, every series), {len(sets)} datasets, relative to seasonal "
+              "naive:\n" + published_relative(sets).round(3).to_string())
     default = "the default (weighted by evidence)"
     print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
     for other in ["its null: the same without the LLM",
@@ -345,10 +384,15 @@ def main(argv=None):
     from llmiso.forecasting import Combination
 
     defaults = Combination().get_params()
-    choice = (tuple(defaults["models"]), defaults["shrinkage"])
-    if args.validation:
-        choice = choose(args, out, [d for d in datasets if (out / f"{slug(d)}.npz").exists()])
-        print(f"chosen on validation: pool {choice[0]}, shrinkage {choice[1]}")
+    choice = (tuple(defaults["models"]), defaults["shrinkage"], "series",
+              defaults["calibrate"])
+    if defaults["weights"] == "equal":
+        choice = (choice[0], 1.0, "series", choice[3])
+    done = [d for d in datasets if (out / f"{slug(d)}.npz").exists()]
+    if args.validation and done:
+        choice = choose(args, out, done)
+        print(f"chosen on validation: pool {choice[0]}, shrinkage {choice[1]}, "
+              f"rule {choice[2]}, calibrate {choice[3]}")
     report(args, out, datasets, choice)
 
 

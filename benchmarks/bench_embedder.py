@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _data import real_windows  # noqa: E402
 
 
-def plain_loop(folder, prompts, batch_size=32):
+def plain_loop(folder, prompts, batch_size=32, layer=-1):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -33,7 +33,7 @@ def plain_loop(folder, prompts, batch_size=32):
     with torch.no_grad():
         for i in range(0, len(prompts), batch_size):
             batch = tokenizer(prompts[i : i + batch_size], return_tensors="pt", padding=True)
-            states = model(**batch, output_hidden_states=True).hidden_states[-1]
+            states = model(**batch, output_hidden_states=True).hidden_states[layer]
             last = batch["attention_mask"].sum(dim=1) - 1
             out.append(states[torch.arange(len(last)), last].numpy())
     return np.vstack(out), time.perf_counter() - start
@@ -108,6 +108,7 @@ def main():
     middle_s = time.perf_counter() - start
     print(f"layer 24 of 30 (the pass stops there): {middle_s:7.2f} s = "
           f"{middle_s / ours_s:.2f} of the last layer's time")
+    forecasting(X, n)
     if args.quick:
         return
 
@@ -147,6 +148,27 @@ def main():
         env = dict(os.environ, LLMISO_HOME=home)
         cold_s, _ = load_seconds(load_twice, env)
         print(f"cold load (GGUF conversion, fresh process): {cold_s:.2f} s")
+
+
+def forecasting(X, n):
+    """The forecaster's default embedder (digits, layer 12 of 30, dtype auto) on its own
+    prompts, against the plain float32 loop on the same prompts, at the same layer."""
+    from llmiso.embedding import resolve_model_path
+    from llmiso.forecasting import forecasting_embedder
+
+    embedder = forecasting_embedder().fit(X)
+    prompts = embedder.prompts(X)
+    embedder.transform(X[:4])
+    start = time.perf_counter()
+    ours = embedder.transform(X)
+    ours_s = time.perf_counter() - start
+    layer = embedder.layers_[0]  # 1..n_layers: hidden_states[layer] is that block's output
+    plain, plain_s = plain_loop(resolve_model_path("smollm2-135m"), prompts, layer=layer)
+    norms = np.linalg.norm(ours, axis=1) * np.linalg.norm(plain, axis=1)
+    cos = np.sum(ours * plain, axis=1) / norms
+    print(f"forecasting_embedder() on its {n} prompts: {ours_s:7.2f} s; the plain fp32 loop on "
+          f"the same prompts, hidden state {layer}: {plain_s:7.2f} s; speed-up "
+          f"{plain_s / ours_s:.2f}x; cosine min {cos.min():.4f}, mean {cos.mean():.4f}")
 
 
 if __name__ == "__main__":
