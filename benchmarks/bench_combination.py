@@ -77,7 +77,8 @@ def forecaster(quick, embedder="default", models=POOL, cache_dir=None, period=12
         if quick:
             embedder.set_params(dtype="float32")
     return LLMForecaster(embedder, head=SoftmaxHeadForecaster(shift_alpha=None),
-                         combine=Combination(models), window_length=WINDOW[period],
+                         combine=Combination(models, weights="evidence", calibrate=True),
+                         window_length=WINDOW[period],
                          sp=period, n_origins=N_ORIGINS, n_jobs=1 if quick else 2)
 
 

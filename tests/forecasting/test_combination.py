@@ -23,7 +23,8 @@ def test_statistical_members_at_the_validation_windows_are_out_of_sample():
     from statsforecast.models import AutoETS
 
     values = _series()
-    combination = Combination("ets", n_validation=3).fit([values], sp=12, horizon=4)
+    combination = Combination("ets", weights="evidence", n_validation=3).fit(
+        [values], sp=12, horizon=4)
     found = combination.models_.validation_forecasts([values], [3], 4, [0.1, 0.5, 0.9])[0]
     cutoff = len(values) - 4 - 3 + 1  # values before the first validation origin's window
     frame = pd.DataFrame({"unique_id": 0, "ds": np.arange(cutoff), "y": values[:cutoff]})
@@ -39,8 +40,9 @@ def test_evidence_weights_favour_the_member_with_the_smaller_errors():
     starts = np.arange(len(values) - H - V + 1, len(values) - H + 1)
     truth = values[starts[:, None] + np.arange(H)]
     perfect = np.repeat(truth[..., None], 3, axis=-1) + np.array([-1.0, 0.0, 1.0])
-    fitted = Combination(("ets", "theta"), n_validation=V, shrinkage=0.5).fit(
-        [values], sp=12, horizon=H, head_validation=[perfect + 1e-3])
+    fitted = Combination(("ets", "theta"), weights="evidence", n_validation=V,
+                         shrinkage=0.5).fit([values], sp=12, horizon=H,
+                                            head_validation=[perfect + 1e-3])
     weights = fitted.weights_[0]
     assert weights[0] > 0.66 and weights[0] == weights.max()  # at most 1/2 + 1/6
     np.testing.assert_allclose(weights.sum(), 1)
@@ -97,7 +99,8 @@ def test_the_held_out_head_never_sees_the_values_it_is_scored_on():
     for where, bump in (("none", 0.0), ("after the first origin", 500.0), ("last", 500.0)):
         changed = y.copy()
         changed.iloc[-(H + V - 1) if where == "after the first origin" else -1] += bump
-        forecaster = LLMForecaster(**tiny(combine=Combination("ets", n_validation=V)))
+        combine = Combination("ets", weights="evidence", n_validation=V)
+        forecaster = LLMForecaster(**tiny(combine=combine))
         forecaster.fit(changed, fh=list(range(1, H + 1)))
         series = forecaster._panel.series
         count = len(series[0]) - 6
@@ -125,7 +128,8 @@ def _airline_truth(y, V, H):
 
 def test_the_forecaster_combines_by_evidence_and_says_which_members_won():
     y = load_airline()
-    forecaster = LLMForecaster(**tiny(combine=Combination(("ets", "theta")))).fit(y, fh=[1, 2, 3])
+    forecaster = LLMForecaster(**tiny(combine=Combination(("ets", "theta"), weights="evidence",
+                                                         calibrate=True))).fit(y, fh=[1, 2, 3])
     combiner = forecaster.combiner_
     assert combiner.member_names_ == ["head", "AutoETS", "AutoTheta"]
     assert combiner.weights_.shape == (1, 3) and not np.allclose(combiner.weights_, 1 / 3)
@@ -161,8 +165,8 @@ def test_series_with_few_origins_get_fewer_validation_windows():
                            index=pd.MultiIndex.from_product([[k], index[-n:]]))
               for k, n in (("long", 60), ("short", 15), ("tiny", 9))]
     y = pd.concat(frames)
-    forecaster = LLMForecaster(**tiny(combine=Combination("ets", n_validation=6),
-                                      n_origins=8)).fit(y, fh=[1, 2, 3])
+    combine = Combination("ets", weights="evidence", n_validation=6)
+    forecaster = LLMForecaster(**tiny(combine=combine, n_origins=8)).fit(y, fh=[1, 2, 3])
     paths = forecaster.combiner_.validation_paths_
     assert [None if p is None else p.shape[1] for p in paths] == [6, 4, None]
     np.testing.assert_allclose(forecaster.combiner_.weights_[2], 0.5)
