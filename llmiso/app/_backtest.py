@@ -25,11 +25,21 @@ def backtest_season(index, n_values, origins, horizon):
     return sp if n_values - origins * horizon > sp else 1
 
 
+PLAIN_AVERAGE = "plain average: AutoETS, AutoTheta, AutoCES"
+
+
 def comparison_models(forecaster, sp, name="LLM"):
     """``forecaster`` beside what every accuracy table shows: the same without the LLM,
-    seasonal naive, AutoETS and AutoTheta (statsforecast's, through sktime)."""
+    seasonal naive, AutoETS and AutoTheta (statsforecast's, through sktime), and the
+    plain average of the default combination's statistical members (sktime's
+    ``EnsembleForecaster``; point forecasts only, so no coverage)."""
+    from sktime.forecasting.compose import EnsembleForecaster
     from sktime.forecasting.naive import NaiveForecaster
-    from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
+    from sktime.forecasting.statsforecast import (
+        StatsForecastAutoCES,
+        StatsForecastAutoETS,
+        StatsForecastAutoTheta,
+    )
 
     with only_llmiso_warnings():  # sktime's forecasters announce a future default
         return {
@@ -38,6 +48,11 @@ def comparison_models(forecaster, sp, name="LLM"):
             "seasonal naive": NaiveForecaster(strategy="last", sp=sp),
             "AutoETS": StatsForecastAutoETS(season_length=sp),
             "AutoTheta": StatsForecastAutoTheta(season_length=sp),
+            PLAIN_AVERAGE: EnsembleForecaster([
+                ("ets", StatsForecastAutoETS(season_length=sp)),
+                ("theta", StatsForecastAutoTheta(season_length=sp)),
+                ("ces", StatsForecastAutoCES(season_length=sp)),
+            ]),
         }
 
 
@@ -95,15 +110,18 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
     )
     scores, fitted = {}, {}
     for name, model in models.items():
+        # A forecaster without intervals (an ensemble's mean) is scored on MASE alone.
+        scoring = [MeanAbsoluteScaledError(sp=sp)]
+        if model.get_tag("capability:pred_int", False):
+            scoring.append(EmpiricalCoverage(coverage=0.8))
         with only_llmiso_warnings():
-            result = evaluate(
-                model, cv, y, return_model=True, error_score="raise",
-                scoring=[MeanAbsoluteScaledError(sp=sp), EmpiricalCoverage(coverage=0.8)],
-            )
+            result = evaluate(model, cv, y, return_model=True, error_score="raise",
+                              scoring=scoring)
         mase = result.filter(like="MeanAbsoluteScaledError").iloc[:, 0].to_numpy()
+        coverage = result.filter(like="EmpiricalCoverage")
         scores[name] = {
             "MASE": mase.mean(),
-            "80% coverage": result.filter(like="EmpiricalCoverage").iloc[:, 0].mean(),
+            "80% coverage": coverage.iloc[:, 0].mean() if coverage.shape[1] else np.nan,
             **{f"MASE, origin {k}": value for k, value in enumerate(mase, 1)},
         }
         fitted[name] = result["fitted_forecaster"].iloc[-1]

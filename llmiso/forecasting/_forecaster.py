@@ -101,10 +101,13 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         forecast (a statistical backbone; from the training origins by
         ``cross_validation``, ``refit=False``); an sktime forecaster (its
         ``update_predict``, slow for many series); None: the scaled value itself.
-    combine : Combination, str, statsforecast model, tuple, list or None, default=("ets", "theta")
-        The statistical models combined with the head, level by level, weighted by
-        evidence (:class:`Combination`: a name, model or tuple is its ``models``;
-        tunable as ``combine__...``). None: the head's forecast alone.
+    combine : Combination, str, statsforecast model, tuple, list or None, \
+default=("ets", "theta", "ces")
+        The statistical models combined with the head, level by level: by default
+        the plain average of the head, AutoETS, AutoTheta and AutoCES
+        (:class:`Combination`: a name, model or tuple is its ``models``; tunable as
+        ``combine__...``, e.g. ``combine__weights="evidence"``). None: the head's
+        forecast alone.
     window_length : int, default=24
         Past values per window (the LLM's context).
     n_origins : int or None, default=None
@@ -243,7 +246,7 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
         centerer=None,
         head=None,
         baseline="seasonal_naive",
-        combine=("ets", "theta"),
+        combine=("ets", "theta", "ces"),
         *,
         window_length=24,
         n_origins=None,

@@ -25,7 +25,7 @@ def test_demo_writes_its_tables_and_plots(tmp_path, capsys):
     assert list(table.index) == [
         "LLM (defaults)", "LLM, the head alone (combine=None)", "LLM, the embedding alone",
         "LLM, uncentered", "LLM, whitened", "same forecaster, no LLM", "seasonal naive",
-        "AutoETS", "AutoTheta",
+        "AutoETS", "AutoTheta", "plain average: AutoETS, AutoTheta, AutoCES",
     ]
     assert table["MASE"].notna().all()
     np.testing.assert_allclose(
@@ -37,7 +37,8 @@ def test_demo_writes_its_tables_and_plots(tmp_path, capsys):
                  "forecast.png"):
         assert (tmp_path / name).stat().st_size > 0
     out = capsys.readouterr()
-    assert "weighted their members head" in out.out  # which members the weights favoured
+    assert "with equal weights (head 0.25, AutoETS 0.25" in out.out  # how it weighed them
+    assert "the most accurate member was" in out.out
     # What it prints was measured in the run: the coverage sentence quotes the table.
     assert f"covered {table.loc['LLM (defaults)', '80% coverage']:.0%}" in out.out
     assert "FutureWarning" not in out.err and "remember_data" not in out.err

@@ -136,7 +136,7 @@ def test_the_forecaster_combines_by_evidence_and_says_which_members_won():
     assert np.isfinite(combiner.validation_errors_).all()
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
     assert (np.diff(q, axis=1) > 0).all()
-    assert forecaster.get_params()["combine__shrinkage"] == 0.5
+    assert forecaster.get_params()["combine__shrinkage"] == 0.75
     # The combination is the weighted mean of the members, its intervals calibrated.
     members = forecaster.member_quantiles(alpha=[0.1, 0.5, 0.9])
     assert list(members) == ["head", "AutoETS", "AutoTheta"]
