@@ -57,13 +57,18 @@ def datasets(quick):
 def forecasters(quick, cache_dir, window, sp, focus=False):
     """LLM rows (the default, its no-LLM null, one change each) and the statistical rows.
 
-    ``focus``: the default (the head combined with AutoETS and AutoTheta by evidence),
-    the head alone and the previous default (their plain average), each beside its
-    null, and the statistical members.
+    ``focus``: the default (the plain average of the head, AutoETS, AutoTheta and
+    AutoCES), the head alone, the same pool weighted by evidence and calibrated, and
+    the previous default (the plain average of the head, AutoETS and AutoTheta), each
+    beside its null, and the statistical members.
     """
     from sklearn.base import clone
     from sktime.forecasting.naive import NaiveForecaster
-    from sktime.forecasting.statsforecast import StatsForecastAutoETS, StatsForecastAutoTheta
+    from sktime.forecasting.statsforecast import (
+        StatsForecastAutoCES,
+        StatsForecastAutoETS,
+        StatsForecastAutoTheta,
+    )
 
     from llmiso import IsotropyCenterer, SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
     from llmiso.forecasting import Combination, LLMForecaster, forecasting_embedder
@@ -85,13 +90,16 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
         "same forecaster, no LLM": variant(embedder=no_llm),
     }
     if focus:
-        # The combination by evidence, its members alone, and the previous default (the
+        # The head alone, the same pool by evidence, and the previous default (the
         # plain average of the head, AutoETS and AutoTheta), each beside its null.
         plain = Combination(("ets", "theta"), weights="equal", calibrate=False)
+        evidence = Combination(weights="evidence", calibrate=True)
         llms.update(
             {
                 "LLM, the head alone (combine=None)": variant(combine=None),
                 "same, no LLM, the head alone": variant(embedder=no_llm, combine=None),
+                "the same pool weighted by evidence, calibrated": variant(combine=evidence),
+                "same, no LLM (by evidence)": variant(embedder=no_llm, combine=evidence),
                 "the previous default (plain average)": variant(combine=plain),
                 "same, no LLM (plain average)": variant(embedder=no_llm, combine=plain),
             }
@@ -138,6 +146,8 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
         if not quick:
             out["AutoETS"] = StatsForecastAutoETS(season_length=sp)
             out["AutoTheta"] = StatsForecastAutoTheta(season_length=sp)
+        if focus:
+            out["AutoCES"] = StatsForecastAutoCES(season_length=sp)
         return out
 
     return llms, baselines
@@ -255,7 +265,8 @@ def paired_ratio(folds, model, other, n_boot=2000, seed=0):
 
 def best_member(per_series, summary):
     """The default against the best of its members, series by series, and its coverage."""
-    members = [m for m in ("LLM, the head alone (combine=None)", "AutoETS", "AutoTheta")
+    members = [m for m in ("LLM, the head alone (combine=None)", "AutoETS", "AutoTheta",
+                           "AutoCES")
                if m in per_series.index]
     if "LLM (defaults)" not in per_series.index or not members:
         return
@@ -299,7 +310,8 @@ def report(scores, isotropy, folds=None):
     if folds is not None:
         folds = folds[~folds.series.isin(zero)]
         for other in ("same forecaster, no LLM", "AutoETS", "AutoTheta",
-                      "LLM, the head alone (combine=None)",
+                      "AutoCES", "LLM, the head alone (combine=None)",
+                      "the same pool weighted by evidence, calibrated",
                       "the previous default (plain average)"):
             if {"LLM (defaults)", other} <= set(folds.model):
                 ratio, low, high, wins, n = paired_ratio(folds, "LLM (defaults)", other)
