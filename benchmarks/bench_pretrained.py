@@ -17,7 +17,8 @@ scaled window alone, pretrained the same way):
 
 Rows on the same 200 seeded series per dataset as bench_levers.py: each head alone;
 the per-dataset head (``combine=None``, the forecaster's default embedding,
-``n_origins=36``); AutoETS, AutoTheta, fracast; the combination by evidence with
+``n_origins=36``); AutoETS, AutoTheta, fracast; the default combination (the plain
+average with AutoETS, AutoTheta and AutoCES) with
 the per-dataset head and with the zero-shot head; seconds per series.
 """
 
@@ -156,8 +157,8 @@ def evaluate(dataset, heads, args, out):
         "fracast": lambda: (run_fracast(series)[0], 0.0),
         "per-dataset head (combine=None)": lambda: per_dataset(series, args),
         "per-dataset head, no LLM": lambda: per_dataset(series, args, with_llm=False),
-        "combination by evidence, per-dataset head": lambda: per_dataset(
-            series, args, combine=("ets", "theta")),
+        "the default combination, per-dataset head": lambda: per_dataset(
+            series, args, combine=("ets", "theta", "ces")),
     }
     for name, label in ((zero, "zero-shot"), ("synthetic", "zero-shot"),
                         ("synthetic + M3 + Tourism", "in-domain")):
@@ -167,8 +168,8 @@ def evaluate(dataset, heads, args, out):
         rows_[f"head pretrained on {name}, no LLM"] = lambda h=no_llm: zero_shot(
             series, h, False, args)
         if name == zero:
-            rows_[f"combination by evidence, head pretrained on {name} ({label})"] = (
-                lambda h=llm: zero_shot(series, h, True, args, combine=("ets", "theta")))
+            rows_[f"the default combination, head pretrained on {name} ({label})"] = (
+                lambda h=llm: zero_shot(series, h, True, args, combine=("ets", "theta", "ces")))
     seconds = {}
     for name, make in rows_.items():
         path = folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy")
@@ -220,8 +221,8 @@ def report(results, datasets, out):
     pairs = [("head pretrained on LOCO", "per-dataset head (combine=None)"),
              ("head pretrained on LOCO", "head pretrained on LOCO, no LLM"),
              ("head pretrained on synthetic", "head pretrained on synthetic, no LLM"),
-             ("combination by evidence, head pretrained on LOCO",
-              "combination by evidence, per-dataset head"),
+             ("the default combination, head pretrained on LOCO",
+              "the default combination, per-dataset head"),
              ("head pretrained on everything", "head pretrained on everything, no LLM")]
     print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
     for top, bottom in pairs:
