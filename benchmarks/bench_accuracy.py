@@ -319,7 +319,9 @@ def report(scores, isotropy, folds=None):
                       f"[95% bootstrap {low:.3f}, {high:.3f}], better on {wins} of {n} folds")
     best_member(per_series, summary)
     llm = summary.dropna(subset=measures[:1]) if measures else summary.iloc[:0]
-    if len(llm) > 2:
+    # A correlation needs configurations whose isotropy differs (--focus changes only
+    # the combination: one embedding, one isotropy).
+    if len(llm) > 2 and llm[measures[0]].nunique() > 2:
         from bench_isotropy_error import spearman_with_interval
 
         for measure in measures:
