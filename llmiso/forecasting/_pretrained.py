@@ -163,6 +163,11 @@ def check_pretrained(found, embedder, *, window_length, include_values, centerer
                          "leave centerer=None with head='pretrained' or after pretrain().")
     if found is None:
         name = "no-llm" if embedder is None else str(embedder.model)
+        if not (SHIPPED / name).with_suffix(".npz").is_file():
+            raise FileNotFoundError(
+                f"This llmiso ships no pretrained head for {name!r} yet. Pretrain one: "
+                "LLMForecaster().pretrain(panel), or `llmiso pretrain --output head.npz` "
+                "and head=PretrainedHead.load('head.npz').")
         found = PretrainedHead.load(SHIPPED / name)
     found.check(embedder_identity(embedder), window_length=window_length,
                 include_values=include_values)
