@@ -94,3 +94,33 @@ def test_paired_ratio_weighs_each_series_the_same():
     assert ratio == pytest.approx(1.0)  # pooled over folds it would be 2 ** (4 / 8)
     assert low == pytest.approx(1.0) and high == pytest.approx(1.0)  # no spread within series
     assert (wins, n) == (2, 8)
+
+
+def test_the_combination_benchmark_recomputes_what_combination_does():
+    """bench_combination scores any pool and weighting from stored member forecasts:
+    equal weights are the plain average, evidence weights match Combination's
+    (evidence_weights on each member's validation MAE), the panel rule gives every
+    series the same weights, and calibration keeps the median."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_combination import combine
+    finally:
+        sys.path.pop(0)
+    from llmiso.forecasting import evidence_weights
+
+    rng = np.random.default_rng(0)
+    M, S, V, H, L = 3, 4, 2, 5, 9
+    paths = np.sort(rng.normal(size=(M, S, H, L)), axis=-1)
+    evidence = [np.sort(rng.normal(size=(M, V, H, 3)), axis=-1) for _ in range(S - 1)] + [None]
+    truth = [rng.normal(size=(V, H)) for _ in range(S - 1)] + [None]
+    equal, w = combine(paths, evidence, truth, [0, 1, 2], 1.0, calibrate=False)
+    np.testing.assert_allclose(equal, paths.mean(axis=0))
+    _, w = combine(paths, evidence, truth, [0, 2], 0.25, calibrate=False)
+    errors = np.abs(evidence[0][[0, 2]][..., 1] - truth[0]).mean(axis=(1, 2))
+    np.testing.assert_allclose(w[0], evidence_weights(errors, 0.25))
+    np.testing.assert_allclose(w[-1], 0.5)  # no evidence: equal
+    _, w = combine(paths, evidence, truth, [0, 1, 2], 0.0, calibrate=False, rule="panel")
+    np.testing.assert_allclose(w, np.broadcast_to(w[0], w.shape))
+    calibrated, _ = combine(paths, evidence, truth, [0, 1, 2], 1.0, calibrate=True)
+    np.testing.assert_allclose(calibrated[..., 4], equal[..., 4])
+    assert (np.diff(calibrated, axis=-1) >= 0).all()
