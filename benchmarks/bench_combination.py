@@ -197,7 +197,7 @@ def rows_of(dataset, args, out, choice):
         settings = {"shrinkage": shrinkage, "calibrate": calibrate, "rule": rule, **changes}
         return combine(data[kind], evidence[kind], truth, members, **settings)[0]
 
-    rows["the default (weighted by evidence)"] = weighted("llm", chosen)
+    rows["the default"] = weighted("llm", chosen)
     rows["its null: the same without the LLM"] = weighted("no_llm", chosen)
     rows["weighted combination with the no-LLM head"] = rows[
         "its null: the same without the LLM"]
@@ -314,10 +314,10 @@ def summarise(table, per_series, datasets):
     check = protocol_check(scored)
     print("\nProtocol check, our seasonal naive / fev's (1.000: the metric is comparable "
           "with the published rows; only on every series):\n" + check.round(3).to_string())
-    for sets in (four, datasets):
+    for sets in ([four, datasets] if set(four) != set(datasets) else [datasets]):
         print(f"\npublished (fev, every series), {len(sets)} datasets, relative to seasonal "
               "naive:\n" + published_relative(sets).round(3).to_string())
-    default = "the default (weighted by evidence)"
+    default = "the default"
     print("\nPaired MASE ratios, 95% bootstrap intervals (four | all run):")
     for other in ["its null: the same without the LLM",
                   "today's default: plain average of the head, AutoETS, AutoTheta",
