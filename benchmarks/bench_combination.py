@@ -214,6 +214,10 @@ def rows_of(dataset, args, out, choice):
     if shrinkage < 1:
         other = "panel" if rule == "series" else "series"
         rows[f"lever: weights from the {other}'s evidence"] = weighted("llm", chosen, rule=other)
+    for level in (0.75, 0.0):
+        if (level, "series") != (shrinkage, rule):
+            rows[f"lever: per-series evidence weights, shrinkage {level}"] = weighted(
+                "llm", chosen, shrinkage=level, rule="series")
     rows["lever: the pool ets+theta"] = weighted("llm", [0, index["AutoETS"], index["AutoTheta"]])
     return rows, data["seconds"]
 
@@ -283,7 +287,7 @@ def report(args, out, datasets, choice):
                            for s, f in zip(series, q, strict=True)]
         table.append({"dataset": dataset, "row": "seconds per series (LLM, no LLM, fracast)",
                       "MASE": np.nan, "WQL": np.nan, "coverage80": np.nan,
-                      "seconds": tuple(np.round(seconds, 3))})
+                      "seconds": ", ".join(f"{s:.3f}" for s in seconds)})
     table, per_series = pd.DataFrame(table), pd.DataFrame(per_series)
     table.to_csv(out / "scores.csv", index=False)
     per_series.to_csv(out / "per_series.csv", index=False)
