@@ -121,6 +121,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="12 series, the tiny model")
     parser.add_argument("--skip-command", action="store_true", help="only the floor")
+    parser.add_argument("--head", help="passed to `llmiso forecast --head` (pretrained, "
+                        "or a PretrainedHead's .npz): zero-shot, no head fitted")
     args = parser.parse_args()
     n_series = 12 if args.quick else args.series
     model = "tiny-random-llama" if args.quick else None
@@ -136,6 +138,8 @@ def main():
                        "--plot", str(Path(folder) / "forecast.png")]
             if model:
                 command += ["--model", model]
+            if args.head:
+                command += ["--head", args.head]
             start = time.perf_counter()
             run = subprocess.run(command, check=True, capture_output=True, text=True)
             total = time.perf_counter() - start

@@ -135,16 +135,19 @@ class PretrainedHead:
         return self.weights.coef.shape[0]
 
     def rows_needed(self, combine, horizon):
-        """Windows per series a zero-shot fit embeds: the combination's validation
-        windows and their horizon (the last window comes with them)."""
+        """Windows per series a zero-shot fit embeds: the last one, and where the
+        combination weighs or calibrates by evidence its validation windows and their
+        horizon."""
         if horizon > self.horizon:
             raise IncompatibleHeadError(
                 f"This pretrained head forecasts up to {self.horizon} steps; fh asks for "
                 f"{horizon}. Use a shorter fh, or pretrain a head for the horizon.")
-        if combine is None:
-            return 1
-        windows = getattr(combine, "n_validation", 6)  # Combination's default
-        return windows + horizon
+        from ._combination import make_combination
+
+        combination = make_combination(combine)
+        if combination is None or not combination.needs_validation:
+            return 1  # the plain average (the default) reads no validation windows
+        return combination.n_validation + horizon
 
     def padded(self, panel):
         """The panel with series shorter than a window left-padded with their first value
