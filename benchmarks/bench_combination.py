@@ -112,7 +112,7 @@ def combine(paths, evidence, truth, members, shrinkage, calibrate=True, rule="se
     member's validation error relative to the members' mean, averaged over the series
     (less noisy, blind to the series): a row, not an option of ``Combination``.
     """
-    from llmiso.forecasting import evidence_weights, interval_scale
+    from llmiso.forecasting import evidence_weights, interval_scale, stretch_intervals
 
     M = len(members)
     weights = np.full((paths.shape[1], M), 1.0 / M)
@@ -130,10 +130,8 @@ def combine(paths, evidence, truth, members, shrinkage, calibrate=True, rule="se
     truths = [truth[i] for i in errors]
     combined = np.einsum("sm,msql->sql", weights, paths[members])
     if calibrate and validation:
-        low, high = interval_scale(np.concatenate(validation), np.concatenate(truths))
-        median = combined[..., [len(LEVELS) // 2]]
-        scale = np.where(np.asarray(LEVELS) < 0.5, low, high)
-        combined = np.sort(median + scale * (combined - median), axis=-1)
+        factors = interval_scale(np.concatenate(validation), np.concatenate(truths))
+        combined = stretch_intervals(combined, LEVELS, factors)
     return combined, weights
 
 

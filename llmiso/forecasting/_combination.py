@@ -162,10 +162,16 @@ class Combination(BaseEstimator):
         combined = np.einsum("sm,msql->sql", self.weights_, members)
         if 0.5 not in levels or not np.any(self.interval_scale_ != 1):
             return combined
-        median = combined[..., [list(levels).index(0.5)]]
-        below = np.asarray(levels) < 0.5
-        scale = np.where(below, self.interval_scale_[0], self.interval_scale_[1])
-        return np.sort(median + scale * (combined - median), axis=-1)  # ordered levels
+        return stretch_intervals(combined, levels, self.interval_scale_)
+
+
+def stretch_intervals(quantiles, levels, factors):
+    """``quantiles`` (..., n_levels, with 0.5 among ``levels``) stretched around their
+    median: each quantile's distance from it times ``factors[0]`` below the median and
+    ``factors[1]`` above (:func:`interval_scale`'s), then sorted so levels stay ordered."""
+    median = quantiles[..., [list(levels).index(0.5)]]
+    scale = np.where(np.asarray(levels) < 0.5, factors[0], factors[1])
+    return np.sort(median + scale * (quantiles - median), axis=-1)
 
 
 def _truth(values, count, horizon):

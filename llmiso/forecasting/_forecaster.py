@@ -38,7 +38,7 @@ from ._regressor import make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
-from ._validation import held_out_origins, held_out_paths
+from ._validation import held_out_origins, held_out_paths, validation_windows
 from ._windows import Panel, check_lengths, origin_counts, training_set
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
@@ -67,9 +67,8 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
     ``baseline`` forecast, divided by the window's mean absolute value, and gives
     the forecast distribution, whose quantiles are multiplied back by the last
     window's scale and added to the baseline's forecast from the cutoff. By default
-    it is then combined, level by level, with statsforecast's AutoETS and AutoTheta,
-    each weighted per series by its errors on the series' last training windows
-    (``combine``; docs/benchmarks.md measures what each part is worth).
+    it is then averaged, level by level, with statsforecast's AutoETS, AutoTheta and
+    AutoCES (``combine``; docs/benchmarks.md measures what each part is worth).
 
     ``embedder="passthrough"``: the same flow without the LLM, the null to beat.
 
@@ -292,7 +291,8 @@ default=("ets", "theta", "ces")
             extra = held_out_origins(combiner, self.horizon_, self.strategy)
             most = self.n_origins and self.n_origins + extra
         else:
-            most = pretrained.rows_needed(self.combine, self.horizon_)
+            most = pretrained.rows_needed(self.horizon_, validation_windows(combiner,
+                                                                            self.strategy))
         counts = origin_counts([len(v) for v in panel.series], W, self.horizon_, most,
                                history=baseline.min_history, fit=baseline.min_fit)
         trained = [min(c, self.n_origins or c) for c in counts]  # the head's own origins
@@ -362,7 +362,7 @@ default=("ets", "theta", "ces")
         if combiner is None:
             return None
         head_validation = None
-        if combiner.needs_validation and STRATEGIES[self.strategy].scores_windows:
+        if validation_windows(combiner, self.strategy):
             with _timed(self.seconds_, "head"):
                 head_validation = held_out_paths(
                     series, counts, trained, encoded, self.baseline_, combiner.n_validation,

@@ -134,20 +134,15 @@ class PretrainedHead:
     def horizon(self):
         return self.weights.coef.shape[0]
 
-    def rows_needed(self, combine, horizon):
-        """Windows per series a zero-shot fit embeds: the last one, and where the
-        combination weighs or calibrates by evidence its validation windows and their
-        horizon."""
+    def rows_needed(self, horizon, n_validation):
+        """Windows per series a zero-shot fit embeds: the last one, or the
+        combination's ``n_validation`` validation windows and their horizon (0: it
+        reads none, as the default plain average)."""
         if horizon > self.horizon:
             raise IncompatibleHeadError(
                 f"This pretrained head forecasts up to {self.horizon} steps; fh asks for "
                 f"{horizon}. Use a shorter fh, or pretrain a head for the horizon.")
-        from ._combination import make_combination
-
-        combination = make_combination(combine)
-        if combination is None or not combination.needs_validation:
-            return 1  # the plain average (the default) reads no validation windows
-        return combination.n_validation + horizon
+        return n_validation + horizon if n_validation else 1
 
     def padded(self, panel):
         """The panel with series shorter than a window left-padded with their first value
@@ -166,12 +161,13 @@ def check_pretrained(found, embedder, *, window_length, include_values, centerer
                          "leave centerer=None with head='pretrained' or after pretrain().")
     if found is None:
         name = "no-llm" if embedder is None else str(embedder.model)
-        if not (SHIPPED / name).with_suffix(".npz").is_file():
+        try:
+            found = PretrainedHead.load(SHIPPED / name)
+        except FileNotFoundError:
             raise FileNotFoundError(
                 f"This llmiso ships no pretrained head for {name!r} yet. Pretrain one: "
                 "LLMForecaster().pretrain(panel), or `llmiso pretrain --output head.npz` "
-                "and head=PretrainedHead.load('head.npz').")
-        found = PretrainedHead.load(SHIPPED / name)
+                "and head=PretrainedHead.load('head.npz').") from None
     found.check(embedder_identity(embedder), window_length=window_length,
                 include_values=include_values)
     return found

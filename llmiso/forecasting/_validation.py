@@ -14,14 +14,22 @@ from .._pipeline import final_step
 from ._windows import future_values
 
 
-def held_out_origins(combiner, horizon, strategy):
-    """Origins to embed before the head's own: where the held-out head learns (the
-    origins a horizon and the validation windows earlier). 0 without evidence."""
+def validation_windows(combiner, strategy):
+    """Validation windows per series the combination scores the head on: its
+    ``n_validation`` where it weighs or calibrates by evidence and the strategy has
+    windows to score (direct), else 0 (its weights equal)."""
     from ._strategies import STRATEGIES
 
     if combiner is None or not combiner.needs_validation or not STRATEGIES[strategy].scores_windows:
         return 0
-    return horizon + combiner.n_validation - 1
+    return combiner.n_validation
+
+
+def held_out_origins(combiner, horizon, strategy):
+    """Origins to embed before the head's own: where the held-out head learns (the
+    origins a horizon and the validation windows earlier). 0 without evidence."""
+    windows = validation_windows(combiner, strategy)
+    return horizon + windows - 1 if windows else 0
 
 
 def held_out_paths(series, counts, trained, encoded, baseline, n_validation, make_regressor,
