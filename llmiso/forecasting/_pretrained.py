@@ -54,7 +54,14 @@ class PretrainedHead:
                   else {"values": step})
         centering = {}
         for name, centerer in blocks.items():
-            centering[f"{name}_mean"] = np.asarray(centerer.mean_, dtype=np.float64)
+            if centerer.method not in ("center", "none"):
+                raise ValueError(f"A pretrained head stores a mean and a norm per block; "
+                                 f"{centerer.method!r} centering is more than that.")
+            # Uncentered ("none"): a zero mean, so that the reloaded centering subtracts
+            # nothing and divides by the same norm.
+            mean = centerer.mean_ if centerer.method == "center" else np.zeros_like(
+                centerer.mean_)
+            centering[f"{name}_mean"] = np.asarray(mean, dtype=np.float64)
             centering[f"{name}_norm"] = np.asarray(centerer.norm_, dtype=np.float64)
         params = {k: v for k, v in head.get_params().items()
                   if k in ("n_bins", "point", "shift_alpha", "alpha")}
@@ -303,7 +310,7 @@ def pretrain_rows(series, embedder, *, window_length, horizon, include_values=Tr
 
 def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_values=True,
                   head=None, prior=None, max_origins=None, encoding=None, n_jobs=None,
-                  trained_on="", rows=None):
+                  trained_on="", rows=None, centered=True):
     """A :class:`PretrainedHead` learned on ``series``, ``[(values, season)]``.
 
     ``embedder``: a fitted ``LLMEmbedder`` (None: no LLM, the scaled window alone).
@@ -311,6 +318,8 @@ def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_val
     then pulls toward it): more data, or fine-tuning.
     ``rows``: ``(X, y)`` from :func:`pretrain_rows` with the same settings, to reuse
     rows already embedded (``series`` is then not read).
+    ``centered``: False leaves the LLM's states uncentered (only scaled to unit mean
+    norm), to measure what the centering is worth; the default centers them.
     """
     if embedder is not None and not include_values:
         raise ValueError("A pretrained head reads the embedding beside the scaled window "
@@ -329,9 +338,13 @@ def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_val
         prior.check(embedder_identity(embedder), window_length=window_length,
                     include_values=include_values)
         head = head.set_params(prior=prior.weights, n_bins=prior.weights.bin_edges.size - 1)
-    regressor = make_regressor(head, None, with_llm=embedder is not None, n_features=X.shape[1],
-                               n_values=n_values).fit(X, y)
+    from ..isotropy import IsotropyCenterer
+
+    centerer = None if centered else IsotropyCenterer("none", normalize=True)
+    regressor = make_regressor(head, centerer, with_llm=embedder is not None,
+                               n_features=X.shape[1], n_values=n_values).fit(X, y)
     config = {"embedder": embedder_identity(embedder), "window_length": window_length,
               "include_values": include_values, "trained_on": trained_on,
+              "centered": bool(centered),
               "rows": int(len(X)) + int((prior.config.get("rows", 0)) if prior else 0)}
     return PretrainedHead.from_regressor(regressor, config)

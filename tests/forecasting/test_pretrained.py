@@ -58,6 +58,22 @@ def test_the_regressor_is_the_one_pretraining_fitted(pretrained):
     np.testing.assert_allclose(np.linalg.norm(block, axis=1).mean(), 1, rtol=1e-6)
 
 
+def test_an_uncentered_head_keeps_the_states_as_the_llm_gives_them(pretrained, tmp_path):
+    """centered=False: the LLM's block only scaled (its mean stays), saved as such."""
+    from llmiso.forecasting import PretrainedHead, pretrain_head, pretrain_rows
+
+    corpus = synthetic_series(30, length=(40, 80), random_state=2)
+    X, y = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
+    raw = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4,
+                        centered=False)
+    assert raw.config["centered"] is False and pretrained.config["centered"] is True
+    back = PretrainedHead.load(raw.save(tmp_path / "raw"))
+    block = back.regressor()[0].transform(X)[:, :16]
+    scale = np.linalg.norm(X[:, :16], axis=1).mean()
+    np.testing.assert_allclose(block, X[:, :16] / scale, rtol=1e-5)
+    assert not np.allclose(raw.weights.coef, pretrained.weights.coef)
+
+
 def test_a_head_made_for_another_embedder_is_refused(pretrained):
     from llmiso.forecasting._pretrained import embedder_identity
 
