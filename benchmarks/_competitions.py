@@ -147,10 +147,11 @@ def run_seasonal_naive(series):
 
 def run_statsforecast(series, which):
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoETS, AutoTheta
+    from statsforecast.models import AutoCES, AutoETS, AutoTheta
 
     m = series[0].period
-    model = {"AutoETS": AutoETS(season_length=m), "AutoTheta": AutoTheta(season_length=m)}[which]
+    model = {"AutoETS": AutoETS, "AutoTheta": AutoTheta, "AutoCES": AutoCES}[which](
+        season_length=m)
     frame = pd.concat(pd.DataFrame({"unique_id": s.name, "ds": np.arange(len(s.train)),
                                     "y": s.train}) for s in series)
     widths = [20, 40, 60, 80]
@@ -160,8 +161,9 @@ def run_statsforecast(series, which):
     result = []
     for s in series:
         rows = out.loc[[s.name]]
-        cols = ([rows[f"{which}-lo-{w}"] for w in widths[::-1]] + [rows[which]]
-                + [rows[f"{which}-hi-{w}"] for w in widths])
+        name = model.alias  # AutoCES's columns say "CES"
+        cols = ([rows[f"{name}-lo-{w}"] for w in widths[::-1]] + [rows[name]]
+                + [rows[f"{name}-hi-{w}"] for w in widths])
         result.append(np.column_stack([c.to_numpy() for c in cols])[: s.h])
     return result
 

@@ -179,6 +179,7 @@ def evaluate(dataset, heads, args, out):
         "seasonal naive": lambda: (run_seasonal_naive(series), 0.0),
         "AutoETS": lambda: (run_statsforecast(series, "AutoETS"), 0.0),
         "AutoTheta": lambda: (run_statsforecast(series, "AutoTheta"), 0.0),
+        "AutoCES": lambda: (run_statsforecast(series, "AutoCES"), 0.0),
         "fracast": lambda: (run_fracast(series)[0], 0.0),
         "per-dataset head (combine=None)": lambda: per_dataset(series, args),
         "per-dataset head, no LLM": lambda: per_dataset(series, args, with_llm=False),
@@ -199,8 +200,12 @@ def evaluate(dataset, heads, args, out):
             # (Yearly training parts are too short to hold targets for every step.)
             rows_[f"head pretrained on {name}, fine-tuned on the dataset"] = (
                 lambda h=llm: fine_tuned(series, h, args))
+        if name == zero:
             rows_[f"the default combination, head pretrained on {name} ({label})"] = (
                 lambda h=llm: zero_shot(series, h, True, args, combine=("ets", "theta", "ces")))
+            rows_[f"the default combination, head pretrained on {name}, no LLM"] = (
+                lambda h=no_llm: zero_shot(series, h, False, args,
+                                           combine=("ets", "theta", "ces")))
     seconds = {}
     for name, make in rows_.items():
         path = folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy")
@@ -214,8 +219,12 @@ def evaluate(dataset, heads, args, out):
         pd.DataFrame([{"dataset": dataset, "row": k, "seconds_per_series": v}
                       for k, v in seconds.items()]).to_csv(log, mode="a", index=False,
                                                            header=not log.exists())
-    return {name: np.load(folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy"))
-            for name in rows_}, series
+    paths = {name: np.load(folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy"))
+             for name in rows_}
+    # The default combination's statistical members alone, averaged as it averages them.
+    paths["plain average: AutoETS, AutoTheta, AutoCES"] = np.mean(
+        [paths["AutoETS"], paths["AutoTheta"], paths["AutoCES"]], axis=0)
+    return paths, series
 
 
 def report(results, datasets, out):
@@ -255,6 +264,10 @@ def report(results, datasets, out):
              ("the default combination, head pretrained on LOCO",
               "the default combination, per-dataset head"),
              ("head pretrained on everything", "head pretrained on everything, no LLM"),
+             ("the default combination, head pretrained on LOCO",
+              "the default combination, head pretrained on LOCO, no LLM"),
+             ("the default combination, head pretrained on LOCO",
+              "plain average: AutoETS, AutoTheta, AutoCES"),
              ("head pretrained on LOCO, fine-tuned on the dataset",
               "per-dataset head (combine=None)"),
              ("head pretrained on synthetic, uncentered states",
