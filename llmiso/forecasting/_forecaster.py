@@ -155,6 +155,9 @@ default=("ets", "theta", "ces")
         ``baseline_.models_``; with ``baseline="auto"``, ``baseline_.seasonal_``).
     combiner_ : Combination or None
         The fitted combination with statistical models (``combine``).
+    pretrained_head_ : PretrainedHead or None
+        The pretrained head that forecasts zero-shot (its ``config`` says what it was
+        trained on), or None when ``fit`` learned the head from the series.
     n_embedding_features_ : int
         How many of the features the head sees (:meth:`head_features`, the first
         ones) come from the LLM.
@@ -278,7 +281,7 @@ default=("ets", "theta", "ces")
         self.horizon_ = STRATEGIES[self.strategy].horizon(fh, self.cutoff)
         W = self.window_length
         self.embedder_ = fitted_embedder(self.embedder, W)
-        pretrained = self._pretrained_head()
+        self.pretrained_head_ = pretrained = self._pretrained_head()
         panel = Panel.of(y) if pretrained is None else pretrained.padded(Panel.of(y))
         check_lengths(panel, W, self.horizon_ if pretrained is None else 0)
         self.sp_ = self.sp or season_of(y, W)

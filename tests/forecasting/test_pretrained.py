@@ -160,3 +160,20 @@ def test_a_converted_default_model_is_known_by_its_source(tmp_path):
     assert _weights_hash(folder("c", b"1", source)) != _weights_hash(
         folder("d", b"1", '{"gguf": "m.gguf", "bytes": 11}'))
     assert _weights_hash(folder("e", b"1")) != _weights_hash(folder("f", b"2"))
+
+
+def test_the_shipped_head_forecasts_airline_with_no_head_fitted():
+    """head="pretrained" loads the head the package ships (offline, no pickle) for the
+    default embedder; fit fits no head, and the forecast beats seasonal naive on
+    airline's last year (zero-shot: airline is in none of its corpora)."""
+    y = load_airline()
+    forecaster = LLMForecaster(head="pretrained", combine=None)
+    forecaster.fit(y.iloc[:-12], fh=range(1, 13))
+    shipped = forecaster.pretrained_head_
+    assert shipped.config["trained_on"] == "synthetic + M3 + Tourism"
+    np.testing.assert_array_equal(forecaster.regressor_[-1].coef_, shipped.weights.coef)
+    q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9])
+    assert (np.diff(q.to_numpy(), axis=1) >= 0).all()
+    truth = y.iloc[-12:].to_numpy()
+    error = np.abs(forecaster.predict().to_numpy() - truth).mean()
+    assert error < np.abs(y.iloc[-24:-12].to_numpy() - truth).mean()
