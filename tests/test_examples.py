@@ -29,3 +29,4 @@ def test_readme_code_runs(tmp_path, monkeypatch):
     assert namespace["median"].shape == (12,)
     assert namespace["bands"].shape == (12, 3)
     assert namespace["intervals"].shape == (12, 2)
+    assert namespace["quantiles"].shape == (12, 2)  # the shipped head, zero-shot
