@@ -2,6 +2,7 @@
 
     python benchmarks/bench_pretrained.py [--synthetic 2000] [--series 200] [--quick]
     python benchmarks/bench_pretrained.py --ship        # also write the package's heads
+    python benchmarks/bench_pretrained.py --uncentered-loco
 
 The corpus: ``synthetic_series`` (KernelSynth draws, trends and seasons of six
 periods, level shifts, intermittent demand, TSMixup mixtures) and the training
@@ -17,9 +18,13 @@ scaled window alone, pretrained the same way):
 
 Rows on the same 200 seeded series per dataset as bench_levers.py: each head alone;
 the per-dataset head (``combine=None``, the forecaster's default embedding,
-``n_origins=36``); AutoETS, AutoTheta, fracast; the default combination (the plain
-average with AutoETS, AutoTheta and AutoCES) with
-the per-dataset head and with the zero-shot head; seconds per series.
+``n_origins=36``) and its no-LLM null; AutoETS, AutoTheta, AutoCES, their plain
+average, fracast; the default combination (the plain average with AutoETS,
+AutoTheta and AutoCES) with the per-dataset head and with the zero-shot head (and
+its no-LLM twin); the zero-shot head fine-tuned on each dataset's training parts;
+the head pretrained on uncentered states (synthetic corpus; ``--uncentered-loco``
+also the leave-one-collection-out ones); seconds per series. Every head is saved
+under ``--output``/heads, so a rerun adds rows without fitting it again.
 """
 
 import argparse
