@@ -59,6 +59,11 @@ HEADS = {"synthetic + Tourism": ("Tourism",), "synthetic + M3": ("M3",), "synthe
          "synthetic + M3 + Tourism": ("M3", "Tourism")}
 
 
+def slug(name):
+    """``name`` as a file name: letters and digits, every other character a dash."""
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
 def zero_shot_head(dataset):
     """The head whose corpus holds nothing of ``dataset``'s collection."""
     return "synthetic + Tourism" if dataset.startswith("M3") else "synthetic + M3"
@@ -104,8 +109,8 @@ def pretrain(name, parts, args, with_llm, found, centered=True):
     from llmiso.forecasting import PretrainedHead, pretrain_head
 
     saved = (Path(args.output) / "heads" / ("quick-" if args.quick else "")
-             ).joinpath("".join(c if c.isalnum() else "-" for c in name)
-                        + ("" if with_llm else "-no-llm") + ("" if centered else "-uncentered"))
+             ).joinpath(slug(name) + ("" if with_llm else "-no-llm")
+                        + ("" if centered else "-uncentered"))
     if saved.with_suffix(".npz").exists():
         head = PretrainedHead.load(saved)
         return head, head.regressor(), 0.0
@@ -176,7 +181,7 @@ def fine_tuned(series, prior, args):
 
 def evaluate(dataset, heads, args, out):
     """Every row of one dataset, stored as it finishes (a rerun skips it)."""
-    folder = out / "paths" / "".join(c if c.isalnum() else "-" for c in dataset)
+    folder = out / "paths" / slug(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     series = load(dataset, 5 if args.quick else args.series)
     zero = zero_shot_head(dataset)
@@ -220,7 +225,7 @@ def evaluate(dataset, heads, args, out):
                                            combine=("ets", "theta", "ces")))
     seconds = {}
     for name, make in rows_.items():
-        path = folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy")
+        path = folder / (slug(name) + ".npy")
         if not path.exists():
             q, took = make()
             np.save(path, np.stack(q))
@@ -231,8 +236,7 @@ def evaluate(dataset, heads, args, out):
         pd.DataFrame([{"dataset": dataset, "row": k, "seconds_per_series": v}
                       for k, v in seconds.items()]).to_csv(log, mode="a", index=False,
                                                            header=not log.exists())
-    paths = {name: np.load(folder / ("".join(c if c.isalnum() else "-" for c in name) + ".npy"))
-             for name in rows_}
+    paths = {name: np.load(folder / (slug(name) + ".npy")) for name in rows_}
     # The default combination's statistical members alone, averaged as it averages them.
     paths["plain average: AutoETS, AutoTheta, AutoCES"] = np.mean(
         [paths["AutoETS"], paths["AutoTheta"], paths["AutoCES"]], axis=0)

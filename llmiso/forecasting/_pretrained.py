@@ -272,11 +272,8 @@ def _weights_hash(folder):
     if folder not in _HASHES:
         digest = hashlib.sha256()
         source = Path(folder) / "llmiso_source.json"
-        if source.is_file():
-            digest.update(source.read_bytes())
-            _HASHES[folder] = digest.hexdigest()[:16]
-            return _HASHES[folder]
-        files = sorted(Path(folder).glob("*.safetensors")) + sorted(Path(folder).glob("*.bin"))
+        files = [source] if source.is_file() else (
+            sorted(Path(folder).glob("*.safetensors")) + sorted(Path(folder).glob("*.bin")))
         for weights in files:
             with open(weights, "rb") as stream:
                 for block in iter(lambda stream=stream: stream.read(1 << 24), b""):
