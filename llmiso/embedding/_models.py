@@ -88,8 +88,6 @@ def _convert_embedded(name):
     if (target / "config.json").is_file():
         return target
     gguf = _embedded_gguf(name)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     print(
         f"llmiso: converting the embedded model {name!r} once into {target} "
         "(about 30 s; later loads take under a second)",
@@ -97,12 +95,7 @@ def _convert_embedded(name):
     )
 
     def convert(folder):
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        # The weights are dequantized already; drop the GGUF marker that blocks saving.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
+        model, tokenizer = _from_gguf(gguf, _EMBEDDED[name][2])
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
         (folder / "llmiso_source.json").write_text(
@@ -110,6 +103,29 @@ def _convert_embedded(name):
         )
 
     return build_folder_once(target, convert)
+
+
+def _from_gguf(gguf, pip_command):
+    """The causal model and tokenizer a GGUF file holds, dequantized to float32.
+
+    Built from the file's config and tensors directly rather than through
+    ``from_pretrained(gguf_file=...)``, which refuses to run without accelerate
+    (transformers >= 5), a package that would bring torch into llmiso's requirements.
+    """
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
+
+    config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_config(config)
+    tensors = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=model)["tensors"]
+    missing, unexpected = model.load_state_dict(tensors, strict=False)
+    model.tie_weights()  # the output layer shares the input embeddings' weights
+    untied = [key for key in missing if not key.startswith("lm_head.")]
+    if untied or unexpected:
+        raise ModelNotAvailableError(
+            f"{gguf} lacks the weights {untied} or holds unknown ones {unexpected}; "
+            f"reinstall it with `{pip_command}`.")
+    return model, AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
 
 
 def build_folder_once(target, write):

@@ -109,14 +109,22 @@ def forecasting_embedder(model=None, **settings):
                        **{**FORECASTING_EMBEDDER, **settings})
 
 
-def fitted_embedder(embedder, window_length):
-    """The forecaster's fitted embedder (a clone of ``embedder``; None:
-    :func:`forecasting_embedder`), or None without an LLM (``"passthrough"``)."""
+def embedder_part(embedder):
+    """The embedder ``embedder`` stands for: a clone, or for None
+    :func:`forecasting_embedder`; ``"passthrough"`` (no LLM) as it is."""
     from sklearn.base import clone
 
     if isinstance(embedder, str):  # "passthrough"
+        return embedder
+    return forecasting_embedder() if embedder is None else clone(embedder)
+
+
+def fitted_embedder(embedder, window_length):
+    """The forecaster's fitted embedder (:func:`embedder_part`'s), or None without an
+    LLM (``"passthrough"``)."""
+    embedder = embedder_part(embedder)
+    if isinstance(embedder, str):
         return None
-    embedder = forecasting_embedder() if embedder is None else clone(embedder)
     return embedder.set_params(input_type="numeric").fit(np.zeros((1, window_length)))
 
 

@@ -28,18 +28,24 @@ from ._encoding import (
     SeriesPass,
     WindowPrompts,
     choose_encoding,
+    embedder_part,
     encode,
     fitted_embedder,
 )
 from ._inspection import HeadFeaturesMixin
 from ._prediction import PredictionMixin
 from ._pretrained import PretrainedHead, PretrainingMixin, check_pretrained
-from ._regressor import make_regressor, takes_missing_targets
+from ._regressor import centerer_part, head_part, make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
 from ._validation import held_out_origins, held_out_paths, validation_windows
 from ._windows import Panel, check_lengths, origin_counts, training_set
+
+# What a part's shortcut (None, a name, a tuple of models) stands for: the one place
+# both fit and set_params (``combine__weights`` on a default forecaster) build it.
+PARTS = {"embedder": embedder_part, "centerer": centerer_part, "head": head_part,
+         "combine": make_combination}
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
 # this many (the cluster cosine's 2,000), so no second pass over the series is needed.
@@ -273,6 +279,28 @@ default=("ets", "theta", "ces")
         super().__init__()
         if strategy == "recursive":  # one next-step head serves any horizon
             self.set_tags(**{"requires-fh-in-fit": False})
+
+    def set_params(self, **params):
+        """Set parameters, a part's own among them (``combine__weights``, ``head__alpha``).
+
+        A part given by a shortcut (the defaults None and ``("ets", "theta", "ces")``,
+        a model's name) first becomes the estimator it stands for, as ``fit`` would
+        build it, so its parameters can be set and searched over.
+
+        Returns
+        -------
+        self : LLMForecaster
+        """
+        for name in {key.split("__", 1)[0] for key in params if "__" in key} & set(PARTS):
+            value = params.pop(name, getattr(self, name))
+            if not hasattr(value, "set_params"):  # a shortcut; an estimator stays itself
+                part = PARTS[name](value)
+                if not hasattr(part, "set_params"):
+                    raise ValueError(f"{name}={value!r} has no parameters to set: give "
+                                     f"{name} an estimator to set its parameters.")
+                value = part
+            params[name] = value
+        return super().set_params(**params)
 
     # -- fit: series -> features -> head on scaled targets ---------------------------------
 

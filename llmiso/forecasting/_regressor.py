@@ -21,12 +21,11 @@ def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=Non
     """
     # The default head fits its steps in the forecaster's n_jobs threads: the same
     # coefficients for any n_jobs (SoftmaxHeadForecaster), in less time.
-    head = (SoftmaxHeadForecaster(shift_alpha=None, n_jobs=n_jobs) if head is None
-            else clone(head))
-    values = IsotropyCenterer("center", normalize=True)
+    head = head_part(None).set_params(n_jobs=n_jobs) if head is None else head_part(head)
+    values = centerer_part(None)
     if not with_llm:
         return Pipeline([("isotropy", values), ("head", head)])
-    centerer = IsotropyCenterer("center", normalize=True) if centerer is None else clone(centerer)
+    centerer = centerer_part(centerer)
     if n_values:
         # Scaled jointly, the embedding's norm would dwarf the window's values and the
         # penalty would silence them: each block gets unit mean norm.
@@ -36,6 +35,20 @@ def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=Non
             ("values", values, np.arange(split, n_features)),
         ])
     return Pipeline([("isotropy", centerer), ("head", head)])
+
+
+def head_part(head):
+    """The head ``head`` stands for: a clone, or for None the default
+    ``SoftmaxHeadForecaster(shift_alpha=None)``; anything else (``"pretrained"``) as it is."""
+    if head is None:
+        return SoftmaxHeadForecaster(shift_alpha=None)
+    return clone(head) if hasattr(head, "get_params") else head
+
+
+def centerer_part(centerer):
+    """The isotropy step ``centerer`` stands for: a clone, or for None
+    ``IsotropyCenterer("center", normalize=True)``."""
+    return IsotropyCenterer("center", normalize=True) if centerer is None else clone(centerer)
 
 
 def takes_missing_targets(head):

