@@ -6,6 +6,7 @@ after the deepest block requested. Two readings: one pooled vector per prompt
 (:func:`states_at`).
 """
 
+import itertools
 import threading
 
 import numpy as np
@@ -164,17 +165,28 @@ def _pool(states, mask, pooling):
     return (states * weights).sum(dim=1) / weights.sum(dim=1)
 
 
+def _equal_length_batches(ids, batch_size):
+    """Batches of at most ``batch_size`` prompts of one token count each, shortest first.
+
+    No prompt is ever padded: padded to its batch's longest, a prompt's states moved
+    with the padding in bfloat16 (up to 1% of the largest value, docs/benchmarks.md),
+    so a series' forecast would follow the other series of a panel. Sorting on the
+    ids too makes batches depend on the set of prompts, not on their order.
+    """
+    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
+    for _, same in itertools.groupby(order, key=lambda i: len(ids[i])):
+        same = list(same)
+        for start in range(0, len(same), batch_size):
+            yield same[start : start + batch_size]
+
+
 def _batches(loaded, ids, layers, batch_size, progress):
     """Yield (prompt indices, states by layer, mask) for length-sorted batches."""
     import torch
 
-    # Sorting on the ids too makes batches depend on the set of prompts, not on
-    # their order, so reordering rows cannot change a result even in the last bit.
-    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
     pad = loaded.tokenizer.pad_token_id
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+        for batch in _equal_length_batches(ids, batch_size):
             rows = [ids[i] for i in batch]
             length = max(len(r) for r in rows)
             input_ids = torch.full((len(rows), length), pad, dtype=torch.long)

@@ -170,3 +170,22 @@ def test_default_model_layers_concatenate(smollm2, airline_windows):
     np.testing.assert_array_equal(both, np.hstack([six, smollm2.transform(X)]))
 
 
+
+
+def test_an_embedding_does_not_depend_on_its_batch_mates(dtype):
+    """The same windows embedded alone, beside prompts of other lengths, and in batches
+    of other sizes give the same states to the bit, in bfloat16 too, where padding a
+    prompt to its batch's longest moved them by up to 1% (no prompt is padded)."""
+    rng = np.random.default_rng(0)
+    windows = 100 + rng.integers(0, 50, size=(4, 8)).astype(float)
+    # Other lengths (in digits, 1 to 4 per value, and signs): spikes, negative values.
+    spikes = np.hstack([np.ones((20, 7)), rng.uniform(100, 2000, size=(20, 1))])
+    mates = np.vstack([rng.lognormal(0, 2, size=(40, 8)), spikes, -windows * 3])
+    # The default model: the tiny random one's states did not move with the padding.
+    embedder = LLMEmbedder(layer=-1, dtype=dtype, number_format="digits").fit(windows)
+    alone = embedder.transform(windows)
+    assert len({len(ids) for ids in embedder.token_ids(np.vstack([windows, mates]))}) > 3
+    for X, rows in ((np.vstack([windows, mates]), slice(0, 4)),
+                    (np.vstack([mates, windows]), slice(-4, None))):
+        np.testing.assert_array_equal(embedder.transform(X)[rows], alone)
+    np.testing.assert_array_equal(embedder.set_params(batch_size=1).transform(windows), alone)

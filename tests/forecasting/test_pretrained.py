@@ -177,3 +177,23 @@ def test_the_shipped_head_forecasts_airline_with_no_head_fitted():
     truth = y.iloc[-12:].to_numpy()
     error = np.abs(forecaster.predict().to_numpy() - truth).mean()
     assert error < np.abs(y.iloc[-24:-12].to_numpy() - truth).mean()
+
+
+def test_a_series_is_forecast_alike_alone_and_as_a_row_of_a_panel():
+    """Zero-shot, nothing is learned from the panel, and no embedding depends on its
+    batch mates: a series' forecast alone equals its row in a panel's (to float64
+    rounding in the head's products over more rows)."""
+    from sktime.datasets import load_shampoo_sales
+
+    y = load_airline()
+    index = y.index[-36:]
+    others = {"shampoo": load_shampoo_sales().to_numpy(), "spiky": np.r_[np.ones(35), 900.0]}
+    panel = pd.concat([pd.DataFrame({"y": y.to_numpy()[-36:]}, index=index)]
+                      + [pd.DataFrame({"y": v}, index=index) for v in others.values()],
+                      keys=["airline", *others])
+    params = {"head": "pretrained", "combine": None, "encoding": "window"}
+    alone = LLMForecaster(**params).fit(y.iloc[-36:], fh=[1, 2, 3]).predict_quantiles(
+        alpha=[0.1, 0.5, 0.9])
+    rows = LLMForecaster(**params).fit(panel, fh=[1, 2, 3]).predict_quantiles(
+        alpha=[0.1, 0.5, 0.9]).loc["airline"]
+    np.testing.assert_allclose(rows.to_numpy(), alone.to_numpy(), rtol=1e-12)
