@@ -307,65 +307,24 @@ default=("ets", "theta", "ces")
     def _fit(self, y, X=None, fh=None):
         self._check_parameters()
         self.horizon_ = STRATEGIES[self.strategy].horizon(fh, self.cutoff)
-        W = self.window_length
-        self.embedder_ = fitted_embedder(self.embedder, W)
-        self.pretrained_head_ = pretrained = self._pretrained_head()
-        panel = Panel.of(y) if pretrained is None else pretrained.padded(Panel.of(y))
-        check_lengths(panel, W, self.horizon_ if pretrained is None else 0)
-        self.sp_ = self.sp or season_of(y, W)
+        self.embedder_ = fitted_embedder(self.embedder, self.window_length)
+        self.pretrained_head_ = self._pretrained_head()
+        self.sp_ = self.sp or season_of(y, self.window_length)
         baseline = make_baseline(self.baseline)
         combiner = make_combination(self.combine)
-        # Origins embedded: the head's, and before them the held-out head's (the
-        # combination's evidence); a pretrained head learns nothing, only the
-        # combination's windows are read.
-        if pretrained is None:
-            extra = held_out_origins(combiner, self.horizon_, self.strategy)
-            most = self.n_origins and self.n_origins + extra
-        else:
-            most = pretrained.rows_needed(self.horizon_, validation_windows(combiner,
-                                                                            self.strategy))
-        counts = origin_counts([len(v) for v in panel.series], W, self.horizon_, most,
-                               history=baseline.min_history, fit=baseline.min_fit)
-        trained = [min(c, self.n_origins or c) for c in counts]  # the head's own origins
-        if pretrained is None and not sum(counts):
-            raise ValueError(f"No series is long enough for a training window: the baseline "
-                             f"needs {baseline.min_fit} values before its first origin. "
-                             "Use a longer series or a simpler baseline.")
         self.seconds_ = {}
-        with _timed(self.seconds_, "statistical models"):
-            self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts,
-                                          n_jobs=self.n_jobs)
-        with _timed(self.seconds_, "embedding"):
-            self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
-            # Only the values the training windows read are embedded.
-            encoded = self._encode([values[len(values) - count - W:]
-                                    for values, count in zip(panel.series, counts, strict=True)])
-        n_values = W if self.include_values or self.embedder_ is None else 0
-        with _timed(self.seconds_, "head"):
-            if pretrained is None:
-                latest = [(rows[c - t:], scales[c - t:]) for (rows, scales), c, t
-                          in zip(encoded, counts, trained, strict=True)]
-                features, targets = training_set(panel.series, trained, latest, self.baseline_,
-                                                 window_length=W, horizon=self.horizon_)
-                if not takes_missing_targets(self.head):
-                    whole = np.isfinite(targets).all(axis=1)
-                    features, targets = features[whole], targets[whole]
-
-                def new_regressor():
-                    return make_regressor(self.head, self.centerer,
-                                          with_llm=self.embedder_ is not None,
-                                          n_features=features.shape[1], n_values=n_values,
-                                          n_jobs=self.n_jobs)
-
-                self.regressor_ = new_regressor().fit(features, targets)
-            else:  # zero-shot: the pretrained head, as it is
-                features = np.vstack([rows for rows, _ in encoded])
-                self.regressor_ = new_regressor = pretrained.regressor()
+        if self.pretrained_head_ is None:
+            panel, counts, trained, encoded, features, new_regressor = self._fit_head(
+                y, baseline, combiner)
+        else:  # zero-shot: the pretrained head, as it is
+            panel, counts, trained, encoded, features = self._fit_zero_shot(y, baseline,
+                                                                            combiner)
+            new_regressor = self.regressor_
         self.combiner_ = self._fit_combination(combiner, panel.series, counts, trained,
                                                encoded, new_regressor)
         # Counted after the transform: whitening, say, keeps fewer dimensions than it gets.
         width = final_step(self.regressor_, features[:1])[0].shape[1]
-        self.n_embedding_features_ = 0 if self.embedder_ is None else width - n_values
+        self.n_embedding_features_ = 0 if self.embedder_ is None else width - self._n_values()
         pick = np.random.default_rng(0).permutation(len(features))[:ISOTROPY_ROWS]
         self._isotropy_rows = features[np.sort(pick)]
         self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
@@ -373,6 +332,75 @@ default=("ets", "theta", "ces")
         # Each series' last window, embedded already: predict reads it, not the model.
         self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self
+
+    def _fit_head(self, y, baseline, combiner):
+        """Learn the head from every series' windows; embed, before the head's own
+        origins, the held-out head's (the combination's evidence). Returns the panel,
+        origins embedded and trained on per series, the rows, the head's features and
+        a function that makes an unfitted isotropy step and head."""
+        W, horizon = self.window_length, self.horizon_
+        panel = Panel.of(y)
+        check_lengths(panel, W, horizon)
+        extra = held_out_origins(combiner, horizon, self.strategy)
+        counts = origin_counts([len(v) for v in panel.series], W, horizon,
+                               self.n_origins and self.n_origins + extra,
+                               history=baseline.min_history, fit=baseline.min_fit)
+        if not sum(counts):
+            raise ValueError(f"No series is long enough for a training window: the baseline "
+                             f"needs {baseline.min_fit} values before its first origin. "
+                             "Use a longer series or a simpler baseline.")
+        trained = [min(c, self.n_origins or c) for c in counts]  # the head's own origins
+        encoded = self._fit_baseline_and_encode(panel, baseline, counts)
+        with _timed(self.seconds_, "head"):
+            latest = [(rows[c - t:], scales[c - t:]) for (rows, scales), c, t
+                      in zip(encoded, counts, trained, strict=True)]
+            features, targets = training_set(panel.series, trained, latest, self.baseline_,
+                                             window_length=W, horizon=horizon)
+            if not takes_missing_targets(self.head):
+                whole = np.isfinite(targets).all(axis=1)
+                features, targets = features[whole], targets[whole]
+
+            def new_regressor():
+                return make_regressor(self.head, self.centerer,
+                                      with_llm=self.embedder_ is not None,
+                                      n_features=features.shape[1], n_values=self._n_values(),
+                                      n_jobs=self.n_jobs)
+
+            self.regressor_ = new_regressor().fit(features, targets)
+        return panel, counts, trained, encoded, features, new_regressor
+
+    def _fit_zero_shot(self, y, baseline, combiner):
+        """Read only what the pretrained head forecasts from (each series' last window,
+        series shorter than a window padded) and the combination's validation windows;
+        the regressor is the pretrained one. Returns as :meth:`_fit_head`, without the
+        function."""
+        pretrained = self.pretrained_head_
+        panel = pretrained.padded(Panel.of(y))
+        check_lengths(panel, self.window_length, 0)
+        most = pretrained.rows_needed(self.horizon_, validation_windows(combiner, self.strategy))
+        counts = origin_counts([len(v) for v in panel.series], self.window_length,
+                               self.horizon_, most, history=baseline.min_history,
+                               fit=baseline.min_fit)
+        encoded = self._fit_baseline_and_encode(panel, baseline, counts)
+        with _timed(self.seconds_, "head"):
+            self.regressor_ = pretrained.regressor()
+        return panel, counts, counts, encoded, np.vstack([rows for rows, _ in encoded])
+
+    def _fit_baseline_and_encode(self, panel, baseline, counts):
+        """Fit the baseline on the series, and embed the values that the rows of each
+        series' last ``counts`` origins read: ``[(features, scales)]`` per series."""
+        with _timed(self.seconds_, "statistical models"):
+            self.baseline_ = baseline.fit(panel, self.horizon_, self.sp_, counts,
+                                          n_jobs=self.n_jobs)
+        with _timed(self.seconds_, "embedding"):
+            self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
+            W = self.window_length
+            return self._encode([values[len(values) - count - W:]
+                                 for values, count in zip(panel.series, counts, strict=True)])
+
+    def _n_values(self):
+        """Scaled values the head reads beside (or, without an LLM, instead of) the embedding."""
+        return self.window_length if self.include_values or self.embedder_ is None else 0
 
     def _pretrained_head(self):
         """The pretrained head ``fit`` uses (checked against this embedder), or None:

@@ -31,16 +31,12 @@ class HeadFeaturesMixin:
             ``"head"``, then each statistical model of ``combine`` (as named in
             ``combiner_.member_names_``), each framed as ``predict_quantiles``.
         """
-        import pandas as pd
-
         self.check_is_fitted()
         fh = self._check_fh(fh)
         levels = list(alpha)
         paths = self._quantiles(fh, levels, members=True)
         names = ["head"] if self.combiner_ is None else self.combiner_.member_names_
-        columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
-        index = fh.to_absolute_index(self.cutoff)
-        return {name: self._panel.frame(index, member, columns)
+        return {name: self._quantile_frame(fh, levels, member)
                 for name, member in zip(names, paths, strict=True)}
 
     def head_features(self, y):

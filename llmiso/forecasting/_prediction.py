@@ -8,7 +8,7 @@ hands the path to the combination.
 
 import numpy as np
 
-from .._pipeline import final_step
+from ._regressor import quantile_paths
 from ._strategies import STRATEGIES
 from ._windows import Panel
 
@@ -42,12 +42,9 @@ class PredictionMixin:
         """(n_series, horizon_, n_levels) quantiles from the end of each series."""
         # The panel's own ends were embedded by fit (or update); a recursive path's are new.
         last = self._last_windows if ends is self._panel.series else self._windows_at_ends(ends)
-        features, head = final_step(self.regressor_, np.vstack([row for row, _ in last]))
-        # A pretrained head may forecast more steps than asked: the first horizon_ are.
-        q = head.predict_quantiles(features, levels).reshape(len(ends), -1, len(levels))
-        q = q[:, : self.horizon_]
-        start = self.baseline_.forecasts(ends)
-        return start[:, :, None] + q * np.array([scale for _, scale in last])[:, None, None]
+        return quantile_paths(self.regressor_, np.vstack([row for row, _ in last]),
+                              [scale for _, scale in last], self.baseline_.forecasts(ends),
+                              levels, self.horizon_)
 
     def _quantiles(self, fh, levels, members=False):
         """(n_series, len(fh), n_levels): the head's path, combined when ``combine`` asks
@@ -72,9 +69,11 @@ class PredictionMixin:
         return self._panel.frame(index, self._quantiles(fh, [0.5]))
 
     def _predict_quantiles(self, fh, X=None, alpha=None):
+        return self._quantile_frame(fh, list(alpha), self._quantiles(fh, list(alpha)))
+
+    def _quantile_frame(self, fh, levels, quantiles):
+        """(n_series, len(fh), n_levels) ``quantiles`` as sktime's quantile frame."""
         import pandas as pd
 
-        levels = list(alpha)
         columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
-        index = fh.to_absolute_index(self.cutoff)
-        return self._panel.frame(index, self._quantiles(fh, levels), columns)
+        return self._panel.frame(fh.to_absolute_index(self.cutoff), quantiles, columns)

@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from .._pipeline import last_step
+from .._pipeline import final_step, last_step
 from ..head import SoftmaxHeadForecaster, SoftmaxHeadForecasterCV
 from ..isotropy import IsotropyCenterer
 
@@ -56,3 +56,13 @@ def takes_missing_targets(head):
     elsewhere): the softmax heads do; any other regressor gets complete rows."""
     return head is None or isinstance(last_step(head), (SoftmaxHeadForecaster,
                                                         SoftmaxHeadForecasterCV))
+
+
+def quantile_paths(regressor, rows, scales, start, levels, horizon):
+    """(n_rows, horizon, n_levels) values: the head's quantiles of each row's scaled
+    change, in its window's ``scales``, added to the baseline's forecasts ``start``
+    (n_rows, horizon) from the same origins. A pretrained head may forecast more steps
+    than asked: the first ``horizon`` are read."""
+    features, head = final_step(regressor, rows)
+    q = head.predict_quantiles(features, levels).reshape(len(rows), -1, len(levels))
+    return start[:, :, None] + q[:, :horizon] * np.asarray(scales)[:, None, None]

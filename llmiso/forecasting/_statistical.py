@@ -81,10 +81,6 @@ class StatisticalModels:
     def __init__(self, spec, sp, n_jobs=None):
         self.spec, self.sp, self.n_jobs = spec, sp, n_jobs
 
-    @property
-    def n_models(self):
-        return len(self.models_)
-
     def fit(self, series):
         """Fit every model on each whole series (one ``StatsForecast.fit`` per group)."""
         self.models_ = make_models(self.spec, self.sp)

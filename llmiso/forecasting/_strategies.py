@@ -10,8 +10,6 @@ class Direct:
     many steps after it; the last window is embedded once for the whole horizon and
     every step's quantiles are exact. Needs ``fh`` in ``fit``."""
 
-    name = "direct"
-    requires_fh_in_fit = True
     #: Whether its heads forecast a whole window from each origin's features (the
     #: combination's evidence reads such forecasts at held-out origins).
     scores_windows = True
@@ -31,8 +29,6 @@ class Recursive:
     the next-step distribution along the median path, so they understate the
     uncertainty. Any ``fh``, given in ``fit`` or later."""
 
-    name = "recursive"
-    requires_fh_in_fit = False
     scores_windows = False  # each step re-embeds the path: the combination weighs equally
 
     def horizon(self, fh, cutoff):

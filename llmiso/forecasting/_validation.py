@@ -10,7 +10,7 @@ origin. The embeddings are those of the main fit; only the head is fitted again.
 
 import numpy as np
 
-from .._pipeline import final_step
+from ._regressor import quantile_paths
 from ._windows import future_values
 
 
@@ -76,12 +76,9 @@ def held_out_paths(series, counts, trained, encoded, baseline, n_validation, mak
     for i, picked in asked:
         values, count = series[i], counts[i]
         rows, scales = encoded[i]
-        features, head = final_step(regressor, rows[picked])
-        q = head.predict_quantiles(features, levels).reshape(len(picked), -1, len(levels))
-        q = q[:, :horizon]
         ends = len(values) - 1 - count + picked
-        anchor = baseline.origins(i, values, ends)
-        out[i] = anchor[:, :, None] + q * scales[picked][:, None, None]
+        out[i] = quantile_paths(regressor, rows[picked], scales[picked],
+                                baseline.origins(i, values, ends), levels, horizon)
     return out
 
 

@@ -222,26 +222,30 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
     rows, bins, probs = targets
     n, r = F.shape
     K = n_bins
-    B = None if bins_basis is None else bins_basis.astype(np.float32)
-    m = K if B is None else B.shape[1]
+    m = K if bins_basis is None else bins_basis.shape[1]
     s = 0 if shift is None else r + 1
-    c = None if shift is None else shift.astype(np.float32)
+    # The shift's weights ``t shift^T`` join the product, so it costs no pass over F of
+    # its own: added to the free weights, or as one more function of the basis.
+    B = None if bins_basis is None else (
+        bins_basis if shift is None else np.column_stack([bins_basis, shift])).astype(np.float32)
     logits = np.empty((n, K), dtype=np.float32)
     step = (probs / n).astype(np.float32)
 
     def loss_and_grad(theta):
         A = theta[: r * m].reshape(r, m)
+        t = theta[r * m : r * m + s]
+        bias = theta[r * m + s :]
+        if s:
+            bias = bias + t[r] * shift
         if B is None:
-            Z = np.matmul(F, A.astype(np.float32), out=logits)
+            W = A if not s else A + np.outer(t[:r], shift)
+            Z = np.matmul(F, W.astype(np.float32), out=logits)
         else:
+            A = A if not s else np.column_stack([A, t[:r]])
             Z = np.matmul(F @ A.astype(np.float32), B.T, out=logits)
-        Z += theta[r * m + s :].astype(np.float32)
+        Z += bias.astype(np.float32)
         if offset is not None:
             Z += offset
-        if s:  # the shift: one more (n, r) x (r,) product, its outer product in place
-            t = theta[r * m : r * m + s]
-            location = F @ t[:r].astype(np.float32) + np.float32(t[r])
-            Z += location[:, None] * c
         Z -= Z.max(axis=1, keepdims=True)
         # A row's targets sum to 1, so its cross-entropy is log(sum exp z) - <t, z>.
         picked = np.dot(probs, Z[rows, bins])
@@ -251,16 +255,17 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
         loss += alpha / (2 * n) * np.dot(theta[: r * m], theta[: r * m])
         Z *= (1.0 / (n * total)).astype(np.float32)[:, None]  # softmax / n ...
         Z[rows, bins] -= step  # ... minus targets / n: the loss's gradient in the logits
+        # The gradient in the weights (r, K), or in the basis's coefficients (r, m [+ 1]).
+        G = (F.T @ Z if B is None else F.T @ (Z @ B)).astype(np.float64)
+        g_bias = Z.sum(axis=0, dtype=np.float64)
         grad = np.empty_like(theta)
-        grad[: r * m] = (F.T @ (Z if B is None else Z @ B)).ravel()
+        grad[: r * m] = G[:, :m].ravel()
         grad[: r * m] += (alpha / n) * theta[: r * m]
-        grad[r * m + s :] = Z.sum(axis=0, dtype=np.float64)
+        grad[r * m + s :] = g_bias
         if s:
-            t = theta[r * m : r * m + s]
-            along = Z @ c  # each row's gradient along the bins' centres
             loss += (shift_alpha or 0.0) / (2 * n) * np.dot(t, t)
-            grad[r * m : r * m + r] = F.T @ along
-            grad[r * m + r] = along.sum(dtype=np.float64)
+            grad[r * m : r * m + r] = G @ shift if B is None else G[:, m]
+            grad[r * m + r] = g_bias @ shift
             grad[r * m : r * m + s] += ((shift_alpha or 0.0) / n) * t
         return loss, grad
 

@@ -1,7 +1,9 @@
 """SoftmaxHeadForecaster: the paper's log-linear model, with value bins as its vocabulary."""
 
+from contextlib import contextmanager
 from functools import partial
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
@@ -89,8 +91,9 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         embeddings. ``"auto"``: when the features' second moments have a condition
         number above 10 (docs/benchmarks.md).
     n_jobs : int, default=None
-        Outputs fitted at once, in threads (None: 1 unless in a
-        ``joblib.parallel_backend`` context; -1: all cores).
+        Outputs fitted at once, in threads, each on one BLAS thread (None: as many
+        as BLAS would run threads, every core unless limited, as in a joblib worker;
+        -1: all cores). The coefficients are the same for any ``n_jobs``.
     prior : HeadWeights or None, default=None
         Start from these weights (a fitted head's :meth:`weights`, say a pretrained
         one) and fit the change from them: the bins are the prior's, and ``alpha``
@@ -243,11 +246,11 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         # The outputs share nothing but the features: the loss and the penalty are sums
         # over outputs, so each is its own problem with the same optimum as the joint
         # one, and needs only its own iterations (the joint L-BFGS runs every output as
-        # long as the slowest). n_jobs runs them in threads (BLAS releases the GIL).
-        n_jobs = min(effective_n_jobs(self.n_jobs), H)
-        # One BLAS thread per output's solve: faster on these products than threaded
-        # BLAS (measured: docs/benchmarks.md), and the same arithmetic for any n_jobs,
-        # so the fit does not depend on it. A single large output keeps threaded BLAS.
+        # long as the slowest). They run in threads (BLAS releases the GIL), each on one
+        # BLAS thread: as fast as threaded BLAS on these products (docs/benchmarks.md),
+        # and the same arithmetic however many run at once, so the fit does not depend
+        # on n_jobs. A single large output gets the BLAS threads instead.
+        n_jobs = min(_output_threads(self.n_jobs), H)
         threads = 1 if H > 1 or n * r * K < 50_000_000 else None
         bins_basis = None if self.n_basis is None else _bins.spline_basis(K, self.n_basis)
         shift = None if self.shift_alpha is None else _standardized(K)
@@ -417,15 +420,45 @@ def _standardized(n_bins):
 _CONTROLLER = []
 
 
-def _blas_threads(limit):
-    """``threadpoolctl``'s limit on BLAS threads, its scan of loaded libraries done once.
-
-    A new ``threadpool_limits`` reads the process's memory map on every call, which
-    cost more than a small head's whole fit.
-    """
+def _controller():
+    """``threadpoolctl``'s view of the loaded thread pools, its scan of the process's
+    memory map done once (a new scan cost more than a small head's whole fit)."""
     if not _CONTROLLER:
         _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=limit, user_api="blas")
+    return _CONTROLLER[0]
+
+
+def _output_threads(n_jobs):
+    """Outputs fitted at once: ``n_jobs``, or for None as many as BLAS would run
+    threads (every core, fewer inside a joblib worker, which limits them)."""
+    if n_jobs is not None:
+        return effective_n_jobs(n_jobs)
+    blas = _controller().select(user_api="blas").lib_controllers
+    return max([lib.num_threads for lib in blas], default=1)
+
+
+@contextmanager
+def _blas_threads(limit):
+    """numpy's BLAS at ``limit`` threads (None: as it is) and every other BLAS at one.
+
+    The other is scipy's own copy, which L-BFGS-B calls for its vector steps: left at
+    every core, its threads spin between those steps and take the cores from numpy's
+    products (an evaluation took twice as long, L-BFGS-B's own steps six times).
+    """
+    import scipy
+
+    controller = _controller()
+    scipy_dirs = {Path(scipy.__file__).parent, Path(scipy.__file__).parent.with_suffix(".libs")}
+    numpy_blas = {lib.filepath for lib in controller.select(user_api="blas").lib_controllers
+                  if Path(lib.filepath).parent not in scipy_dirs}
+    others = [lib.filepath for lib in controller.select(user_api="blas").lib_controllers
+              if lib.filepath not in numpy_blas]
+    with controller.limit(limits=limit, user_api="blas"):
+        if others:
+            with controller.select(filepath=others).limit(limits=1):
+                yield
+        else:
+            yield
 
 
 # The earlier name of the same class: existing code keeps working, with no warning.
