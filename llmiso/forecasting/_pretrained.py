@@ -318,7 +318,7 @@ def pretrain_rows(series, embedder, *, window_length, horizon, include_values=Tr
 
 def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_values=True,
                   head=None, prior=None, max_origins=None, encoding=None, n_jobs=None,
-                  trained_on="", rows=None, centered=True):
+                  trained_on="", rows=None, centered=False):
     """A :class:`PretrainedHead` learned on ``series``, ``[(values, season)]``.
 
     ``embedder``: a fitted ``LLMEmbedder`` (None: no LLM, the scaled window alone).
@@ -326,8 +326,10 @@ def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_val
     then pulls toward it): more data, or fine-tuning.
     ``rows``: ``(X, y)`` from :func:`pretrain_rows` with the same settings, to reuse
     rows already embedded (``series`` is then not read).
-    ``centered``: False leaves the LLM's states uncentered (only scaled to unit mean
-    norm), to measure what the centering is worth; the default centers them.
+    ``centered``: False (the default, as the head llmiso ships) leaves the LLM's
+    states uncentered, only scaled to unit mean norm: zero-shot on M3 and Tourism
+    they forecast better than centred ones (0.947 against 0.973, docs/benchmarks.md).
+    True centers them on the corpus's mean first.
     """
     if embedder is not None and not include_values:
         raise ValueError("A pretrained head reads the embedding beside the scaled window "

@@ -20,7 +20,8 @@ def pretrained():
     from llmiso.forecasting import pretrain_head
 
     corpus = synthetic_series(30, length=(40, 80), random_state=2)
-    return pretrain_head(corpus, _embedder(), window_length=6, horizon=4, trained_on="test")
+    return pretrain_head(corpus, _embedder(), window_length=6, horizon=4, trained_on="test",
+                         centered=True)
 
 
 def test_a_pretrained_head_round_trips_through_its_files(pretrained, tmp_path):
@@ -48,7 +49,8 @@ def test_the_regressor_is_the_one_pretraining_fitted(pretrained):
     corpus = synthetic_series(30, length=(40, 80), random_state=2)
     X, y = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
     # Rows embedded once give the same head as pretraining from the series.
-    again = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4)
+    again = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4,
+                          centered=True)
     np.testing.assert_allclose(again.weights.coef, pretrained.weights.coef, rtol=1e-6)
     with pytest.raises(ValueError, match="horizon=5"):
         pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=5)
@@ -59,13 +61,13 @@ def test_the_regressor_is_the_one_pretraining_fitted(pretrained):
 
 
 def test_an_uncentered_head_keeps_the_states_as_the_llm_gives_them(pretrained, tmp_path):
-    """centered=False: the LLM's block only scaled (its mean stays), saved as such."""
+    """By default, as the shipped head: the LLM's block only scaled (its mean stays),
+    saved as such."""
     from llmiso.forecasting import PretrainedHead, pretrain_head, pretrain_rows
 
     corpus = synthetic_series(30, length=(40, 80), random_state=2)
     X, y = pretrain_rows(corpus, _embedder(), window_length=6, horizon=4)
-    raw = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4,
-                        centered=False)
+    raw = pretrain_head(None, _embedder(), rows=(X, y), window_length=6, horizon=4)
     assert raw.config["centered"] is False and pretrained.config["centered"] is True
     back = PretrainedHead.load(raw.save(tmp_path / "raw"))
     block = back.regressor()[0].transform(X)[:, :16]
