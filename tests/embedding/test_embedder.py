@@ -179,8 +179,8 @@ def test_an_embedding_does_not_depend_on_its_batch_mates(dtype):
     rng = np.random.default_rng(0)
     windows = 100 + rng.integers(0, 50, size=(4, 8)).astype(float)
     # Other lengths (in digits, 1 to 4 per value, and signs): spikes, negative values.
-    spikes = np.hstack([np.ones((20, 7)), rng.uniform(100, 2000, size=(20, 1))])
-    mates = np.vstack([rng.lognormal(0, 2, size=(40, 8)), spikes, -windows * 3])
+    spikes = np.hstack([np.ones((6, 7)), rng.uniform(100, 2000, size=(6, 1))])
+    mates = np.vstack([rng.lognormal(0, 2, size=(8, 8)), spikes, -windows * 3])
     # The default model: the tiny random one's states did not move with the padding.
     embedder = LLMEmbedder(layer=-1, dtype=dtype, number_format="digits").fit(windows)
     alone = embedder.transform(windows)

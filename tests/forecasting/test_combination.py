@@ -210,12 +210,12 @@ def test_get_params_set_params_and_clone_round_trip(params):
 
 def test_a_grid_search_over_the_combinations_weights_and_models():
     from sktime.forecasting.model_selection import ForecastingGridSearchCV
-    from sktime.split import ExpandingWindowSplitter
+    from sktime.split import SingleWindowSplitter
 
-    y = load_airline()[:72]
+    y = load_airline()[:60]
     search = ForecastingGridSearchCV(
         LLMForecaster(**tiny(combine=("ets", "theta"))),
-        cv=ExpandingWindowSplitter(initial_window=60, step_length=6, fh=[1, 2, 3]),
+        cv=SingleWindowSplitter(window_length=48, fh=[1, 2, 3]),
         param_grid={"combine__weights": ["equal", "evidence"],
                     "combine__models": [("ets",), ("ets", "theta")]},
     ).fit(y, fh=[1, 2, 3])
