@@ -167,11 +167,25 @@ def shift_preconditioner(features_eig, targets, shift, ridge):
     return apply
 
 
-def feature_moments_eig(F):
-    """Eigendecomposition of ``[F, 1]^T [F, 1] / n``: the features' side of the preconditioner."""
-    Fa = np.hstack([F.astype(np.float64), np.ones((len(F), 1))])
-    values, vectors = np.linalg.eigh(Fa.T @ Fa / len(F))
+def feature_moments_eig(F, moments=None, left_out=None):
+    """Eigendecomposition of ``[F, 1]^T [F, 1] / n``: the features' side of the preconditioner.
+
+    With ``moments`` (the unnormalised ``[F, 1]^T [F, 1]`` of a larger set, from
+    :func:`feature_moments`) and ``left_out`` (that set's rows not in ``F``), the
+    moments come from those, at the cost of the rows left out instead of all of ``F``.
+    """
+    if moments is None:
+        moments = feature_moments(F)
+    elif left_out is not None and len(left_out):
+        moments = moments - feature_moments(left_out)
+    values, vectors = np.linalg.eigh(moments / len(F))
     return np.maximum(values, 0.0), vectors
+
+
+def feature_moments(F):
+    """``[F, 1]^T [F, 1]`` in float64, unnormalised (sums over rows can be taken apart)."""
+    Fa = np.hstack([F.astype(np.float64), np.ones((len(F), 1))])
+    return Fa.T @ Fa
 
 
 def preconditioner(features_eig, targets, n_bins, ridge):

@@ -15,7 +15,7 @@ from threadpoolctl import ThreadpoolController
 
 from .. import _bins
 from ..metrics import negative_log_likelihood
-from ._lbfgs import feature_moments_eig, fit_one_softmax
+from ._lbfgs import feature_moments, feature_moments_eig, fit_one_softmax
 from ._targets import target_distribution, validate_with_missing_targets
 from ._weights import HeadWeights
 
@@ -259,15 +259,18 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
                         tol=self.tol, bins_basis=bins_basis, shift=shift,
                         precondition=self.precondition,
                         shift_alpha=self.shift_alpha)
-        # The preconditioner's feature side, once for the outputs with every target known
-        # (an output with fewer rows gets its own in its thread: a fit on its rows alone).
-        complete = bins_basis is None and self.precondition is not False and known.all(axis=0).any()
-        all_rows_eig = feature_moments_eig(F) if complete else None
+        # The preconditioner's feature side: the moments over every row once, and for an
+        # output with fewer rows (a fit on its rows alone) less the rows it leaves out.
+        moments = (feature_moments(F) if bins_basis is None and self.precondition is not False
+                   else None)
+        all_rows_eig = (feature_moments_eig(F, moments)
+                        if moments is not None and known.all(axis=0).any() else None)
 
         def problem(h):  # one output's rows (those with a known target), targets, moments
             has_target = known[:, h]
             features = F if has_target.all() else F[has_target]
-            eig = all_rows_eig if has_target.all() else None
+            eig = all_rows_eig if has_target.all() or moments is None else feature_moments_eig(
+                features, moments, F[~has_target])
             offset = None if self.prior is None else self.prior.logits(
                 original[has_target], h).astype(np.float32)
             return (features, target_distribution(labels[has_target, h], K,
