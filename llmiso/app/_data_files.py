@@ -11,9 +11,10 @@ class DataError(ValueError):
 
 
 def read_input(path, *, time_column=None, value_columns=None, id_column=None, min_length=2,
-               needed_for="the analysis"):
+               needed_for="the analysis", same_end=True):
     """The series of a CSV: a wide file (:func:`read_series`) or, with ``id_column``, a
-    long one (:func:`read_long`, which needs ``time_column`` and one value column)."""
+    long one (:func:`read_long`, which needs ``time_column`` and one value column;
+    ``same_end=False`` lets its series end at different times, as NaN after the end)."""
     if id_column is None:
         return read_series(path, time_column=time_column, value_columns=value_columns,
                            min_length=min_length, needed_for=needed_for)
@@ -21,7 +22,7 @@ def read_input(path, *, time_column=None, value_columns=None, id_column=None, mi
         raise DataError("a long file (--id) needs --time-column and one --value-column.")
     return read_long(path, id_column=id_column, time_column=time_column,
                      value_column=value_columns[0], min_length=min_length,
-                     needed_for=needed_for)
+                     needed_for=needed_for, same_end=same_end)
 
 
 def read_series(path, *, time_column=None, value_columns=None, min_length=2,
@@ -137,13 +138,13 @@ def _regular_index(path, times, name):
 
 
 def read_long(path, *, id_column, time_column, value_column, min_length=2,
-              needed_for="the analysis"):
+              needed_for="the analysis", same_end=True):
     """Read a long-format CSV (one row per series, time and value) into a wide frame.
 
     Returns a DataFrame indexed by time (a PeriodIndex when the times are dates at
     a regular frequency, else the sorted times), one float column per series id.
-    Series may start at different times (NaN before their first value) but must
-    end at the same time, with no gaps, so one forecast origin serves them all.
+    Series may start at different times (NaN before their first value) and, with
+    ``same_end=False``, end at different times (NaN after their last); no gaps.
     """
     path, frame = _read_csv(path)
     missing = [c for c in (id_column, time_column, value_column) if c not in frame.columns]
@@ -169,11 +170,12 @@ def read_long(path, *, id_column, time_column, value_column, min_length=2,
                         "keep one row per series and time.")
     wide = long.pivot(index="time", columns="id", values="value").sort_index()
     ends = wide.apply(lambda c: c.last_valid_index())
-    if ends.nunique() > 1:
+    if same_end and ends.nunique() > 1:
         early = ends[ends != ends.max()].index[0]
         raise DataError(f"{path}: series {early!r} ends at {ends[early]}, others at "
-                        f"{ends.max()}; every series must end at the same time.")
-    gaps = wide.apply(lambda c: c.loc[c.first_valid_index():].isna().any())
+                        f"{ends.max()}; a backtest needs every series to end at the same "
+                        "time (a forecast without --backtest takes each from its own end).")
+    gaps = wide.apply(lambda c: c.loc[c.first_valid_index():c.last_valid_index()].isna().any())
     if gaps.any():
         raise DataError(f"{path}: series {gaps.idxmax()!r} has gaps; fill them first.")
     lengths = wide.notna().sum()

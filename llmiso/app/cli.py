@@ -84,8 +84,11 @@ def read_for_forecast(args):
     needed_for = (f"a window of {args.window_length} plus a horizon of {args.horizon}"
                   + (f" for each of {args.backtest} backtest origins and the forecast"
                      if args.backtest else ""))
+    # Series may end at different times: each is forecast from its own end (a backtest
+    # cuts every series at the same origins, so it needs one end).
     return read_input(args.data, time_column=args.time_column, value_columns=args.value_columns,
-                      id_column=args.id_column, min_length=needed, needed_for=needed_for)
+                      id_column=args.id_column, min_length=needed, needed_for=needed_for,
+                      same_end=bool(args.backtest))
 
 
 def make_forecaster(args, n_jobs):

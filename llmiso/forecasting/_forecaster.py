@@ -8,6 +8,7 @@ with statistical models (``_combination``); the training set is cut in ``_window
 
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -79,8 +80,10 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
     ``embedder="passthrough"``: the same flow without the LLM, the null to beat.
 
     Panel and hierarchical ``y`` are fitted as one global model: the windows of
-    every series train one head, and each series is forecast from its own end (all
-    series end at the same time).
+    every series train one head, and each series is forecast from its own end. In
+    a panel whose series end at different times, ``fh`` counts from each series' own
+    end, and its forecasts are labelled there (as sktime's per-series forecasters and
+    statsforecast do).
 
     Parameters
     ----------
@@ -327,8 +330,7 @@ default=("ets", "theta", "ces")
         self.n_embedding_features_ = 0 if self.embedder_ is None else width - self._n_values()
         pick = np.random.default_rng(0).permutation(len(features))[:ISOTROPY_ROWS]
         self._isotropy_rows = features[np.sort(pick)]
-        self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
-                            panel.columns)
+        self._panel = replace(panel, series=[self._keep(v) for v in panel.series])
         # Each series' last window, embedded already: predict reads it, not the model.
         self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self

@@ -6,11 +6,12 @@ adds the head's quantiles, in the window's scale, to the baseline's forecast, an
 hands the path to the combination.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._regressor import quantile_paths
 from ._strategies import STRATEGIES
-from ._windows import Panel
 
 
 class PredictionMixin:
@@ -23,8 +24,7 @@ class PredictionMixin:
         else run forward over the new values (see the class's Notes).
         """
         panel = self._panel.extended(y)
-        self._panel = Panel(panel.keys, [self._keep(v) for v in panel.series], panel.names,
-                            panel.columns)
+        self._panel = replace(panel, series=[self._keep(v) for v in panel.series])
         self._last_windows = self._windows_at_ends(self._panel.series)
         if update_params:
             self.baseline_.refit(self._panel.series)
@@ -65,8 +65,21 @@ class PredictionMixin:
         return paths[..., steps - 1, :][..., [grid.index(level) for level in levels]]
 
     def _predict(self, fh, X=None):
-        index = fh.to_absolute_index(self.cutoff)
-        return self._panel.frame(index, self._quantiles(fh, [0.5]))
+        return self._panel.frame(self._forecast_times(fh), self._quantiles(fh, [0.5]))
+
+    def _forecast_times(self, fh):
+        """The times forecast: ``fh`` after the cutoff, or, for a panel whose series end
+        at different times, after each series' own end (each is forecast from there,
+        as sktime's per-series forecasters and statsforecast do)."""
+        import pandas as pd
+
+        ends = self._panel.ends
+        if not ends or all(end == self.cutoff[0] for end in ends):
+            return fh.to_absolute_index(self.cutoff)
+        steps = fh.to_relative(self.cutoff)
+        freq = getattr(self.cutoff, "freq", None)
+        return [steps.to_absolute_index(self.cutoff.__class__([end], freq=freq) if freq
+                                        else pd.Index([end])) for end in ends]
 
     def _predict_quantiles(self, fh, X=None, alpha=None):
         return self._quantile_frame(fh, list(alpha), self._quantiles(fh, list(alpha)))
@@ -76,4 +89,4 @@ class PredictionMixin:
         import pandas as pd
 
         columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
-        return self._panel.frame(fh.to_absolute_index(self.cutoff), quantiles, columns)
+        return self._panel.frame(self._forecast_times(fh), quantiles, columns)

@@ -11,7 +11,7 @@ the package and loads offline; a head made for another embedder is refused.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +157,7 @@ class PretrainedHead:
         W = self.config["window_length"]
         series = [v if len(v) >= W else np.concatenate([np.repeat(v[0], W - len(v)), v])
                   for v in panel.series]
-        return Panel(panel.keys, series, panel.names, panel.columns)
+        return replace(panel, series=series)
 
 
 def check_pretrained(found, embedder, *, window_length, include_values, centerer):

@@ -5,7 +5,7 @@ origin is the end of a window with at least one value after it. Everything that
 cuts series into windows, counts origins or builds targets is here, once.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -84,6 +84,7 @@ class Panel:
     series: list
     names: list = field(default_factory=list)
     columns: object = None
+    ends: list = None  # each series' last time (a panel's series may end at different times)
 
     @classmethod
     def of(cls, y):
@@ -92,8 +93,9 @@ class Panel:
             levels = list(range(y.index.nlevels - 1))
             groups = y.iloc[:, 0].groupby(level=levels if len(levels) > 1 else 0, sort=False)
             return cls([key for key, _ in groups], [g.to_numpy(dtype=float) for _, g in groups],
-                       list(y.index.names), y.columns)
-        return cls([None], [y.iloc[:, 0].to_numpy(dtype=float)], list(y.index.names), y.columns)
+                       list(y.index.names), y.columns, [g.index[-1][-1] for _, g in groups])
+        return cls([None], [y.iloc[:, 0].to_numpy(dtype=float)], list(y.index.names), y.columns,
+                   [y.index[-1]])
 
     @staticmethod
     def series_of(y):
@@ -105,12 +107,15 @@ class Panel:
         return [frame[c].dropna().to_numpy(dtype=float) for c in frame.columns]
 
     def frame(self, index, values, columns=None):
-        """A frame of ``index`` (per series for panels) from (n_series, len(index), n_columns)."""
+        """A frame from (n_series, n_times, n_columns) ``values``: at the times ``index``
+        (the same for every series), or a list of each series' times."""
         columns = self.columns if columns is None else columns
         if self.keys == [None]:
-            return pd.DataFrame(values[0], index=index, columns=columns)
+            return pd.DataFrame(values[0], index=index[0] if isinstance(index, list) else index,
+                                columns=columns)
+        times = index if isinstance(index, list) else [index] * len(self.keys)
         rows = [(*(key if isinstance(key, tuple) else (key,)), t)
-                for key in self.keys for t in index]
+                for key, own in zip(self.keys, times, strict=True) for t in own]
         return pd.DataFrame(values.reshape(-1, values.shape[-1]),
                             index=pd.MultiIndex.from_tuples(rows, names=self.names),
                             columns=columns)
@@ -119,12 +124,13 @@ class Panel:
         """The series moved forward by the new values of ``y`` (same keys)."""
         position = {key: i for i, key in enumerate(self.keys)}
         new = Panel.of(y)
-        series = list(self.series)
-        for key, values in zip(new.keys, new.series, strict=True):
+        series, ends = list(self.series), list(self.ends or [None] * len(self.keys))
+        for key, values, end in zip(new.keys, new.series, new.ends, strict=True):
             if key not in position:
                 raise ValueError(
                     f"update got the series {key!r}, which fit did not see; a fitted "
                     "forecaster only moves known series forward. Fit again to add series."
                 )
             series[position[key]] = np.concatenate([series[position[key]], values])
-        return Panel(self.keys, series, self.names, self.columns)
+            ends[position[key]] = end
+        return replace(self, series=series, ends=ends)

@@ -288,7 +288,6 @@ def test_long_file_forecasts_each_series_at_its_own_level(tmp_path):
 
 @pytest.mark.parametrize("rows, message", [
     ([("a", "2020-01", 1.0), ("a", "2020-01", 2.0)], "two values at"),
-    ([("a", "2020-01", 1.0), ("a", "2020-02", 2.0), ("b", "2020-01", 1.0)], "ends at"),
     ([("a", "2020-01", 1.0), ("a", "2020-02", "x")], "finite number"),
     ([("a", "2020-01", 1.0), ("a", "2020-03", 2.0), ("b", "2020-01", 1.0),
       ("b", "2020-02", 1.0), ("b", "2020-03", 1.0)], "gaps"),
@@ -299,6 +298,26 @@ def test_long_file_errors(tmp_path, capsys, rows, message):
     _, stderr = _fails(["forecast", str(path), "--horizon", "1", *LONG, *TINY,
                         "--window-length", "1"], capsys)
     assert message in stderr
+
+
+def test_series_that_end_at_different_times_are_forecast_from_their_own_ends(tmp_path,
+                                                                             capsys):
+    """As statsforecast does: each series' forecast starts after its own last value. A
+    backtest cuts every series at the same origins, so there it is a clear error."""
+    rows = pd.read_csv(_long_csv(tmp_path))
+    late = (rows["store"] == "store1") & (rows["month"] >= "2020-10")
+    path = tmp_path / "ragged.csv"
+    rows[~late].to_csv(path, index=False)  # store1 ends in 2020-09, the others in 2020-12
+    out = tmp_path / "f.csv"
+    main(["forecast", str(path), "--horizon", "2", "--output", str(out), "--plot",
+          str(tmp_path / "f.png"), *LONG, *TINY])
+    table = pd.read_csv(out, index_col=["series", "time"])
+    assert list(table.loc["store1"].index) == ["2020-10", "2020-11"]
+    assert list(table.loc["store0"].index) == ["2021-01", "2021-02"]
+    assert (abs(table.loc["store1", "median"] / 1000 - 1) < 0.2).all()
+    _, stderr = _fails(["forecast", str(path), "--horizon", "2", "--backtest", "1", *LONG,
+                        *TINY], capsys)
+    assert "store1" in stderr and "ends at" in stderr and "own end" in stderr
 
 
 def test_long_file_needs_its_columns(tmp_path, capsys):

@@ -153,6 +153,32 @@ def test_panel_forecasts_go_to_their_own_series(encoding):
         np.testing.assert_allclose(pred.loc[key].to_numpy(), level, rtol=0.2)
 
 
+@pytest.mark.parametrize("index", [pd.period_range("2000-01", periods=48, freq="M"),
+                                   pd.date_range("2000-01-01", periods=48, freq="MS")])
+def test_a_series_that_ends_early_is_forecast_from_its_own_end(index):
+    """A ragged panel: each series forecast from its own end and labelled there. The
+    forecaster reads values, not times, so the values equal those of the same panel
+    with every series ending at the cutoff; only the early series' times differ."""
+    rng = np.random.default_rng(2)
+    values = {"a": 100 + np.sin(np.arange(48)) * 10 + rng.normal(size=48),
+              "b": 50 + np.cos(np.arange(45) / 2) * 5 + rng.normal(size=45)}
+
+    def panel(b_times):
+        return pd.concat([pd.DataFrame({"y": v}, index=pd.MultiIndex.from_product(
+            [[key], times], names=["id", "time"])) for (key, v), times in
+            zip(values.items(), [index, b_times], strict=True)])
+
+    params = tiny(combine=("ets",))
+    ragged = LLMForecaster(**params).fit(panel(index[:45]), fh=[1, 2, 3])
+    aligned = LLMForecaster(**params).fit(panel(index[3:]), fh=[1, 2, 3])
+    for method in ("predict", "predict_quantiles"):
+        early, late = getattr(ragged, method)(), getattr(aligned, method)()
+        np.testing.assert_allclose(early.to_numpy(), late.to_numpy(), rtol=1e-9)
+        assert list(early.loc["b"].index) == list(index[45:48])  # after b's own end
+        assert list(early.loc["a"].index) == list(late.loc["a"].index)  # after the cutoff
+        assert list(late.loc["b"].index) == list(late.loc["a"].index)
+
+
 def test_evaluate_with_expanding_window():
     y = load_shampoo_sales()
     cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=24, step_length=3)
