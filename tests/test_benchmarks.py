@@ -31,6 +31,7 @@ FRESH_PROCESS = {"bench_memory.py", "bench_scale_out.py", "bench_many_series.py"
         ("bench_scale_out.py", "identical embeddings: True"),
         ("bench_many_series.py", "pass / floor"),
         ("bench_levers.py", "Paired MASE ratios"),
+        ("bench_per_series.py", "One forecaster per series"),
     ],
 )
 def test_benchmark_quick_mode(script, expect, tmp_path, monkeypatch, capsys):
@@ -38,7 +39,8 @@ def test_benchmark_quick_mode(script, expect, tmp_path, monkeypatch, capsys):
             "bench_isotropy_error.py": ["--out", str(tmp_path)],
             "bench_competitions.py": ["--output", str(tmp_path)],
             "bench_levers.py": ["--output", str(tmp_path), "--cache-dir", str(tmp_path / "c")],
-            "bench_many_series.py": ["--skip-command"]}.get(script, [])
+            "bench_many_series.py": ["--skip-command"],
+            "bench_per_series.py": ["--output", str(tmp_path)]}.get(script, [])
     monkeypatch.chdir(tmp_path)
     if script in FRESH_PROCESS:
         run = subprocess.run(

@@ -1,0 +1,219 @@
+"""One forecaster per series, as most sktime users fit one: M3 and Tourism, official test
+windows (issue 38's benchmark).
+
+    python benchmarks/bench_per_series.py [--series 20] [--datasets four|six] [--quick]
+
+Each series of a seeded subset is fitted on its own, with no other series in sight:
+LLMForecaster with its defaults (the window from the season, as the panel benchmarks
+set it, since the default window of 24 does not fit quarterly series), the same without
+the LLM, the head alone (``combine=None``) and its null, the shipped pretrained head
+alone and inside the default combination, statsforecast's AutoETS, AutoTheta and
+AutoCES, statsmodels' AutoETS through sktime, the plain average of the three
+statsforecast models, and seasonal naive. Scores: MASE relative to seasonal naive
+(the mean over a dataset's series, then the geometric mean over datasets) and WQL, with
+a paired bootstrap interval over series for the default against each statistical row.
+
+Resumable: each dataset's per-series forecasts are written to
+``benchmarks/results/per-series/<dataset>.csv`` when it is done and read back on the
+next run; embeddings are cached on disk, so the rows that share the default embedder
+run the model once per window.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _competitions import (  # noqa: E402
+    LEVELS,
+    TARGET_SETS,
+    WINDOW,
+    load,
+    mase,
+    run_seasonal_naive,
+    run_statsforecast,
+)
+
+OUT = Path(__file__).parent / "results" / "per-series"
+CACHE = Path(__file__).parent / "results" / "embedding-cache" / "per-series"
+STATISTICAL = ["AutoETS", "AutoTheta", "AutoCES"]
+
+
+def _y(s):
+    return pd.Series(s.train, index=pd.RangeIndex(len(s.train)))
+
+
+def llm_rows(quick):
+    """Row name -> function(series) returning the LLMForecaster of that row."""
+    from llmiso import LLMEmbedder
+    from llmiso.forecasting import LLMForecaster, forecasting_embedder
+
+    def embedder():
+        if quick:
+            return LLMEmbedder("tiny-random-llama", dtype="float32")
+        return forecasting_embedder(cache_dir=str(CACHE))
+
+    def made(**params):
+        def build(s):
+            return LLMForecaster(**{"embedder": embedder(), **params},
+                                 window_length=WINDOW[s.period], sp=s.period)
+        return build
+
+    rows = {
+        "default": made(),
+        "default, no LLM": made(embedder="passthrough"),
+        "head alone": made(combine=None),
+        "head alone, no LLM": made(embedder="passthrough", combine=None),
+    }
+    if not quick:  # the shipped head reads windows of 24 of the default embedder
+        rows["pretrained head alone"] = lambda s: LLMForecaster(
+            head="pretrained", combine=None, window_length=24, sp=s.period)
+        rows["default with the pretrained head"] = lambda s: LLMForecaster(
+            head="pretrained", window_length=24, sp=s.period)
+    return rows
+
+
+def forecast_llm(build, s):
+    """(h, len(LEVELS)) quantiles of the forecaster ``build(s)`` fitted on ``s`` alone."""
+    forecaster = build(s).fit(_y(s), fh=list(range(1, s.h + 1)))
+    return forecaster.predict_quantiles(alpha=list(LEVELS)).to_numpy()
+
+
+def forecast_statsmodels_ets(s):
+    """statsmodels' AutoETS through sktime (``auto=True``): its point forecast at every
+    level (its intervals fail for multiplicative models with this sktime and statsmodels,
+    ``simulate_kwargs``), so its WQL is that of a point forecast."""
+    from sktime.forecasting.ets import AutoETS
+
+    model = AutoETS(auto=True, sp=s.period, n_jobs=1, information_criterion="aic")
+    model.fit(_y(s), fh=list(range(1, s.h + 1)))
+    return np.repeat(model.predict().to_numpy()[:, None], len(LEVELS), axis=1)
+
+
+def run_dataset(dataset, n_series, quick, out=OUT):
+    """Per-series quantiles of every row for ``dataset``, from its CSV if it is done."""
+    path = Path(out) / f"{dataset.replace(' ', '-')}{'-quick' if quick else ''}-{n_series}.csv"
+    if path.exists():
+        return pd.read_csv(path), path
+    series = load(dataset, n_series)
+    found, seconds = {}, {}
+    found["seasonal naive"] = run_seasonal_naive(series)
+    for name in STATISTICAL:
+        start = time.perf_counter()
+        found[name + " (statsforecast)"] = run_statsforecast(series, name)
+        seconds[name + " (statsforecast)"] = time.perf_counter() - start
+    found["plain average of the statistics"] = [
+        np.mean([found[n + " (statsforecast)"][i] for n in STATISTICAL], axis=0)
+        for i in range(len(series))]
+    rows = {"AutoETS (statsmodels, sktime)": forecast_statsmodels_ets}
+    rows.update({name: (lambda s, b=build: forecast_llm(b, s))
+                 for name, build in llm_rows(quick).items()})
+    for name, run in rows.items():
+        start = time.perf_counter()
+        out = []
+        for s in series:
+            try:
+                out.append(run(s))
+            except ValueError as error:  # refused: counted, the seasonal naive stands in
+                print(f"{dataset} {s.name} {name}: {error}", flush=True)
+                out.append(None)
+        found[name] = out
+        seconds[name] = time.perf_counter() - start
+        print(f"{dataset}: {name} {seconds[name]:.1f} s", flush=True)
+    records = []
+    for name, quantiles in found.items():
+        for s, q, naive in zip(series, quantiles, found["seasonal naive"], strict=True):
+            refused = q is None
+            q = naive if refused else np.asarray(q)[: s.h]
+            for step in range(s.h):
+                records.append({"dataset": dataset, "series": s.name, "row": name,
+                                "step": step + 1, "truth": s.test[step], "refused": refused,
+                                **{f"q{level:g}": q[step, j] for j, level in enumerate(LEVELS)}})
+    frame = pd.DataFrame(records)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    pd.Series(seconds).rename("seconds").to_csv(path.with_suffix(".seconds.csv"))
+    return frame, path
+
+
+def per_series_mase(frame, dataset, n_series):
+    """(series x row) MASE of the medians."""
+    series = {s.name: s for s in load(dataset, n_series)}
+    table = {}
+    for (name, row), part in frame.groupby(["series", "row"]):
+        s = series[str(name)]
+        table[(str(name), row)] = mase(s, part.sort_values("step")["q0.5"].to_numpy())
+    return pd.Series(table).unstack()
+
+
+def summarise(frames, n_series, draws=2000):
+    """Per dataset and over them: mean MASE relative to seasonal naive, WQL, and
+    the default's paired ratio to each statistical row (bootstrap over series)."""
+    from llmiso.metrics import weighted_quantile_loss
+
+    rng = np.random.default_rng(0)
+    relative, wql, tables = {}, {}, {}
+    for dataset, frame in frames.items():
+        table = per_series_mase(frame, dataset, n_series)
+        tables[dataset] = table
+        relative[dataset] = table.mean() / table["seasonal naive"].mean()
+        qcols = [f"q{level:g}" for level in LEVELS]
+        wql[dataset] = frame.groupby("row").apply(
+            lambda p, q=qcols: weighted_quantile_loss(p.truth.to_numpy(), p[q].to_numpy(),
+                                                      LEVELS))
+        wql[dataset] = wql[dataset] / wql[dataset]["seasonal naive"]
+    relative, wql = pd.DataFrame(relative), pd.DataFrame(wql)
+    out = pd.DataFrame({"MASE": np.exp(np.log(relative).mean(axis=1)),
+                        "WQL": np.exp(np.log(wql).mean(axis=1))})
+    intervals = {}
+    for other in [c for c in out.index if c != "default"]:
+        ratios = []
+        for _ in range(draws):
+            logs = []
+            for table in tables.values():
+                pick = rng.integers(0, len(table), len(table))
+                logs.append(np.log(table["default"].iloc[pick].mean()
+                                   / table[other].iloc[pick].mean()))
+            ratios.append(np.exp(np.mean(logs)))
+        intervals[other] = np.percentile(ratios, [2.5, 97.5])
+    out["default / row"] = out.loc["default", "MASE"] / out["MASE"]
+    out["95% interval"] = [("" if r not in intervals else
+                            f"[{intervals[r][0]:.3f}, {intervals[r][1]:.3f}]") for r in out.index]
+    return out.sort_values("MASE"), relative
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=20, help="series per dataset")
+    parser.add_argument("--datasets", choices=["four", "six"], default="four")
+    parser.add_argument("--quick", action="store_true", help="tiny model, 3 series, M3 monthly")
+    parser.add_argument("--output", default=str(OUT), help="folder of the per-dataset CSVs")
+    args = parser.parse_args()
+    if args.quick:
+        datasets, n_series = ["M3 monthly"], 3
+    else:
+        datasets = TARGET_SETS if args.datasets == "four" else [
+            "M3 monthly", "M3 quarterly", "M3 yearly", "Tourism monthly", "Tourism quarterly",
+            "Tourism yearly"]
+        n_series = args.series
+    frames = {}
+    for dataset in datasets:
+        frames[dataset], path = run_dataset(dataset, n_series, args.quick, args.output)
+        print(f"{dataset}: {path}", flush=True)
+    summary, relative = summarise(frames, n_series)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(f"\nOne forecaster per series, {n_series} series per dataset, official test "
+              f"windows; MASE relative to seasonal naive (geometric mean over "
+              f"{', '.join(datasets)}), WQL likewise; the default's paired ratio to each row "
+              f"with a bootstrap interval over series:")
+        print(summary.round(3).to_string())
+        print("\nPer dataset (MASE relative to seasonal naive):")
+        print(relative.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
