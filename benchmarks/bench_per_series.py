@@ -1,7 +1,7 @@
 """One forecaster per series, as most sktime users fit one: M3 and Tourism, official test
 windows (issue 38's benchmark).
 
-    python benchmarks/bench_per_series.py [--series 20] [--datasets four|six] [--quick]
+    python benchmarks/bench_per_series.py [--series 20] [--datasets four|six] [--validation]
 
 Each series of a seeded subset is fitted on its own, with no other series in sight:
 LLMForecaster with its defaults (the window from the season, as the panel benchmarks
@@ -32,6 +32,7 @@ from _competitions import (  # noqa: E402
     LEVELS,
     TARGET_SETS,
     WINDOW,
+    Series,
     load,
     mase,
     run_seasonal_naive,
@@ -50,7 +51,7 @@ def _y(s):
 def llm_rows(quick):
     """Row name -> function(series) returning the LLMForecaster of that row."""
     from llmiso import LLMEmbedder
-    from llmiso.forecasting import LLMForecaster, forecasting_embedder
+    from llmiso.forecasting import Combination, LLMForecaster, forecasting_embedder
 
     def embedder():
         if quick:
@@ -63,17 +64,22 @@ def llm_rows(quick):
                                  window_length=WINDOW[s.period], sp=s.period)
         return build
 
+    evidence = Combination(weights="evidence")
     rows = {
         "default": made(),
         "default, no LLM": made(embedder="passthrough"),
         "head alone": made(combine=None),
         "head alone, no LLM": made(embedder="passthrough", combine=None),
+        # Levers: the members weighed by their errors at the series' own last windows.
+        "default, evidence weights": made(combine=evidence),
     }
     if not quick:  # the shipped head reads windows of 24 of the default embedder
         rows["pretrained head alone"] = lambda s: LLMForecaster(
             head="pretrained", combine=None, window_length=24, sp=s.period)
         rows["default with the pretrained head"] = lambda s: LLMForecaster(
             head="pretrained", window_length=24, sp=s.period)
+        rows["default with the pretrained head, evidence weights"] = lambda s: LLMForecaster(
+            head="pretrained", combine=evidence, window_length=24, sp=s.period)
     return rows
 
 
@@ -94,12 +100,25 @@ def forecast_statsmodels_ets(s):
     return np.repeat(model.predict().to_numpy()[:, None], len(LEVELS), axis=1)
 
 
-def run_dataset(dataset, n_series, quick, out=OUT):
+def validation_part(s):
+    """``s`` cut before the last horizon of its training part, which becomes its test:
+    where levers are chosen, never on the official test windows."""
+    return Series(s.name, s.train[: -s.h], s.train[-s.h :], s.period)
+
+
+def series_of(dataset, n_series, validation):
+    series = load(dataset, n_series)
+    return [validation_part(s) for s in series] if validation else series
+
+
+def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
     """Per-series quantiles of every row for ``dataset``, from its CSV if it is done."""
-    path = Path(out) / f"{dataset.replace(' ', '-')}{'-quick' if quick else ''}-{n_series}.csv"
+    name = (f"{dataset.replace(' ', '-')}{'-quick' if quick else ''}"
+            f"{'-validation' if validation else ''}-{n_series}.csv")
+    path = Path(out) / name
     if path.exists():
         return pd.read_csv(path), path
-    series = load(dataset, n_series)
+    series = series_of(dataset, n_series, validation)
     found, seconds = {}, {}
     found["seasonal naive"] = run_seasonal_naive(series)
     for name in STATISTICAL:
@@ -140,9 +159,9 @@ def run_dataset(dataset, n_series, quick, out=OUT):
     return frame, path
 
 
-def per_series_mase(frame, dataset, n_series):
+def per_series_mase(frame, dataset, n_series, validation=False):
     """(series x row) MASE of the medians."""
-    series = {s.name: s for s in load(dataset, n_series)}
+    series = {s.name: s for s in series_of(dataset, n_series, validation)}
     table = {}
     for (name, row), part in frame.groupby(["series", "row"]):
         s = series[str(name)]
@@ -150,7 +169,7 @@ def per_series_mase(frame, dataset, n_series):
     return pd.Series(table).unstack()
 
 
-def summarise(frames, n_series, draws=2000):
+def summarise(frames, n_series, validation=False, draws=2000):
     """Per dataset and over them: mean MASE relative to seasonal naive, WQL, and
     the default's paired ratio to each statistical row (bootstrap over series)."""
     from llmiso.metrics import weighted_quantile_loss
@@ -158,7 +177,7 @@ def summarise(frames, n_series, draws=2000):
     rng = np.random.default_rng(0)
     relative, wql, tables = {}, {}, {}
     for dataset, frame in frames.items():
-        table = per_series_mase(frame, dataset, n_series)
+        table = per_series_mase(frame, dataset, n_series, validation)
         tables[dataset] = table
         relative[dataset] = table.mean() / table["seasonal naive"].mean()
         qcols = [f"q{level:g}" for level in LEVELS]
@@ -192,6 +211,8 @@ def main():
     parser.add_argument("--datasets", choices=["four", "six"], default="four")
     parser.add_argument("--quick", action="store_true", help="tiny model, 3 series, M3 monthly")
     parser.add_argument("--output", default=str(OUT), help="folder of the per-dataset CSVs")
+    parser.add_argument("--validation", action="store_true",
+                        help="score the last horizon of each training part, not the test")
     args = parser.parse_args()
     if args.quick:
         datasets, n_series = ["M3 monthly"], 3
@@ -202,14 +223,17 @@ def main():
         n_series = args.series
     frames = {}
     for dataset in datasets:
-        frames[dataset], path = run_dataset(dataset, n_series, args.quick, args.output)
+        frames[dataset], path = run_dataset(dataset, n_series, args.quick, args.output,
+                                            args.validation)
         print(f"{dataset}: {path}", flush=True)
-    summary, relative = summarise(frames, n_series)
+    summary, relative = summarise(frames, n_series, args.validation)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(f"\nOne forecaster per series, {n_series} series per dataset, official test "
-              f"windows; MASE relative to seasonal naive (geometric mean over "
-              f"{', '.join(datasets)}), WQL likewise; the default's paired ratio to each row "
-              f"with a bootstrap interval over series:")
+        where = ("validation windows (the last horizon of each training part)"
+                 if args.validation else "official test windows")
+        print(f"\nOne forecaster per series, {n_series} series per dataset, {where}; MASE "
+              f"relative to seasonal naive (geometric mean over {', '.join(datasets)}), WQL "
+              "likewise; the default's paired ratio to each row with a bootstrap interval "
+              "over series:")
         print(summary.round(3).to_string())
         print("\nPer dataset (MASE relative to seasonal naive):")
         print(relative.round(3).to_string())
