@@ -205,15 +205,48 @@ def summarise(frames, n_series, validation=False, draws=2000):
     return out.sort_values("MASE"), relative
 
 
+def one_series_cost(quick):
+    """Seconds to fit and forecast one monthly series of 100 values (18 steps, the
+    quantiles), the model loaded first: three runs per row, the first pays for numba's
+    compilation of the statistical models."""
+    from llmiso.embedding import load_model
+    from llmiso.forecasting import LLMForecaster
+
+    model = "tiny-random-llama" if quick else "smollm2-135m"
+    load_model(model)
+    rng = np.random.default_rng(0)
+    t = np.arange(100)
+    y = pd.Series(200 + t + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(scale=5, size=100),
+                  index=pd.period_range("2010-01", periods=100, freq="M"))
+    from llmiso import LLMEmbedder
+
+    for name, params in {"defaults": {}, "the head alone": {"combine": None},
+                         "no LLM": {"embedder": "passthrough"}}.items():
+        if quick:
+            params = {"embedder": LLMEmbedder(model, dtype="float32"), **params}
+        seconds = []
+        for _ in range(3):
+            start = time.perf_counter()
+            LLMForecaster(**params).fit(y, fh=list(range(1, 19))).predict_quantiles(
+                alpha=[0.1, 0.5, 0.9])
+            seconds.append(time.perf_counter() - start)
+        print(f"one series of 100 values, {name}: " + ", ".join(f"{x:.2f}" for x in seconds)
+              + " s", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=20, help="series per dataset")
     parser.add_argument("--datasets", choices=["four", "six"], default="four")
     parser.add_argument("--quick", action="store_true", help="tiny model, 3 series, M3 monthly")
     parser.add_argument("--output", default=str(OUT), help="folder of the per-dataset CSVs")
+    parser.add_argument("--cost", action="store_true",
+                        help="seconds to fit and forecast one series of 100 values")
     parser.add_argument("--validation", action="store_true",
                         help="score the last horizon of each training part, not the test")
     args = parser.parse_args()
+    if args.cost:
+        return one_series_cost(args.quick)
     if args.quick:
         datasets, n_series = ["M3 monthly"], 3
     else:
