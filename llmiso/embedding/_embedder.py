@@ -125,9 +125,9 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Prompts are right-padded: every prompt keeps positions ``0..n-1`` whatever its
-    batch neighbours, and a causal model never attends to the padding that follows
-    a token. ``"last"`` then reads the last non-padding position.
+    A batch holds prompts of one token count, so no prompt is padded: its states
+    are the same, to the bit, whatever other prompts it is embedded with (in bf16,
+    padding moved them by up to 1%; docs/benchmarks.md).
 
     References
     ----------

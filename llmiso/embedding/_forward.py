@@ -1,6 +1,6 @@
 """Stage 2 of embedding: token ids through the model, states read out (the torch module).
 
-Batches are length-sorted and right-padded; below the last layer the pass stops
+Batches hold prompts of one token count (none is padded); below the last layer the pass stops
 after the deepest block requested. Two readings: one pooled vector per prompt
 (:func:`pooled_states`), or the states at given token positions
 (:func:`states_at`).
@@ -153,7 +153,8 @@ def hidden_states(loaded, input_ids, mask, deepest):
 
 
 def _pool(states, mask, pooling):
-    """One vector per prompt from (batch, tokens, hidden) states of right-padded prompts."""
+    """One vector per prompt from (batch, tokens, hidden) states (``mask`` marks each
+    prompt's tokens)."""
     import torch
 
     if pooling == "first":
