@@ -177,6 +177,10 @@ def summarise(frames, n_series, validation=False, draws=2000):
     rng = np.random.default_rng(0)
     relative, wql, tables = {}, {}, {}
     for dataset, frame in frames.items():
+        # Series a row refused (too short for its window and horizon) are left out of
+        # every row, so all rows are scored on the same series; the counts are printed.
+        refused = frame.groupby("series")["refused"].any()
+        frame = frame[~frame.series.map(refused)]
         table = per_series_mase(frame, dataset, n_series, validation)
         tables[dataset] = table
         relative[dataset] = table.mean() / table["seasonal naive"].mean()
@@ -258,7 +262,10 @@ def main():
     for dataset in datasets:
         frames[dataset], path = run_dataset(dataset, n_series, args.quick, args.output,
                                             args.validation)
-        print(f"{dataset}: {path}", flush=True)
+        frame = frames[dataset]
+        refused = frame[frame.refused].groupby("row")["series"].nunique()
+        print(f"{dataset}: {path}; series refused (too short), left out of every row: "
+              f"{refused.to_dict() or 'none'}", flush=True)
     summary, relative = summarise(frames, n_series, args.validation)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         where = ("validation windows (the last horizon of each training part)"
