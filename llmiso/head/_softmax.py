@@ -457,14 +457,14 @@ def _blas_threads(limit):
     import scipy
 
     controller = _controller()
+    # The copy scipy's wheel ships sits in its own folders; one BLAS shared by numpy
+    # and scipy (a conda build, say) sits elsewhere and keeps ``limit``.
     scipy_dirs = {Path(scipy.__file__).parent, Path(scipy.__file__).parent.with_suffix(".libs")}
-    numpy_blas = {lib.filepath for lib in controller.select(user_api="blas").lib_controllers
-                  if Path(lib.filepath).parent not in scipy_dirs}
-    others = [lib.filepath for lib in controller.select(user_api="blas").lib_controllers
-              if lib.filepath not in numpy_blas]
+    scipy_own = [lib.filepath for lib in controller.select(user_api="blas").lib_controllers
+                 if Path(lib.filepath).parent in scipy_dirs]
     with controller.limit(limits=limit, user_api="blas"):
-        if others:
-            with controller.select(filepath=others).limit(limits=1):
+        if scipy_own:
+            with controller.select(filepath=scipy_own).limit(limits=1):
                 yield
         else:
             yield
