@@ -14,7 +14,7 @@ statsforecast models, and seasonal naive. Scores: MASE relative to seasonal naiv
 a paired bootstrap interval over series for the default against each statistical row.
 
 Resumable: each dataset's per-series forecasts are written to
-``benchmarks/results/per-series/<dataset>.csv`` when it is done and read back on the
+``benchmarks/results/per-series/<dataset>-<n>.csv.gz`` when it is done and read back on the
 next run; embeddings are cached on disk, so the rows that share the default embedder
 run the model once per window.
 """
@@ -114,8 +114,8 @@ def series_of(dataset, n_series, validation):
 def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
     """Per-series quantiles of every row for ``dataset``, from its CSV if it is done."""
     name = (f"{dataset.replace(' ', '-')}{'-quick' if quick else ''}"
-            f"{'-validation' if validation else ''}-{n_series}.csv")
-    path = Path(out) / name
+            f"{'-validation' if validation else ''}-{n_series}")
+    path = Path(out) / f"{name}.csv.gz"  # compressed: a dataset's quantiles are megabytes
     if path.exists():
         return pd.read_csv(path), path
     series = series_of(dataset, n_series, validation)
@@ -155,7 +155,7 @@ def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
     frame = pd.DataFrame(records)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
-    pd.Series(seconds).rename("seconds").to_csv(path.with_suffix(".seconds.csv"))
+    pd.Series(seconds).rename("seconds").to_csv(Path(out) / f"{name}.seconds.csv")
     return frame, path
 
 
