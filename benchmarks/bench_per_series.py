@@ -116,6 +116,7 @@ def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
     name = (f"{dataset.replace(' ', '-')}{'-quick' if quick else ''}"
             f"{'-validation' if validation else ''}-{n_series}")
     path = Path(out) / f"{name}.csv.gz"  # compressed: a dataset's quantiles are megabytes
+    seconds_path = Path(out) / f"{name}.seconds.csv"
     if path.exists():
         return pd.read_csv(path), path
     series = series_of(dataset, n_series, validation)
@@ -133,14 +134,14 @@ def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
                  for name, build in llm_rows(quick).items()})
     for name, run in rows.items():
         start = time.perf_counter()
-        out = []
+        forecasts = []
         for s in series:
             try:
-                out.append(run(s))
+                forecasts.append(run(s))
             except ValueError as error:  # refused: counted, the seasonal naive stands in
                 print(f"{dataset} {s.name} {name}: {error}", flush=True)
-                out.append(None)
-        found[name] = out
+                forecasts.append(None)
+        found[name] = forecasts
         seconds[name] = time.perf_counter() - start
         print(f"{dataset}: {name} {seconds[name]:.1f} s", flush=True)
     records = []
@@ -155,7 +156,7 @@ def run_dataset(dataset, n_series, quick, out=OUT, validation=False):
     frame = pd.DataFrame(records)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
-    pd.Series(seconds).rename("seconds").to_csv(Path(out) / f"{name}.seconds.csv")
+    pd.Series(seconds).rename("seconds").to_csv(seconds_path)
     return frame, path
 
 
