@@ -79,7 +79,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         prompts lose their oldest values (still divided by the whole window's scale)
         or first tokens, with a warning; special tokens such as ``[CLS]`` are kept.
     batch_size : int, default=32
-        Prompts per forward pass (sorted by length first: little padding).
+        Prompts per forward pass at most, all of one token count (none is padded).
     device : str, default="auto"
         ``"auto"``: cuda, then mps, then cpu; or any torch device string.
     dtype : {"auto", "float32", "bfloat16", "float16", "int8"}, default="auto"

@@ -182,20 +182,14 @@ def _equal_length_batches(ids, batch_size):
 
 
 def _batches(loaded, ids, layers, batch_size, progress):
-    """Yield (prompt indices, states by layer, mask) for length-sorted batches."""
+    """Yield (prompt indices, states by layer, mask) for batches of equal-length prompts."""
     import torch
 
-    pad = loaded.tokenizer.pad_token_id
     with torch.inference_mode():
         for batch in _equal_length_batches(ids, batch_size):
-            rows = [ids[i] for i in batch]
-            length = max(len(r) for r in rows)
-            input_ids = torch.full((len(rows), length), pad, dtype=torch.long)
-            mask = torch.zeros((len(rows), length), dtype=torch.long)
-            for j, row in enumerate(rows):
-                input_ids[j, : len(row)] = torch.tensor(row)
-                mask[j, : len(row)] = 1
-            mask = mask.to(loaded.device)
+            # Every prompt of a batch has the same length: no padding, a mask of ones.
+            input_ids = torch.tensor([ids[i] for i in batch], dtype=torch.long)
+            mask = torch.ones_like(input_ids).to(loaded.device)
             states = hidden_states(loaded, input_ids.to(loaded.device), mask, max(layers))
             progress.update(len(batch))
             yield batch, states, mask

@@ -344,9 +344,7 @@ default=("ets", "theta", "ces")
         panel = Panel.of(y)
         check_lengths(panel, W, horizon)
         extra = held_out_origins(combiner, horizon, self.strategy)
-        counts = origin_counts([len(v) for v in panel.series], W, horizon,
-                               self.n_origins and self.n_origins + extra,
-                               history=baseline.min_history, fit=baseline.min_fit)
+        counts = self._origin_counts(panel, baseline, self.n_origins and self.n_origins + extra)
         if not sum(counts):
             raise ValueError(f"No series is long enough for a training window: the baseline "
                              f"needs {baseline.min_fit} values before its first origin. "
@@ -380,13 +378,18 @@ default=("ets", "theta", "ces")
         panel = pretrained.padded(Panel.of(y))
         check_lengths(panel, self.window_length, 0)
         most = pretrained.rows_needed(self.horizon_, validation_windows(combiner, self.strategy))
-        counts = origin_counts([len(v) for v in panel.series], self.window_length,
-                               self.horizon_, most, history=baseline.min_history,
-                               fit=baseline.min_fit)
+        counts = self._origin_counts(panel, baseline, most)
         encoded = self._fit_baseline_and_encode(panel, baseline, counts)
         with _timed(self.seconds_, "head"):
             self.regressor_ = pretrained.regressor()
         return panel, counts, counts, encoded, np.vstack([rows for rows, _ in encoded])
+
+    def _origin_counts(self, panel, baseline, most):
+        """Origins to embed per series: its latest ``most`` (None: all) that have a
+        window before them and the history ``baseline`` needs."""
+        return origin_counts([len(v) for v in panel.series], self.window_length,
+                             self.horizon_, most, history=baseline.min_history,
+                             fit=baseline.min_fit)
 
     def _fit_baseline_and_encode(self, panel, baseline, counts):
         """Fit the baseline on the series, and embed the values that the rows of each
