@@ -158,3 +158,18 @@ def verdict(table, llm, plain):
         added = f"the LLM does not help: {scores} ({change:.0%} higher{at})"
     best = table["MASE"].idxmin()
     return f"On these folds {added}; the most accurate model is {best} ({table['MASE'].min():.3f})."
+
+
+def describe_head(forecaster):
+    """Which head the forecaster used, its window, and the combination's members and
+    weights (the default rule, ``head="auto"``, picks the head by the training windows)."""
+    head = forecaster.pretrained_head_
+    which = ("a head fitted on the series" if head is None
+             else f"the pretrained head ({head.config.get('trained_on', 'a corpus')})")
+    said = f"head: {which}, windows of {forecaster.window_length_}"
+    combiner = forecaster.combiner_
+    if combiner is None:
+        return said + "; the head's forecast alone"
+    weights = combiner.weights_.mean(axis=0)
+    return said + "; combined with " + ", ".join(
+        f"{name} {w:.2f}" for name, w in zip(combiner.member_names_, weights, strict=True))

@@ -54,16 +54,24 @@ def forecast(args):
     With ``--backtest`` origins, first score the LLM against the same forecaster
     without it and the comparison set on those origins, and say which wins.
     """
+    from ._data_files import DataError
+
     frame = read_for_forecast(args)
     _print(args.quiet, f"{args.data}: {frame.shape[1]} series of up to {len(frame)} values; "
-           f"forecasting {args.horizon} steps from windows of {args.window_length}")
+           f"forecasting {args.horizon} steps")
     with _dask_backend(args.workers, args.scheduler, args.quiet) as n_jobs:
         forecaster = make_forecaster(args, n_jobs)
         if args.backtest:
             _compare(forecaster, frame, args.horizon, args.backtest, args.quiet)
-        forecaster.fit(_panel(frame), fh=list(range(1, args.horizon + 1)))
+        try:
+            forecaster.fit(_panel(frame), fh=list(range(1, args.horizon + 1)))
+        except ValueError as error:  # the forecaster's refusals say what to change
+            raise DataError(f"{args.data}: {error}") from None
         quantiles = forecaster.predict_quantiles(alpha=list(QUANTILES))
     table = write_quantiles(quantiles, args.output)
+    from ._backtest import describe_head
+
+    _print(args.quiet, describe_head(forecaster))
     _print(args.quiet, "fit: " + ", ".join(f"{part} {seconds:.1f} s"
                                           for part, seconds in forecaster.seconds_.items()))
     _print(args.quiet, f"wrote {args.output}")
@@ -80,8 +88,12 @@ def read_for_forecast(args):
     """The CSV's series, each long enough for a window, the horizon and the backtest."""
     from ._data_files import read_input
 
-    needed = args.window_length + args.horizon * (1 + args.backtest)
-    needed_for = (f"a window of {args.window_length} plus a horizon of {args.horizon}"
+    # A window given must fit with the horizon; by default a short series is padded to
+    # the forecaster's window, and only the backtest's origins need values.
+    window = args.window_length + args.horizon if args.window_length else 1
+    needed = window + args.horizon * args.backtest
+    needed_for = ((f"a window of {args.window_length} plus a horizon of {args.horizon}"
+                   if args.window_length else "a value")
                   + (f" for each of {args.backtest} backtest origins and the forecast"
                      if args.backtest else ""))
     # Series may end at different times: each is forecast from its own end (a backtest
@@ -97,10 +109,13 @@ def make_forecaster(args, n_jobs):
     from ..isotropy import IsotropyCenterer
 
     layer = {} if args.layer is None else {"layer": args.layer}
-    head, centerer = None, IsotropyCenterer(args.centering, normalize=True)
-    if args.head is not None:  # zero-shot: the head brings its own centering
-        head = "pretrained" if args.head == "pretrained" else PretrainedHead.load(args.head)
-        centerer = None
+    centerer = None if args.centering is None else IsotropyCenterer(args.centering,
+                                                                    normalize=True)
+    head = {"auto": "auto", "fitted": None, "pretrained": "pretrained"}.get(args.head)
+    if head is None and args.head != "fitted":  # a head `llmiso pretrain` wrote
+        head = PretrainedHead.load(args.head)
+    if centerer is not None and not isinstance(head, PretrainedHead) and head != "pretrained":
+        head = None  # a centering asked for: a fitted head (a pretrained one brings its own)
     return LLMForecaster(
         forecasting_embedder(args.model, verbose=not args.quiet, **layer), centerer, head,
         window_length=args.window_length, encoding=args.encoding, n_jobs=n_jobs)
@@ -120,6 +135,10 @@ def report_isotropy(forecaster, quiet):
     """The isotropy of the training embeddings beside isotropic data's, and a note
     on stderr when they are anisotropic (nothing is embedded again)."""
     report = forecaster.head_isotropy()
+    if report is None and forecaster.pretrained_head_ is not None:
+        _print(quiet, "isotropy: not measured (the pretrained head read one window per "
+               "series, too few; `llmiso isotropy` measures the series' windows)")
+        return
     if report is None:
         _print(quiet, "isotropy: undefined (every window's embedding is the same: the "
                "series are constant)")
@@ -296,29 +315,36 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     centerings, encodings, default_encoding = _choices()
 
-    def data_options(sub):
+    def data_options(sub, window_default):
         sub.add_argument("data", help="CSV with a time column and one or more value columns "
                          "(the delimiter is detected)")
         sub.add_argument("--time-column", help="name of the time column (default: detected)")
         sub.add_argument("--value-column", action="append", dest="value_columns",
                          help="a value column (repeat for several; default: all numeric)")
-        sub.add_argument("--window-length", type=_positive_int, default=24)
+        sub.add_argument("--window-length", type=_positive_int, default=window_default,
+                         help="values per window (default: " + (
+                             f"{window_default})" if window_default else
+                             "the forecaster's, 24 for the pretrained head, two seasons "
+                             "for a fitted one)"))
         sub.add_argument("--model", default=DEFAULT_MODEL,
                          help="model name or local folder (default: the embedded SmolLM2)")
         sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
 
     sub = commands.add_parser("forecast", help="forecast the series of a CSV file")
-    data_options(sub)
+    data_options(sub, None)
     sub.add_argument("--horizon", type=_positive_int, required=True, help="steps ahead")
     sub.add_argument("--output", default="forecast.csv")
     sub.add_argument("--plot", default="forecast.png")
     sub.add_argument("--layer", type=_layer, default=None,
                      help="the layer read: an int (-1: the last) or a share of the depth "
                      "(0.4); default: the forecaster's, 12 of SmolLM2's 30")
-    sub.add_argument("--centering", default="center", choices=centerings)
-    sub.add_argument("--head", metavar="pretrained|HEAD.npz",
-                     help="forecast zero-shot with a pretrained head: the one llmiso ships "
-                     "for the default model, or one `llmiso pretrain` wrote")
+    sub.add_argument("--centering", default=None, choices=centerings,
+                     help="the isotropy step of a fitted head (default: the forecaster's, "
+                     "centering; giving one fits a head)")
+    sub.add_argument("--head", metavar="auto|fitted|pretrained|HEAD.npz", default="auto",
+                     help="auto (default): the pretrained head llmiso ships where the series "
+                     "give fewer than 500 training windows, else a head fitted on them; "
+                     "fitted; pretrained; or a head `llmiso pretrain` wrote")
     sub.add_argument("--encoding", default=default_encoding, choices=encodings,
                      help="one pass over each series, or one prompt per window (slower; "
                      f"default: LLMForecaster's, {default_encoding!r})")
@@ -335,7 +361,7 @@ def main(argv=None):
                        help="embed on an existing Dask cluster (tcp://host:8786)")
 
     sub = commands.add_parser("isotropy", help="per-layer isotropy profile of a CSV's windows")
-    data_options(sub)
+    data_options(sub, 24)
     sub.add_argument("--plot", default="isotropy_profile.png")
 
     sub = commands.add_parser("pretrain", help="pretrain a head on a corpus, for zero-shot")

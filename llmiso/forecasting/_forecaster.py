@@ -35,18 +35,40 @@ from ._encoding import (
 )
 from ._inspection import HeadFeaturesMixin
 from ._prediction import PredictionMixin
-from ._pretrained import PretrainedHead, PretrainingMixin, check_pretrained
+from ._pretrained import (
+    IncompatibleHeadError,
+    PretrainedHead,
+    PretrainingMixin,
+    check_pretrained,
+)
 from ._regressor import centerer_part, head_part, make_regressor, takes_missing_targets
 from ._seasons import season_of
 from ._statistical import NAMES as STATISTICAL
 from ._strategies import STRATEGIES
 from ._validation import held_out_origins, held_out_paths, validation_windows
-from ._windows import Panel, check_lengths, origin_counts, training_set
+from ._windows import (
+    Panel,
+    check_lengths,
+    origin_counts,
+    season_window,
+    training_set,
+    training_windows,
+)
 
 # What a part's shortcut (None, a name, a tuple of models) stands for: the one place
 # both fit and set_params (``combine__weights`` on a default forecaster) build it.
 PARTS = {"embedder": embedder_part, "centerer": centerer_part, "head": head_part,
          "combine": make_combination}
+
+# The default head's rule (head="auto"): below this many training windows (a whole
+# horizon after each) the shipped pretrained head forecasts; from it on, a head is
+# fitted on the series. One series fitted alone gives a few dozen to a few hundred
+# windows, where the head fitted on it was the weakest member of the combination and
+# the shipped one the strongest (docs/benchmarks.md, "One forecaster per series");
+# panels give thousands, where a fitted head and the shipped one tie in the combination.
+FIT_HEAD_FROM = 500
+# The window the shipped heads read.
+PRETRAINED_WINDOW = 24
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
 # this many (the cluster cosine's 2,000), so no second pass over the series is needed.
@@ -94,8 +116,14 @@ class LLMForecaster(PredictionMixin, PretrainingMixin, HeadFeaturesMixin, BaseFo
     centerer : transformer or None, default=None
         Cloned and fitted on the training windows' embeddings. None:
         ``IsotropyCenterer("center", normalize=True)``. Unused without an LLM.
-    head : regressor, "pretrained", PretrainedHead or None, default=None
-        Fitted on the features and the scaled targets (a column per step). None:
+    head : "auto", regressor, "pretrained", PretrainedHead or None, default="auto"
+        ``"auto"``: the head the package ships for the embedder (pretrained on a
+        corpus, see ``"pretrained"``) where the series give fewer than
+        ``FIT_HEAD_FROM`` (500) training windows with a whole horizon after them,
+        as one series fitted alone does; from there on, or where no head ships for
+        the embedder, window, ``centerer`` or horizon (more than 24 steps), a head
+        fitted as with None. ``pretrained_head_`` says which it took. A regressor
+        is fitted on the features and the scaled targets (a column per step); None:
         ``SoftmaxHeadForecaster(shift_alpha=None)``, whose penalty shrinks toward
         the baseline; any head but a softmax one gets only whole horizons.
         ``"pretrained"`` (the head the package ships for the default embedder) or
@@ -116,8 +144,13 @@ default=("ets", "theta", "ces")
         (:class:`Combination`: a name, model or tuple is its ``models``; tunable as
         ``combine__...``, e.g. ``combine__weights="evidence"``). None: the head's
         forecast alone.
-    window_length : int, default=24
-        Past values per window (the LLM's context).
+    window_length : int or None, default=None
+        Past values per window (the LLM's context). None: 24 for a pretrained head
+        (series shorter are left-padded with their first value); for a fitted head
+        two seasons of ``sp``, at most 24 values (24 monthly, 8 quarterly; 4 without
+        a season), and series shorter than that window are padded likewise and give
+        the head no training window. A window given here must fit in every series
+        with the horizon.
     n_origins : int or None, default=None
         The head learns from each series' latest ``n_origins`` windows (None: all),
         and only those are embedded, while statistical models read every value. A
@@ -143,7 +176,8 @@ default=("ets", "theta", "ces")
     sp : int or None, default=None
         Season length of the seasonal naive baseline, at most ``window_length``.
         None: from the time index's frequency (12 monthly, 4 quarterly, 52 weekly,
-        7 daily, 24 hourly, else 1), or 1 when that season is longer than the window.
+        7 daily, 24 hourly, else 1), or 1 when that season is longer than the window
+        (than 24 values with ``window_length=None``).
     n_jobs : int or None, default=None
         Groups of series embedded and statistical models fitted at once, in joblib
         workers (-1: all), or on a Dask cluster under ``joblib.parallel_backend(
@@ -167,6 +201,8 @@ default=("ets", "theta", "ces")
     pretrained_head_ : PretrainedHead or None
         The pretrained head that forecasts zero-shot (its ``config`` says what it was
         trained on), or None when ``fit`` learned the head from the series.
+    window_length_ : int
+        The window the head read.
     n_embedding_features_ : int
         How many of the features the head sees (:meth:`head_features`, the first
         ones) come from the LLM.
@@ -236,13 +272,13 @@ default=("ets", "theta", "ces")
     _parameter_constraints = {
         "embedder": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None],
         "centerer": [HasMethods(["fit", "transform"]), None],
-        "head": [HasMethods(["fit", "predict_quantiles"]), StrOptions({"pretrained"}),
+        "head": [HasMethods(["fit", "predict_quantiles"]), StrOptions({"auto", "pretrained"}),
                  PretrainedHead, None],
         "baseline": [StrOptions(set(BASELINES)), HasMethods(["forecast", "forward"]),
                      HasMethods(["fit", "update_predict"]), list, tuple, None],
         "combine": [Combination, StrOptions(set(STATISTICAL)), HasMethods(["forecast", "forward"]),
                     list, tuple, None],
-        "window_length": [Interval(Integral, 1, None, closed="left")],
+        "window_length": [Interval(Integral, 1, None, closed="left"), None],
         "n_origins": [Interval(Integral, 1, None, closed="left"), None],
         "strategy": [StrOptions(set(STRATEGIES))],
         "encoding": [StrOptions({"auto", *ENCODINGS}), WindowPrompts, SeriesPass],
@@ -255,11 +291,11 @@ default=("ets", "theta", "ces")
         self,
         embedder=None,
         centerer=None,
-        head=None,
+        head="auto",
         baseline="seasonal_naive",
         combine=("ets", "theta", "ces"),
         *,
-        window_length=24,
+        window_length=None,
         n_origins=None,
         strategy="direct",
         encoding="auto",
@@ -310,17 +346,17 @@ default=("ets", "theta", "ces")
     def _fit(self, y, X=None, fh=None):
         self._check_parameters()
         self.horizon_ = STRATEGIES[self.strategy].horizon(fh, self.cutoff)
-        self.embedder_ = fitted_embedder(self.embedder, self.window_length)
-        self.pretrained_head_ = self._pretrained_head()
-        self.sp_ = self.sp or season_of(y, self.window_length)
+        self.sp_ = self.sp or season_of(y, self.window_length or PRETRAINED_WINDOW)
+        panel = Panel.of(y)
+        self.embedder_, self.pretrained_head_, self.window_length_ = self._choose_head(panel)
         baseline = make_baseline(self.baseline)
         combiner = make_combination(self.combine)
         self.seconds_ = {}
         if self.pretrained_head_ is None:
             panel, counts, trained, encoded, features, new_regressor = self._fit_head(
-                y, baseline, combiner)
+                panel, baseline, combiner)
         else:  # zero-shot: the pretrained head, as it is
-            panel, counts, trained, encoded, features = self._fit_zero_shot(y, baseline,
+            panel, counts, trained, encoded, features = self._fit_zero_shot(panel, baseline,
                                                                             combiner)
             new_regressor = self.regressor_
         self.combiner_ = self._fit_combination(combiner, panel.series, counts, trained,
@@ -335,20 +371,66 @@ default=("ets", "theta", "ces")
         self._last_windows = [(rows[-1], scales[-1]) for rows, scales in encoded]
         return self
 
-    def _fit_head(self, y, baseline, combiner):
+    def _choose_head(self, panel):
+        """The fitted embedder, the pretrained head that forecasts zero-shot (None: a
+        head is fitted) and the window. By the default head's rule (``head="auto"``):
+        the head the package ships for this embedder where the series give a head
+        fewer than ``FIT_HEAD_FROM`` training windows, else a head fitted on them."""
+        fitted_window = self.window_length or season_window(self.sp_)
+        found = getattr(self, "pretrained_", None)
+        if isinstance(self.head, PretrainedHead):
+            found = self.head
+        wanted = found is not None or self.head == "pretrained" or (
+            self.head == "auto" and self._ships_head_for(panel, fitted_window))
+        if wanted:
+            window = self.window_length or (PRETRAINED_WINDOW if found is None
+                                            else found.config["window_length"])
+            embedder = fitted_embedder(self.embedder, window)
+            try:
+                return embedder, check_pretrained(
+                    found, embedder, window_length=window,
+                    include_values=self.include_values, centerer=self.centerer), window
+            except (IncompatibleHeadError, FileNotFoundError):
+                if self.head != "auto" or found is not None:
+                    raise
+                # No head ships for this embedder: the rule fits one.
+        return fitted_embedder(self.embedder, fitted_window), None, fitted_window
+
+    def _ships_head_for(self, panel, fitted_window):
+        """Whether the rule may take a shipped head here: the layout the shipped heads
+        were made for (the default isotropy step, the scaled window beside the state,
+        a window of 24, direct steps, at most 24 of them) and fewer training windows
+        than ``FIT_HEAD_FROM``."""
+        layout = (self.centerer is None and self.include_values
+                  and STRATEGIES[self.strategy].scores_windows  # heads of whole windows
+                  and self.window_length in (None, PRETRAINED_WINDOW)
+                  and self.sp_ <= PRETRAINED_WINDOW and self.horizon_ <= PRETRAINED_WINDOW)
+        windows = training_windows([len(v) for v in panel.series], fitted_window,
+                                   self.horizon_, self.n_origins)
+        return layout and windows < FIT_HEAD_FROM
+
+    def _fit_head(self, panel, baseline, combiner):
         """Learn the head from every series' windows; embed, before the head's own
         origins, the held-out head's (the combination's evidence). Returns the panel,
         origins embedded and trained on per series, the rows, the head's features and
         a function that makes an unfitted isotropy step and head."""
-        W, horizon = self.window_length, self.horizon_
-        panel = Panel.of(y)
-        check_lengths(panel, W, horizon)
+        W, horizon = self.window_length_, self.horizon_
+        if self.window_length is not None:  # a window the user chose: every series holds it
+            check_lengths(panel, W, horizon)
+        # Series shorter than the default window: forecast from their padded last window,
+        # without a training window of their own.
+        longest = max(map(len, panel.series))
+        panel = panel.padded(W)
+        head = None if self.head == "auto" else self.head
         extra = held_out_origins(combiner, horizon, self.strategy)
         counts = self._origin_counts(panel, baseline, self.n_origins and self.n_origins + extra)
         if not sum(counts):
-            raise ValueError(f"No series is long enough for a training window: the baseline "
-                             f"needs {baseline.min_fit} values before its first origin. "
-                             "Use a longer series or a simpler baseline.")
+            raise ValueError(
+                f"No series is long enough to fit a head on: it needs more than a window of "
+                f"{W} values, and the baseline needs {baseline.min_fit} before the first "
+                f"origin; the longest series has {longest}. Use longer "
+                "series, a shorter window_length, a simpler baseline, or the pretrained head "
+                "(head='pretrained').")
         trained = [min(c, self.n_origins or c) for c in counts]  # the head's own origins
         encoded = self._fit_baseline_and_encode(panel, baseline, counts)
         with _timed(self.seconds_, "head"):
@@ -356,12 +438,12 @@ default=("ets", "theta", "ces")
                       in zip(encoded, counts, trained, strict=True)]
             features, targets = training_set(panel.series, trained, latest, self.baseline_,
                                              window_length=W, horizon=horizon)
-            if not takes_missing_targets(self.head):
+            if not takes_missing_targets(head):
                 whole = np.isfinite(targets).all(axis=1)
                 features, targets = features[whole], targets[whole]
 
             def new_regressor():
-                return make_regressor(self.head, self.centerer,
+                return make_regressor(head, self.centerer,
                                       with_llm=self.embedder_ is not None,
                                       n_features=features.shape[1], n_values=self._n_values(),
                                       n_jobs=self.n_jobs)
@@ -369,14 +451,13 @@ default=("ets", "theta", "ces")
             self.regressor_ = new_regressor().fit(features, targets)
         return panel, counts, trained, encoded, features, new_regressor
 
-    def _fit_zero_shot(self, y, baseline, combiner):
+    def _fit_zero_shot(self, panel, baseline, combiner):
         """Read only what the pretrained head forecasts from (each series' last window,
         series shorter than a window padded) and the combination's validation windows;
         the regressor is the pretrained one. Returns as :meth:`_fit_head`, without the
         function."""
         pretrained = self.pretrained_head_
-        panel = pretrained.padded(Panel.of(y))
-        check_lengths(panel, self.window_length, 0)
+        panel = pretrained.padded(panel)
         most = pretrained.rows_needed(self.horizon_, validation_windows(combiner, self.strategy))
         counts = self._origin_counts(panel, baseline, most)
         encoded = self._fit_baseline_and_encode(panel, baseline, counts)
@@ -387,7 +468,7 @@ default=("ets", "theta", "ces")
     def _origin_counts(self, panel, baseline, most):
         """Origins to embed per series: its latest ``most`` (None: all) that have a
         window before them and the history ``baseline`` needs."""
-        return origin_counts([len(v) for v in panel.series], self.window_length,
+        return origin_counts([len(v) for v in panel.series], self.window_length_,
                              self.horizon_, most, history=baseline.min_history,
                              fit=baseline.min_fit)
 
@@ -399,24 +480,13 @@ default=("ets", "theta", "ces")
                                           n_jobs=self.n_jobs)
         with _timed(self.seconds_, "embedding"):
             self.encoding_ = choose_encoding(self.encoding, len(panel.series), self.embedder_)
-            W = self.window_length
+            W = self.window_length_
             return self._encode([values[len(values) - count - W:]
                                  for values, count in zip(panel.series, counts, strict=True)])
 
     def _n_values(self):
         """Scaled values the head reads beside (or, without an LLM, instead of) the embedding."""
-        return self.window_length if self.include_values or self.embedder_ is None else 0
-
-    def _pretrained_head(self):
-        """The pretrained head ``fit`` uses (checked against this embedder), or None:
-        ``pretrain``'s, else with ``head="pretrained"`` the one the package ships."""
-        found = getattr(self, "pretrained_", None)
-        if isinstance(self.head, PretrainedHead):
-            found = self.head
-        elif found is None and self.head != "pretrained":
-            return None
-        return check_pretrained(found, self.embedder_, window_length=self.window_length,
-                                include_values=self.include_values, centerer=self.centerer)
+        return self.window_length_ if self.include_values or self.embedder_ is None else 0
 
     def _fit_combination(self, combiner, series, counts, trained, encoded, new_regressor):
         """The fitted combination (None without ``combine``): its weights read the
@@ -430,9 +500,10 @@ default=("ets", "theta", "ces")
             with _timed(self.seconds_, "head"):
                 head_validation = held_out_paths(
                     series, counts, trained, encoded, self.baseline_, combiner.n_validation,
-                    new_regressor, window_length=self.window_length, horizon=self.horizon_,
+                    new_regressor, window_length=self.window_length_, horizon=self.horizon_,
                     levels=list(VALIDATION_LEVELS),
-                    complete_rows_only=not takes_missing_targets(self.head))
+                    complete_rows_only=not takes_missing_targets(
+                        None if self.head == "auto" else self.head))
         with _timed(self.seconds_, "statistical models"):
             shared = self.baseline_.fitted_models(combiner.models)
             return combiner.fit(series, sp=self.sp_, horizon=self.horizon_,
@@ -442,23 +513,23 @@ default=("ets", "theta", "ces")
     def _check_parameters(self):
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
                                        caller_name=type(self).__name__)
-        if self.sp is not None and self.sp > self.window_length:
+        if self.sp is not None and self.window_length and self.sp > self.window_length:
             raise ValueError(f"sp must be a season length from 1 to window_length="
                              f"{self.window_length} (the baseline reads it inside each window), "
                              f"got {self.sp!r}. Use a longer window_length or sp=None.")
 
     def _encode(self, many):
         """``[(features, scales)]`` per series: row i ends at value i + window_length - 1."""
-        return encode(self.embedder_, many, self.window_length, encoding=self.encoding_,
+        return encode(self.embedder_, many, self.window_length_, encoding=self.encoding_,
                       include_values=self.include_values, n_jobs=self.n_jobs,
                       verbose=bool(getattr(self.embedder_, "verbose", False)))
 
     def _reading_length(self):
         """Values of a series' end that its last row reads."""
-        stride = self.encoding_.stride_for(self.window_length)
+        stride = self.encoding_.stride_for(self.window_length_)
         if stride is None:  # one prompt per series: as many values as fit read
             stride = None if self.n_origins is None else self.n_origins + 1
-        return None if stride is None else self.window_length + stride - 1
+        return None if stride is None else self.window_length_ + stride - 1
 
     def _keep(self, values):
         """The end of a series that later forecasts read (statistical models: all of it)."""

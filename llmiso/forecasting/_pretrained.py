@@ -11,7 +11,7 @@ the package and loads offline; a head made for another embedder is refused.
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -154,10 +154,7 @@ class PretrainedHead:
     def padded(self, panel):
         """The panel with series shorter than a window left-padded with their first value
         (zero-shot forecasts need one window, not a training set)."""
-        W = self.config["window_length"]
-        series = [v if len(v) >= W else np.concatenate([np.repeat(v[0], W - len(v)), v])
-                  for v in panel.series]
-        return replace(panel, series=series)
+        return panel.padded(self.config["window_length"])
 
 
 def check_pretrained(found, embedder, *, window_length, include_values, centerer):
@@ -205,7 +202,7 @@ class PretrainingMixin:
         if self.centerer is not None:
             raise ValueError("A pretrained head learns its own centering on its corpus; "
                              "leave centerer=None to pretrain.")
-        W = self.window_length
+        W = self.window_length or PRETRAIN_WINDOW
         frame = y if y.shape[1] == 1 else _columns_as_series(y)
         series = Panel.of(frame).series
         longest = max(len(v) for v in series) - W
@@ -237,8 +234,9 @@ def _columns_as_series(y):
     return stacked.reorder_levels(order).sort_index().to_frame()
 
 
-# Steps a pretrained head forecasts when pretrain is given no fh.
-PRETRAIN_HORIZON = 24
+# Steps a pretrained head forecasts when pretrain is given no fh, and its window when
+# the forecaster's window_length is None: the shipped heads'.
+PRETRAIN_HORIZON = PRETRAIN_WINDOW = 24
 
 
 def embedder_identity(embedder):

@@ -38,9 +38,10 @@ def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=Non
 
 
 def head_part(head):
-    """The head ``head`` stands for: a clone, or for None the default
-    ``SoftmaxHeadForecaster(shift_alpha=None)``; anything else (``"pretrained"``) as it is."""
-    if head is None:
+    """The head ``head`` stands for: a clone, or for None (and ``"auto"``, where its rule
+    fits a head) the default ``SoftmaxHeadForecaster(shift_alpha=None)``; anything
+    else (``"pretrained"``) as it is."""
+    if head is None or isinstance(head, str) and head == "auto":
         return SoftmaxHeadForecaster(shift_alpha=None)
     return clone(head) if hasattr(head, "get_params") else head
 
@@ -54,7 +55,7 @@ def centerer_part(centerer):
 def takes_missing_targets(head):
     """Whether ``head`` learns each step from the rows where that step is known (NaN
     elsewhere): the softmax heads do; any other regressor gets complete rows."""
-    return head is None or isinstance(last_step(head), (SoftmaxHeadForecaster,
+    return head is None or head == "auto" or isinstance(last_step(head), (SoftmaxHeadForecaster,
                                                         SoftmaxHeadForecasterCV))
 
 

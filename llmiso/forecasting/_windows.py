@@ -56,11 +56,26 @@ def training_set(series, counts, encoded, baseline, *, window_length, horizon):
     """
     features, targets = [], []
     for i, (values, count, (rows, scales)) in enumerate(zip(series, counts, encoded, strict=True)):
+        if not count:  # a series no longer than a window: forecast, never learned from
+            continue
         future = future_values(values, window_length, horizon)[len(values) - window_length - count:]
         ends = np.arange(len(values) - 1 - count, len(values) - 1)
         features.append(rows[:count])
         targets.append((future - baseline.origins(i, values, ends)) / scales[:count, None])
     return np.vstack(features), np.vstack(targets)
+
+
+def training_windows(lengths, window_length, horizon, n_origins=None):
+    """Windows with a whole horizon after them that series of ``lengths`` give a head
+    (at most ``n_origins`` per series): what the default head's rule counts."""
+    return sum(min(max(0, T - window_length - horizon + 1), n_origins or T) for T in lengths)
+
+
+def season_window(sp):
+    """The window a fitted head reads by default: two seasons, at most 24 values (at
+    least one season, and 4 values without one): the windows chosen per season length
+    on M3 and Tourism (24 monthly, 8 quarterly, 4 yearly; docs/benchmarks.md)."""
+    return max(sp, min(2 * sp, 24)) if sp > 1 else 4
 
 
 def check_lengths(panel, window_length, horizon):
@@ -119,6 +134,14 @@ class Panel:
         return pd.DataFrame(values.reshape(-1, values.shape[-1]),
                             index=pd.MultiIndex.from_tuples(rows, names=self.names),
                             columns=columns)
+
+    def padded(self, length):
+        """The panel with every series shorter than ``length`` left-padded with its first
+        value: it can then be forecast from a whole window, and gives a fitted head no
+        training window (none of its windows has a real value after it)."""
+        series = [v if len(v) >= length else np.concatenate([np.repeat(v[0], length - len(v)), v])
+                  for v in self.series]
+        return replace(self, series=series)
 
     def extended(self, y):
         """The series moved forward by the new values of ``y`` (same keys)."""

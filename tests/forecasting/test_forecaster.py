@@ -392,3 +392,89 @@ def test_one_prompt_per_series_within_the_models_context():
     assert 1 < len(prompts) and max(len(p) + 1 for p in prompts) <= 512  # a token a character
     rows, _ = encode(embedder, long, 6, encoding=SeriesPass(), include_values=False)[0]
     assert rows.shape == (395, 16) and np.isfinite(rows).all()
+
+
+# -- the default head's rule (head="auto") and the default window ----------------------
+
+
+def _monthly_panel(n_series, length, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    frames = {f"s{i}": pd.Series(100 + i + 10 * np.sin(2 * np.pi * t / 12)
+                                 + rng.normal(size=length),
+                                 index=pd.period_range("2000-01", periods=length, freq="M"))
+              for i in range(n_series)}
+    return pd.concat(frames).to_frame("y")
+
+
+def test_the_default_head_is_the_shipped_one_below_the_rule_and_fitted_above(monkeypatch):
+    """One series (few windows) gets the shipped pretrained head and its window of 24; a
+    panel with as many windows as the rule asks gets a head fitted on it, reading two
+    seasons; the boundary is FIT_HEAD_FROM itself (the no-LLM head ships too, so the
+    rule runs without a model)."""
+    from llmiso.forecasting import _forecaster
+    from llmiso.forecasting._windows import training_windows
+
+    y = load_airline()
+    one = LLMForecaster(NO_LLM, combine=None).fit(y, fh=range(1, 13))
+    assert one.pretrained_head_ is not None and one.window_length_ == 24
+    windows = training_windows([len(y)], 24, 12)  # the fitted head's window: two seasons
+    monkeypatch.setattr(_forecaster, "FIT_HEAD_FROM", windows)
+    fitted = LLMForecaster(NO_LLM, combine=None).fit(y, fh=range(1, 13))
+    assert fitted.pretrained_head_ is None and fitted.window_length_ == 24
+    monkeypatch.setattr(_forecaster, "FIT_HEAD_FROM", windows + 1)
+    assert LLMForecaster(NO_LLM, combine=None).fit(y, fh=range(1, 13)).pretrained_head_
+    # A quarterly panel past the rule: a fitted head on windows of two seasons.
+    monkeypatch.setattr(_forecaster, "FIT_HEAD_FROM", 50)
+    quarterly = _monthly_panel(3, 40)
+    quarterly.index = quarterly.index.set_levels(
+        pd.period_range("1990Q1", periods=40, freq="Q"), level=1)
+    panel = LLMForecaster(NO_LLM, combine=None).fit(quarterly, fh=range(1, 5))
+    assert panel.pretrained_head_ is None and panel.window_length_ == 8 and panel.sp_ == 4
+
+
+def test_the_rule_keeps_a_head_the_user_chose_and_a_layout_no_head_ships_for():
+    """A head given, a centering, another window or more than 24 steps: a fitted head,
+    as before the rule; head="pretrained" keeps its refusal for a layout it lacks."""
+    y = load_airline()
+    for params, fh in [({"head": None}, 12), ({"window_length": 12}, 12),
+                       ({"centerer": IsotropyCenterer("none")}, 12), ({}, 30)]:
+        forecaster = LLMForecaster(NO_LLM, combine=None, **params).fit(y, fh=range(1, fh + 1))
+        assert forecaster.pretrained_head_ is None, params
+    with pytest.raises(ValueError, match="forecasts up to 24 steps"):
+        LLMForecaster(NO_LLM, head="pretrained", combine=None).fit(y, fh=range(1, 31))
+
+
+def test_the_default_takes_series_shorter_than_a_window_and_a_horizon():
+    """M3 quarterly's shortest series (16 values, 8 steps): the default forecasts it, and
+    a fitted head forecasts a panel's short series from its padded window, learning from
+    the others; a window the user sets must still fit, with a clear error."""
+    from llmiso.forecasting import _forecaster
+
+    short = pd.Series(np.arange(16.0) + 10, index=pd.period_range("1990Q1", periods=16, freq="Q"))
+    pred = LLMForecaster(NO_LLM).fit(short, fh=range(1, 9)).predict()
+    assert len(pred) == 8 and np.isfinite(pred).all() and pred.iloc[0] > 20
+    panel = _monthly_panel(3, 60)
+    tail = panel.loc["s2"].iloc[-10:]
+    panel = pd.concat([panel.drop(index="s2", level=0),
+                       pd.concat({"s2": tail})]).sort_index()
+    fitted = LLMForecaster(NO_LLM, head=None, combine=None).fit(panel, fh=range(1, 7))
+    assert fitted.window_length_ == 24 and fitted.pretrained_head_ is None
+    pred = fitted.predict()
+    assert np.isfinite(pred.to_numpy()).all() and len(pred.loc["s2"]) == 6
+    with pytest.raises(ValueError, match="window of 24 plus a horizon of 6"):
+        LLMForecaster(NO_LLM, head=None, window_length=24).fit(panel, fh=range(1, 7))
+    assert _forecaster.FIT_HEAD_FROM > training_windows_of(panel, 24, 6)
+
+
+def training_windows_of(panel, window, horizon):
+    from llmiso.forecasting._windows import Panel, training_windows
+
+    return training_windows([len(v) for v in Panel.of(panel).series], window, horizon)
+
+
+def test_the_window_follows_the_season_for_a_fitted_head():
+    """Two seasons, at most 24 values, 4 without a season."""
+    from llmiso.forecasting._windows import season_window
+
+    assert [season_window(sp) for sp in (1, 4, 7, 12, 24, 52)] == [4, 8, 14, 24, 24, 52]

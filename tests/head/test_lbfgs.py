@@ -14,16 +14,17 @@ def head_targets(head, labels):
     return target_distribution(labels, head.n_bins, head.label_smoothing)
 
 
-def _full_gradient(head, X, y):
-    """Gradient of mean cross-entropy + alpha / (2 n) ||W||^2 in the full feature space."""
+def _full_gradient(head, X, y, output=0):
+    """Gradient of mean cross-entropy + alpha / (2 n) ||W||^2 in the full feature space,
+    for one output of the head (its rows: those with a known target)."""
     from scipy.special import softmax
 
     n = len(X)
     labels = _bins.assign(y, head.bin_edges_)
-    logits = X @ head.coef_[0].T + head.intercept_[0]
+    logits = X @ head.coef_[output].T + head.intercept_[output]
     G = softmax(logits, axis=1)
     G[np.arange(n), labels] -= 1.0
-    grad_W = G.T @ X / n + head.alpha / n * head.coef_[0]
+    grad_W = G.T @ X / n + head.alpha / n * head.coef_[output]
     return grad_W, G.sum(axis=0) / n
 
 
@@ -70,6 +71,26 @@ def test_fewer_rows_than_features_reaches_the_full_optimum():
     grad_W, grad_b = _full_gradient(head, X, y)
     assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5
     assert np.abs(head.coef_).max() > 1e-2  # not the trivial zero solution
+
+
+def test_one_series_steps_with_fewer_rows_each_reach_their_optimum():
+    """The single-series case: fewer windows than features, and each later step known
+    on fewer of them (NaN past the series' end). Every step's head is the optimum of
+    its own rows' problem in the full feature space, not a shrunken or shared one."""
+    rng = np.random.default_rng(11)
+    n, d, H = 30, 200, 4
+    X = rng.normal(size=(n, d))
+    Y = np.column_stack([X[:, h] - X[:, h + 1] + rng.normal(scale=0.3, size=n)
+                         for h in range(H)])
+    for h in range(1, H):
+        Y[n - h:, h] = np.nan  # a window near the end has no value h steps after it
+    head = SoftmaxHeadForecaster(n_bins=12, alpha=0.5, shift_alpha=None, tol=1e-7,
+                                 max_iter=5000).fit(X, Y)
+    for h in range(H):
+        known = np.isfinite(Y[:, h])
+        grad_W, grad_b = _full_gradient(head, X[known], Y[known, h], output=h)
+        assert np.abs(grad_W).max() < 1e-5 and np.abs(grad_b).max() < 1e-5, h
+        assert np.abs(head.coef_[h]).max() > 1e-2
 
 
 def test_outputs_are_fitted_as_the_separate_problems_they_are():
