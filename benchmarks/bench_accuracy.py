@@ -37,7 +37,9 @@ LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 def datasets(quick):
     from sktime.datasets import (
         load_airline,
+        load_longley,
         load_lynx,
+        load_macroeconomic,
         load_PBS_dataset,
         load_shampoo_sales,
         load_uschange,
@@ -50,12 +52,22 @@ def datasets(quick):
         "lynx": (load_lynx(), 10, 8),
         "PBS": (load_PBS_dataset(), 12, 12),
         "uschange": (load_uschange()[0], 4, 8),
+        # More bundled series: US real GDP and unemployment (quarterly, 203 values), and
+        # Longley's employment (16 yearly values: shorter than a window and a horizon).
+        "realgdp": (load_macroeconomic()["realgdp"], 4, 8),
+        "unemp": (load_macroeconomic()["unemp"], 4, 8),
+        "longley": (load_longley()[0], 1, 3),
     }
     return {"shampoo": table["shampoo"]} if quick else table
 
 
-def forecasters(quick, cache_dir, window, sp, focus=False):
+def forecasters(quick, cache_dir, window, sp, focus=False, rule=False):
     """LLM rows (the default, its no-LLM null, one change each) and the statistical rows.
+
+    ``rule``: the default as a user gets it (``LLMForecaster(sp=...)``, whose rule
+    takes the shipped pretrained head on one series), the same with a head fitted on
+    the series, each head alone, each beside its null, the statistical members and
+    their plain average.
 
     ``focus``: the default (the plain average of the head, AutoETS, AutoTheta and
     AutoCES), the head alone, the same pool weighted by evidence and calibrated, and
@@ -85,6 +97,8 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
         return IsotropyCenterer(method, normalize=normalize)
 
     no_llm = "passthrough"
+    if rule:
+        return rule_rows(embedder, sp)
     llms = {
         "LLM (defaults)": default,
         "same forecaster, no LLM": variant(embedder=no_llm),
@@ -153,6 +167,35 @@ def forecasters(quick, cache_dir, window, sp, focus=False):
     return llms, baselines
 
 
+def rule_rows(embedder, sp):
+    """``--rule``'s LLM rows and statistical rows (see :func:`forecasters`)."""
+    from sktime.forecasting.statsforecast import StatsForecastAutoCES
+
+    from llmiso.app import PLAIN_AVERAGE, comparison_models
+    from llmiso.forecasting import LLMForecaster
+
+    no_llm = "passthrough"
+    user = LLMForecaster(embedder, sp=sp)  # nothing but the season
+
+    def both(name, **changes):
+        return {name: user.clone().set_params(**changes),
+                f"{name}, no LLM": user.clone().set_params(embedder=no_llm, **changes)}
+
+    llms = {"LLM (defaults)": user,
+            "same forecaster, no LLM": user.clone().set_params(embedder=no_llm),
+            **both("LLM, the head alone (combine=None)", combine=None),
+            **both("LLM, a head fitted on the series (head=None)", head=None),
+            **both("LLM, the fitted head alone", head=None, combine=None)}
+
+    def baselines(sp, positive):
+        found = comparison_models(user, sp)
+        return {name: found[name] for name in ("seasonal naive", "AutoETS", "AutoTheta",
+                                               PLAIN_AVERAGE)} | {
+            "AutoCES": StatsForecastAutoCES(season_length=sp)}
+
+    return llms, baselines
+
+
 def rolling_origins(n_values, horizon, origins):
     """(window, training lengths) of a series' folds, the last fold ending with the series.
 
@@ -196,6 +239,9 @@ def main():
     parser.add_argument("--cache", help="embedding cache (default: <output>/embedding-cache)")
     parser.add_argument("--focus", action="store_true",
                         help="only the encodings and the statistical backbone, with their nulls")
+    parser.add_argument("--rule", action="store_true",
+                        help="the default as a user gets it (the shipped head on one series) "
+                        "beside a head fitted on the series, each alone, with their nulls")
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--series", nargs="*", help="run only these (the report reads all "
                         "series already in --output)")
@@ -215,7 +261,8 @@ def main():
         y = y.astype(float)
         window, cuts = rolling_origins(len(y), horizon, args.origins)
         cache = Path(args.cache) if args.cache else out / "embedding-cache"
-        llms, baselines = forecasters(args.quick, cache / name, window, sp, args.focus)
+        llms, baselines = forecasters(args.quick, cache / name, window, sp, args.focus,
+                                      args.rule)
         models = {**llms, **baselines(sp, positive=bool((y > 0).all()))}
         for label, forecaster in tqdm(models.items(), desc=name, file=sys.stderr):
             folds = []
@@ -228,6 +275,10 @@ def main():
             rows.append({"series": name, "model": label, "origins": len(cuts),
                          **pd.DataFrame(folds).mean().to_dict()})
             iso = fitted.head_isotropy() if isinstance(fitted, LLMForecaster) else None
+            if iso is None and getattr(fitted, "pretrained_head_", None) is not None:
+                # A pretrained head read one window: the isotropy of every window of the
+                # last fold's training part, as that head's centering gives them to it.
+                iso = fitted.head_isotropy(y.iloc[: cuts[-1]])
             if iso is not None:
                 iso_rows.append({"series": name, "model": label, **iso["adjusted"]})
         pd.DataFrame(rows).to_csv(out / f"scores_{name}.csv", index=False)
@@ -264,12 +315,18 @@ def paired_ratio(folds, model, other, n_boot=2000, seed=0):
 
 
 def best_member(per_series, summary):
-    """The default against the best of its members, series by series, and its coverage."""
+    """The default against the best of its members, series by series and on the
+    geometric mean over series, and its coverage."""
     members = [m for m in ("LLM, the head alone (combine=None)", "AutoETS", "AutoTheta",
                            "AutoCES")
                if m in per_series.index]
     if "LLM (defaults)" not in per_series.index or not members:
         return
+    best = summary.loc[[m for m in members if m in summary.index], "geomean_rel_MASE"]
+    default = summary.loc["LLM (defaults)", "geomean_rel_MASE"]
+    print(f"the default on the geometric mean: {default:.3f}, "
+          f"{default / best.min():.3f}x its best "
+          f"member's ({best.idxmin()}, {best.min():.3f})")
     for series in per_series.columns:
         best = per_series.loc[members, series].idxmin()
         print(f"{series}: the default's MASE {per_series.loc['LLM (defaults)', series]:.3f}, "
@@ -311,6 +368,8 @@ def report(scores, isotropy, folds=None):
         folds = folds[~folds.series.isin(zero)]
         for other in ("same forecaster, no LLM", "AutoETS", "AutoTheta",
                       "AutoCES", "LLM, the head alone (combine=None)",
+                      "LLM, a head fitted on the series (head=None)",
+                      "plain average: AutoETS, AutoTheta, AutoCES",
                       "the same pool weighted by evidence, calibrated",
                       "the previous default (plain average)"):
             if {"LLM (defaults)", other} <= set(folds.model):

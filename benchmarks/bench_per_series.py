@@ -246,6 +246,70 @@ def one_series_cost(quick):
               + " s", flush=True)
 
 
+def head_by_panel_size(datasets, n_series, sizes, out=OUT):
+    """Where a fitted head overtakes the shipped one (the rule's threshold, chosen here on
+    validation windows): the head alone (``head=None, combine=None``, windows from the
+    season) fitted on panels of ``k`` of the series at once, beside the shipped
+    pretrained head alone, per dataset, with the training windows per fit. Series the
+    per-series run refused are left out; written to ``head-by-panel-size-<n>.csv``."""
+    from llmiso.forecasting import LLMForecaster, forecasting_embedder, training_windows
+
+    path = Path(out) / f"head-by-panel-size-validation-{n_series}.csv"
+    done = pd.read_csv(path) if path.exists() else pd.DataFrame(
+        columns=["dataset", "k", "series", "MASE", "windows"])
+    for dataset in datasets:
+        frame, _ = run_dataset(dataset, n_series, False, out, validation=True)
+        refused = frame.groupby("series")["refused"].any()
+        kept = [s for s in series_of(dataset, n_series, True) if not refused[int(s.name)]]
+        for k in [int(k) if k != "all" else len(kept) for k in sizes]:
+            if ((done.dataset == dataset) & (done.k == k)).any():
+                continue
+            rows = []
+            for start in range(0, len(kept), k):
+                group = kept[start : start + k]
+                y = pd.concat({s.name: _y(s) for s in group}).to_frame("y")
+                forecaster = LLMForecaster(
+                    forecasting_embedder(cache_dir=str(CACHE)), head=None, combine=None,
+                    sp=group[0].period, encoding="window").fit(y, fh=list(range(1, group[0].h + 1)))
+                median = forecaster.predict()
+                windows = training_windows([len(s.train) for s in group],
+                                           forecaster.window_length_, group[0].h)
+                rows += [{"dataset": dataset, "k": k, "series": s.name, "windows": windows,
+                          "MASE": mase(s, median.loc[s.name].to_numpy().ravel())}
+                         for s in group]
+            done = pd.concat([done, pd.DataFrame(rows)])
+            done.to_csv(path, index=False)
+            print(f"{dataset}: panels of {k} done", flush=True)
+    table = {}
+    for dataset in datasets:
+        frame, _ = run_dataset(dataset, n_series, False, out, validation=True)
+        refused = frame.groupby("series")["refused"].any()
+        mases = per_series_mase(frame[~frame.series.map(refused)], dataset, n_series, True)
+        kept = [s for s in series_of(dataset, n_series, True) if not refused[int(s.name)]]
+        naive = mases["seasonal naive"].mean()
+        column = {"the shipped pretrained head alone": mases["pretrained head alone"].mean()
+                  / naive,
+                  f"fitted alone, one series ({_windows_alone(kept)} windows)":
+                  mases["head alone"].mean() / naive}
+        mine = done[done.dataset == dataset]
+        for k, part in mine.groupby("k"):
+            column[f"fitted on panels of {k} ({part.windows.mean():.0f} windows)"] = (
+                part.set_index(part.series.astype(str)).MASE.reindex(mases.index).mean()
+                / naive)
+        table[dataset] = pd.Series(column)
+    for dataset, column in table.items():
+        print(f"\n{dataset}, the head alone, MASE relative to seasonal naive "
+              "(validation windows):\n" + column.round(3).to_string())
+
+
+def _windows_alone(series):
+    """Mean training windows of each of ``series`` alone (the fitted head's window)."""
+    from llmiso.forecasting import season_window, training_windows
+
+    return round(np.mean([training_windows([len(s.train)], season_window(s.period), s.h)
+                          for s in series]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=20, help="series per dataset")
@@ -257,7 +321,13 @@ def main():
                         help="seconds to fit and forecast one series of 100 values")
     parser.add_argument("--validation", action="store_true",
                         help="score the last horizon of each training part, not the test")
+    parser.add_argument("--panel-sizes", help="validation: the fitted head on panels of "
+                        "these many series (5,20,all) against the shipped head")
     args = parser.parse_args()
+    if args.panel_sizes:
+        datasets = args.datasets.split(",") if "," in args.datasets else [
+            "M3 monthly", "M3 quarterly", "Tourism monthly"]
+        return head_by_panel_size(datasets, args.series, args.panel_sizes.split(","))
     if args.cost:
         return one_series_cost(args.quick)
     if args.quick:

@@ -1,2 +1,6 @@
 """The application: the ``llmiso`` command, the demo, reading CSV files, backtests and
 forecast plots. It calls the library; nothing in the library imports it."""
+
+from ._backtest import NO_LLM, PLAIN_AVERAGE, backtest, comparison_models, describe_head
+
+__all__ = ["NO_LLM", "PLAIN_AVERAGE", "backtest", "comparison_models", "describe_head"]

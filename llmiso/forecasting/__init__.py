@@ -18,7 +18,7 @@ from ._encoding import (
     encode,
     forecasting_embedder,
 )
-from ._forecaster import LLMForecaster
+from ._forecaster import FIT_HEAD_FROM, LLMForecaster
 from ._pretrained import (
     SHIPPED as SHIPPED_HEADS,
 )
@@ -31,12 +31,13 @@ from ._pretrained import (
 from ._seasons import is_seasonal, seasonal_period
 from ._statistical import StatisticalModels
 from ._strategies import STRATEGIES
-from ._windows import sliding_windows
+from ._windows import season_window, sliding_windows, training_windows
 
 ENCODINGS = ("auto", "window", "series")
 
 __all__ = [
     "Combination",
+    "FIT_HEAD_FROM",
     "FORECASTING_EMBEDDER",
     "IncompatibleHeadError",
     "ENCODINGS",
@@ -57,6 +58,8 @@ __all__ = [
     "StatisticalModels",
     "is_seasonal",
     "seasonal_period",
+    "season_window",
     "sliding_windows",
     "synthetic_series",
+    "training_windows",
 ]
