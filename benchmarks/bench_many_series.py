@@ -84,10 +84,13 @@ def embedding_pass(series, workers, model, processes=True):
         WindowPrompts,
         encode,
         forecasting_embedder,
+        season_window,
     )
 
     defaults = LLMForecaster()  # its embedder: forecasting_embedder(), as fit builds it
-    window = defaults.window_length
+    # The window the default reads on this panel: thousands of training windows, so its
+    # rule fits a head, on two seasons of the monthly series.
+    window = defaults.window_length or season_window(12)
     embedder = forecasting_embedder(model, dtype="float32") if model else forecasting_embedder()
     embedder.fit(np.zeros((1, window)))
     encoding = (SeriesPass() if embedder.is_causal_ and len(series) > ONE_PASS_ABOVE

@@ -233,7 +233,8 @@ def one_series_cost(quick):
     from llmiso import LLMEmbedder
 
     for name, params in {"defaults": {}, "the head alone": {"combine": None},
-                         "no LLM": {"embedder": "passthrough"}}.items():
+                         "no LLM": {"embedder": "passthrough"},
+                         "a head fitted on the series": {"head": None}}.items():
         if quick:
             params = {"embedder": LLMEmbedder(model, dtype="float32"), **params}
         seconds = []
