@@ -348,9 +348,19 @@ def pretrain_head(series, embedder, *, window_length=24, horizon=24, include_val
         head = head.set_params(prior=prior.weights, n_bins=prior.weights.bin_edges.size - 1)
     from ..isotropy import IsotropyCenterer
 
-    centerer = None if centered else IsotropyCenterer("none", normalize=True)
-    regressor = make_regressor(head, centerer, with_llm=embedder is not None,
-                               n_features=X.shape[1], n_values=n_values).fit(X, y)
+    if prior is not None:
+        # The prior's weights read features centred and scaled as on its own corpus: a
+        # fine-tune keeps that isotropy step, so the penalty pulls toward a head that
+        # reads the same features (refitted on the new rows, the prior would read others).
+        from sklearn.pipeline import Pipeline
+
+        step = prior.regressor()[0]
+        regressor = Pipeline([("isotropy", step), ("head", head.fit(step.transform(X), y))])
+        centered = prior.config.get("centered", centered)
+    else:
+        centerer = None if centered else IsotropyCenterer("none", normalize=True)
+        regressor = make_regressor(head, centerer, with_llm=embedder is not None,
+                                   n_features=X.shape[1], n_values=n_values).fit(X, y)
     config = {"embedder": embedder_identity(embedder), "window_length": window_length,
               "include_values": include_values, "trained_on": trained_on,
               "centered": bool(centered),

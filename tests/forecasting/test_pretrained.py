@@ -199,3 +199,32 @@ def test_a_series_is_forecast_alike_alone_and_as_a_row_of_a_panel():
     rows = LLMForecaster(**params).fit(panel, fh=[1, 2, 3]).predict_quantiles(
         alpha=[0.1, 0.5, 0.9]).loc["airline"]
     np.testing.assert_allclose(rows.to_numpy(), alone.to_numpy(), rtol=1e-12)
+
+
+def test_a_fine_tune_reads_features_as_its_prior_does(pretrained):
+    """Continued on other series, the head keeps its prior's centering, so a penalty so
+    strong that the weights cannot move forecasts exactly as the prior; a weak one moves
+    them. (Recentred on the new rows, the prior's weights would read other features.)"""
+    from llmiso import SoftmaxHeadForecaster
+    from llmiso.forecasting import pretrain_head, pretrain_rows
+
+    other = synthetic_series(4, length=(30, 40), random_state=9)
+    X, y = pretrain_rows(other, _embedder(), window_length=6, horizon=4)
+
+    def tuned(alpha):
+        return pretrain_head(other, _embedder(), window_length=6, horizon=4, prior=pretrained,
+                             rows=(X, y), head=SoftmaxHeadForecaster(shift_alpha=None,
+                                                                     alpha=alpha))
+
+    levels = [0.1, 0.5, 0.9]
+
+    def quantiles(head):
+        regressor = head.regressor()
+        return regressor[0].transform(X), regressor[-1].predict_quantiles(
+            regressor[0].transform(X), levels)
+
+    features, before = quantiles(pretrained)
+    stiff_features, stiff = quantiles(tuned(1e9))
+    np.testing.assert_allclose(stiff_features, features, atol=1e-12)
+    np.testing.assert_allclose(stiff, before, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(quantiles(tuned(1e-2))[1], before, atol=1e-3)
