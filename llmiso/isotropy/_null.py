@@ -124,7 +124,12 @@ def _cluster_adjusted(clusters):
 
 
 def _adjust(name, raw, null):
-    return raw / null if RATIO[name] else (raw - null) / (1 - null)
+    # A null that leaves no room (a ratio measure's 0, another's 1: isotropic data of so
+    # few rows scores the extreme) makes the adjusted value undefined, not an error.
+    room = null if RATIO[name] else 1 - null
+    if room == 0:
+        return float("nan")
+    return raw / null if RATIO[name] else (raw - null) / room
 
 
 def _null_value(name, values):

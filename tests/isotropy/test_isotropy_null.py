@@ -82,3 +82,15 @@ def test_cluster_cosine_null_is_analytic_per_cluster():
 # -- distribution scores -------------------------------------------------------------
 
 
+
+
+def test_two_rows_give_undefined_adjusted_values_not_an_error():
+    """With two rows isotropic data scores some measures at their extreme, so adjusting
+    to it leaves no room: those adjusted values are NaN, the others are reported."""
+    import numpy as np
+
+    from llmiso.metrics import isotropy_report
+
+    X = np.random.default_rng(0).normal(size=(2, 576))
+    report = isotropy_report(X, random_state=0)
+    assert report["adjusted"].isna().any() and report["adjusted"].notna().any()
