@@ -98,7 +98,7 @@ def forecasters(quick, cache_dir, window, sp, focus=False, rule=False):
 
     no_llm = "passthrough"
     if rule:
-        return rule_rows(embedder, sp)
+        return rule_rows(embedder, sp, window)
     llms = {
         "LLM (defaults)": default,
         "same forecaster, no LLM": variant(embedder=no_llm),
@@ -167,8 +167,9 @@ def forecasters(quick, cache_dir, window, sp, focus=False, rule=False):
     return llms, baselines
 
 
-def rule_rows(embedder, sp):
-    """``--rule``'s LLM rows and statistical rows (see :func:`forecasters`)."""
+def rule_rows(embedder, sp, window):
+    """``--rule``'s LLM rows and statistical rows (see :func:`forecasters`); the rows that
+    fit a head read the series' ``window`` (shampoo's first fold holds 24 values)."""
     from sktime.forecasting.statsforecast import StatsForecastAutoCES
 
     from llmiso.app import PLAIN_AVERAGE, comparison_models
@@ -184,8 +185,10 @@ def rule_rows(embedder, sp):
     llms = {"LLM (defaults)": user,
             "same forecaster, no LLM": user.clone().set_params(embedder=no_llm),
             **both("LLM, the head alone (combine=None)", combine=None),
-            **both("LLM, a head fitted on the series (head=None)", head=None),
-            **both("LLM, the fitted head alone", head=None, combine=None)}
+            **both("LLM, a head fitted on the series (head=None)", head=None,
+                   window_length=window, sp=sp if sp <= window else 1),
+            **both("LLM, the fitted head alone", head=None, combine=None,
+                   window_length=window, sp=sp if sp <= window else 1)}
 
     def baselines(sp, positive):
         found = comparison_models(user, sp)
