@@ -278,7 +278,8 @@ def main():
             rows.append({"series": name, "model": label, "origins": len(cuts),
                          **pd.DataFrame(folds).mean().to_dict()})
             iso = fitted.head_isotropy() if isinstance(fitted, LLMForecaster) else None
-            if iso is None and getattr(fitted, "pretrained_head_", None) is not None:
+            if (iso is None and getattr(fitted, "pretrained_head_", None) is not None
+                    and cuts[-1] >= fitted.window_length_):
                 # A pretrained head read one window: the isotropy of every window of the
                 # last fold's training part, as that head's centering gives them to it.
                 iso = fitted.head_isotropy(y.iloc[: cuts[-1]])

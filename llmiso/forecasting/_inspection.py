@@ -45,7 +45,7 @@ class HeadFeaturesMixin:
         Parameters
         ----------
         y : pd.Series or pd.DataFrame
-            A series at least ``window_length`` long (each column of a DataFrame
+            A series at least ``window_length_`` long (each column of a DataFrame
             is one series), or a panel (MultiIndex: series, time).
 
         Returns
@@ -55,6 +55,11 @@ class HeadFeaturesMixin:
         """
         self.check_is_fitted()
         series = Panel.series_of(y)
+        shortest = min(len(v) for v in series)
+        if shortest < self.window_length_:
+            raise ValueError(f"head_features needs series of at least a window, "
+                             f"{self.window_length_} values; one has {shortest}. Pass "
+                             "longer series.")
         return self._transformed(np.vstack([rows for rows, _ in self._encode(series)]))
 
     def _transformed(self, features):

@@ -478,3 +478,9 @@ def test_the_window_follows_the_season_for_a_fitted_head():
     from llmiso.forecasting._windows import season_window
 
     assert [season_window(sp) for sp in (1, 4, 7, 12, 24, 52)] == [4, 8, 14, 24, 24, 52]
+
+
+def test_head_features_of_a_series_shorter_than_the_window_is_a_clear_error():
+    forecaster = LLMForecaster(**tiny()).fit(load_shampoo_sales(), fh=[1])
+    with pytest.raises(ValueError, match="at least a window, 6 values; one has 4"):
+        forecaster.head_features(load_shampoo_sales().iloc[:4])
