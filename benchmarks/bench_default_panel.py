@@ -75,12 +75,9 @@ def per_series(frame, dataset, n_series):
              for (name, row), part in frame.groupby(["series", "row"])}
     table = pd.Series(table).unstack()
     before = pd.read_csv(BEFORE)
-    before = before[(before.dataset == dataset) & (before.row == BEFORE_ROW)]
-    table[BEFORE_ROW] = before.set_index(before.series.astype(str))["MASE"].reindex(table.index)
-    naive = pd.read_csv(BEFORE)
-    naive = naive[(naive.dataset == dataset) & (naive.row == "seasonal naive")]
-    table["seasonal naive"] = naive.set_index(naive.series.astype(str))["MASE"].reindex(
-        table.index)
+    for row in (BEFORE_ROW, "seasonal naive"):
+        found = before[(before.dataset == dataset) & (before.row == row)]
+        table[row] = found.set_index(found.series.astype(str))["MASE"].reindex(table.index)
     return table
 
 

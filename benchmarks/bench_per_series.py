@@ -258,8 +258,9 @@ def head_by_panel_size(datasets, n_series, sizes, out=OUT):
     path = Path(out) / f"head-by-panel-size-validation-{n_series}.csv"
     done = pd.read_csv(path) if path.exists() else pd.DataFrame(
         columns=["dataset", "k", "series", "MASE", "windows"])
-    for dataset in datasets:
-        frame, _ = run_dataset(dataset, n_series, False, out, validation=True)
+    frames = {dataset: run_dataset(dataset, n_series, False, out, validation=True)[0]
+              for dataset in datasets}
+    for dataset, frame in frames.items():
         refused = frame.groupby("series")["refused"].any()
         kept = [s for s in series_of(dataset, n_series, True) if not refused[int(s.name)]]
         for k in [int(k) if k != "all" else len(kept) for k in sizes]:
@@ -282,8 +283,7 @@ def head_by_panel_size(datasets, n_series, sizes, out=OUT):
             done.to_csv(path, index=False)
             print(f"{dataset}: panels of {k} done", flush=True)
     table = {}
-    for dataset in datasets:
-        frame, _ = run_dataset(dataset, n_series, False, out, validation=True)
+    for dataset, frame in frames.items():
         refused = frame.groupby("series")["refused"].any()
         mases = per_series_mase(frame[~frame.series.map(refused)], dataset, n_series, True)
         kept = [s for s in series_of(dataset, n_series, True) if not refused[int(s.name)]]

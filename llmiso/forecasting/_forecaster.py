@@ -35,6 +35,7 @@ from ._encoding import (
 )
 from ._inspection import HeadFeaturesMixin
 from ._prediction import PredictionMixin
+from ._pretrained import PRETRAIN_WINDOW as PRETRAINED_WINDOW  # the shipped heads' window
 from ._pretrained import (
     IncompatibleHeadError,
     PretrainedHead,
@@ -67,8 +68,6 @@ PARTS = {"embedder": embedder_part, "centerer": centerer_part, "head": head_part
 # the shipped one the strongest (docs/benchmarks.md, "One forecaster per series");
 # panels give thousands, where a fitted head and the shipped one tie in the combination.
 FIT_HEAD_FROM = 500
-# The window the shipped heads read.
-PRETRAINED_WINDOW = 24
 
 # Training rows kept for head_isotropy() without y: every measure samples at most
 # this many (the cluster cosine's 2,000), so no second pass over the series is needed.
@@ -421,7 +420,6 @@ default=("ets", "theta", "ces")
         # without a training window of their own.
         longest = max(map(len, panel.series))
         panel = panel.padded(W)
-        head = None if self.head == "auto" else self.head
         extra = held_out_origins(combiner, horizon, self.strategy)
         counts = self._origin_counts(panel, baseline, self.n_origins and self.n_origins + extra)
         if not sum(counts):
@@ -438,12 +436,12 @@ default=("ets", "theta", "ces")
                       in zip(encoded, counts, trained, strict=True)]
             features, targets = training_set(panel.series, trained, latest, self.baseline_,
                                              window_length=W, horizon=horizon)
-            if not takes_missing_targets(head):
+            if not takes_missing_targets(self.head):
                 whole = np.isfinite(targets).all(axis=1)
                 features, targets = features[whole], targets[whole]
 
             def new_regressor():
-                return make_regressor(head, self.centerer,
+                return make_regressor(self.head, self.centerer,
                                       with_llm=self.embedder_ is not None,
                                       n_features=features.shape[1], n_values=self._n_values(),
                                       n_jobs=self.n_jobs)
@@ -502,8 +500,7 @@ default=("ets", "theta", "ces")
                     series, counts, trained, encoded, self.baseline_, combiner.n_validation,
                     new_regressor, window_length=self.window_length_, horizon=self.horizon_,
                     levels=list(VALIDATION_LEVELS),
-                    complete_rows_only=not takes_missing_targets(
-                        None if self.head == "auto" else self.head))
+                    complete_rows_only=not takes_missing_targets(self.head))
         with _timed(self.seconds_, "statistical models"):
             shared = self.baseline_.fitted_models(combiner.models)
             return combiner.fit(series, sp=self.sp_, horizon=self.horizon_,

@@ -21,7 +21,7 @@ def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=Non
     """
     # The default head fits its steps in the forecaster's n_jobs threads: the same
     # coefficients for any n_jobs (SoftmaxHeadForecaster), in less time.
-    head = head_part(None).set_params(n_jobs=n_jobs) if head is None else head_part(head)
+    head = head_part(None).set_params(n_jobs=n_jobs) if is_default_head(head) else head_part(head)
     values = centerer_part(None)
     if not with_llm:
         return Pipeline([("isotropy", values), ("head", head)])
@@ -37,11 +37,17 @@ def make_regressor(head, centerer, *, with_llm, n_features, n_values, n_jobs=Non
     return Pipeline([("isotropy", centerer), ("head", head)])
 
 
+def is_default_head(head):
+    """Whether ``head`` asks for the default fitted head: None, or ``"auto"`` where its
+    rule fits one."""
+    return head is None or isinstance(head, str) and head == "auto"
+
+
 def head_part(head):
     """The head ``head`` stands for: a clone, or for None (and ``"auto"``, where its rule
     fits a head) the default ``SoftmaxHeadForecaster(shift_alpha=None)``; anything
     else (``"pretrained"``) as it is."""
-    if head is None or isinstance(head, str) and head == "auto":
+    if is_default_head(head):
         return SoftmaxHeadForecaster(shift_alpha=None)
     return clone(head) if hasattr(head, "get_params") else head
 
@@ -55,8 +61,8 @@ def centerer_part(centerer):
 def takes_missing_targets(head):
     """Whether ``head`` learns each step from the rows where that step is known (NaN
     elsewhere): the softmax heads do; any other regressor gets complete rows."""
-    return head is None or head == "auto" or isinstance(last_step(head), (SoftmaxHeadForecaster,
-                                                        SoftmaxHeadForecasterCV))
+    return is_default_head(head) or isinstance(last_step(head), (SoftmaxHeadForecaster,
+                                                                 SoftmaxHeadForecasterCV))
 
 
 def quantile_paths(regressor, rows, scales, start, levels, horizon):
