@@ -33,7 +33,6 @@ from _competitions import (  # noqa: E402
     DATASETS,
     LEVELS,
     TARGET_SETS,
-    WINDOW,
     Series,
     load,
     mase,
@@ -50,6 +49,11 @@ NAMES = {"ets": "AutoETS", "theta": "AutoTheta", "ces": "CES", "arima": "AutoARI
          "dotm": "DynamicOptimizedTheta"}
 N_ORIGINS = 36
 SHRINKAGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The evidence holds the members' validation quantiles at LEVELS (Combination's
+# validation levels, the deciles): the weights read the median, the calibration the
+# 80% interval.
+MEDIAN = list(LEVELS).index(0.5)
+SPREAD_LEVELS = [list(LEVELS).index(q) for q in (0.1, 0.5, 0.9)]
 
 
 def series_for(dataset, args):
@@ -68,7 +72,9 @@ def cut(series, validation):
 
 
 def forecaster(quick, embedder="default", models=POOL, cache_dir=None, period=12):
-    from llmiso import SoftmaxHeadForecaster
+    """The forecaster a user gets with ``sp`` alone (its head, window and padding of
+    short series), the head on each series' latest ``N_ORIGINS`` origins (for time),
+    every member's validation forecasts kept (evidence weights, calibrated)."""
     from llmiso.forecasting import Combination, LLMForecaster, forecasting_embedder
 
     if embedder == "default":  # the forecaster's own default embedder
@@ -76,16 +82,14 @@ def forecaster(quick, embedder="default", models=POOL, cache_dir=None, period=12
                                         cache_dir=cache_dir)
         if quick:
             embedder.set_params(dtype="float32")
-    return LLMForecaster(embedder, head=SoftmaxHeadForecaster(shift_alpha=None),
-                         combine=Combination(models, weights="evidence", calibrate=True),
-                         window_length=WINDOW[period],
+    return LLMForecaster(embedder, combine=Combination(models, weights="evidence", calibrate=True),
                          sp=period, n_origins=N_ORIGINS, n_jobs=1 if quick else 2)
 
 
 def fit_members(series, model):
     """Each member's test quantiles (M, n_series, h, 9), the evidence, seconds."""
     h = series[0].h
-    usable = [s for s in series if len(s.train) >= model.window_length + h]
+    usable = series  # the default pads a series shorter than its window and a horizon
     start = time.perf_counter()
     model.fit(panel(usable), fh=list(range(1, h + 1)))
     members = model.member_quantiles(alpha=list(LEVELS))
@@ -119,7 +123,7 @@ def combine(paths, evidence, truth, members, shrinkage, calibrate=True, rule="se
     errors = {}
     for i, (found, values) in enumerate(zip(evidence, truth, strict=True)):
         if found is not None:
-            errors[i] = np.abs(found[members][..., 1] - values).mean(axis=(1, 2))
+            errors[i] = np.abs(found[members][..., MEDIAN] - values).mean(axis=(1, 2))
     if rule == "panel" and errors:
         relative = np.mean([e / max(e.mean(), 1e-300) for e in errors.values()], axis=0)
         weights[:] = evidence_weights(relative, shrinkage)
@@ -130,7 +134,8 @@ def combine(paths, evidence, truth, members, shrinkage, calibrate=True, rule="se
     truths = [truth[i] for i in errors]
     combined = np.einsum("sm,msql->sql", weights, paths[members])
     if calibrate and validation:
-        factors = interval_scale(np.concatenate(validation), np.concatenate(truths))
+        factors = interval_scale(np.concatenate(validation)[..., SPREAD_LEVELS],
+                                 np.concatenate(truths))
         combined = stretch_intervals(combined, LEVELS, factors)
     return combined, weights
 
@@ -151,9 +156,18 @@ def run_dataset(dataset, args, out):
         found[label] = (names, paths, evidence, truth, seconds)
         print(f"  {dataset}, {label}: fit {seconds}", flush=True)
     llm, null = found["LLM"], found["no LLM"]
+    # Both keep the validation windows they share (the latest ones): a shipped head
+    # needs no earlier horizon to learn from, so it may score more than a fitted one.
+    shared = [None if e is None or f is None else min(e.shape[1], f.shape[1])
+              for e, f in zip(null[2], llm[2], strict=True)]
+    evidence = {key: [None if k is None else e[:, -k:] for e, k in zip(part[2], shared)]
+                for key, part in (("LLM", llm), ("no LLM", null))}
+    truth = [None if k is None else t[-k:] for t, k in zip(llm[3], shared)]
+    found["LLM"] = (llm[0], llm[1], evidence["LLM"], truth, llm[4])
     found["no LLM"] = (llm[0], np.concatenate([null[1], llm[1][1:]]),
-                       [None if e is None or f is None else np.concatenate([e, f[1:]])
-                        for e, f in zip(null[2], llm[2], strict=True)], null[3], null[4])
+                       [None if e is None else np.concatenate([e, f[1:]])
+                        for e, f in zip(evidence["no LLM"], evidence["LLM"], strict=True)],
+                       truth, null[4])
     start = time.perf_counter()
     fracast, _ = run_fracast(series)
     fracast_seconds = (time.perf_counter() - start) / len(series)

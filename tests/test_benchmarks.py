@@ -113,12 +113,12 @@ def test_the_combination_benchmark_recomputes_what_combination_does():
     rng = np.random.default_rng(0)
     M, S, V, H, L = 3, 4, 2, 5, 9
     paths = np.sort(rng.normal(size=(M, S, H, L)), axis=-1)
-    evidence = [np.sort(rng.normal(size=(M, V, H, 3)), axis=-1) for _ in range(S - 1)] + [None]
+    evidence = [np.sort(rng.normal(size=(M, V, H, L)), axis=-1) for _ in range(S - 1)] + [None]
     truth = [rng.normal(size=(V, H)) for _ in range(S - 1)] + [None]
     equal, w = combine(paths, evidence, truth, [0, 1, 2], 1.0, calibrate=False)
     np.testing.assert_allclose(equal, paths.mean(axis=0))
     _, w = combine(paths, evidence, truth, [0, 2], 0.25, calibrate=False)
-    errors = np.abs(evidence[0][[0, 2]][..., 1] - truth[0]).mean(axis=(1, 2))
+    errors = np.abs(evidence[0][[0, 2]][..., 4] - truth[0]).mean(axis=(1, 2))
     np.testing.assert_allclose(w[0], evidence_weights(errors, 0.25))
     np.testing.assert_allclose(w[-1], 0.5)  # no evidence: equal
     _, w = combine(paths, evidence, truth, [0, 1, 2], 0.0, calibrate=False, rule="panel")

@@ -18,8 +18,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from ._statistical import StatisticalModels
 
-# The levels whose validation forecasts the weights and the calibration read.
-VALIDATION_LEVELS = (0.1, 0.5, 0.9)
+# The levels of the members' validation forecasts: the deciles, fev's WQL levels, so
+# a rule over whole distributions can be scored on them; the weights read the median,
+# the calibration the 80% interval (SPREAD_LEVELS).
+VALIDATION_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SPREAD_LEVELS = [VALIDATION_LEVELS.index(q) for q in (0.1, 0.5, 0.9)]
+MEDIAN = VALIDATION_LEVELS.index(0.5)
 
 
 class Combination(BaseEstimator):
@@ -75,7 +79,7 @@ class Combination(BaseEstimator):
         where it has none, and everywhere without evidence weights or calibration).
     validation_paths_, validation_truth_ : list
         Only with ``weights="evidence"`` or ``calibrate``. Per series, the members'
-        (1 + n_models, n_validation, horizon, 3) quantiles 0.1, 0.5, 0.9 at its
+        (1 + n_models, n_validation, horizon, 9) quantiles 0.1, 0.2, ..., 0.9 at its
         validation origins and the (n_validation, horizon) values that followed
         (None where it has none): the evidence.
     """
@@ -106,10 +110,10 @@ class Combination(BaseEstimator):
         already fitted on the same series), and learn the weights and the intervals'
         calibration from the validation origins.
 
-        ``head_validation[i]``: the head's (n_windows_i, horizon, 3) quantiles at
-        levels 0.1, 0.5, 0.9 at series i's last n_windows_i whole windows
-        (``forecasting/_validation``), or None where it has none; ``head_validation``
-        None: no evidence, equal weights.
+        ``head_validation[i]``: the head's (n_windows_i, horizon, 9) quantiles at
+        levels 0.1, 0.2, ..., 0.9 (``VALIDATION_LEVELS``) at series i's last
+        n_windows_i whole windows (``forecasting/_validation``), or None where it
+        has none; ``head_validation`` None: no evidence, equal weights.
         """
         validate_parameter_constraints(self._parameter_constraints,
                                        self.get_params(deep=False), type(self).__name__)
@@ -131,13 +135,13 @@ class Combination(BaseEstimator):
         for i, (values, count) in enumerate(zip(series, windows, strict=True)):
             if not count:
                 continue  # no evidence: equal weights
-            members = np.concatenate([head_validation[i][None], found[i]])  # (M, V, H, 3)
+            members = np.concatenate([head_validation[i][None], found[i]])  # (M, V, H, 9)
             truth = _truth(values, count, horizon)
             self.validation_paths_[i], self.validation_truth_[i] = members, truth
-            self.validation_errors_[i] = np.abs(members[..., 1] - truth).mean(axis=(1, 2))
+            self.validation_errors_[i] = np.abs(members[..., MEDIAN] - truth).mean(axis=(1, 2))
             if self.weights == "evidence":
                 self.weights_[i] = evidence_weights(self.validation_errors_[i], self.shrinkage)
-            paths.append(np.einsum("m,mvhl->vhl", self.weights_[i], members))
+            paths.append(np.einsum("m,mvhl->vhl", self.weights_[i], members[..., SPREAD_LEVELS]))
             truths.append(truth)
         if self.calibrate and paths:
             self.interval_scale_ = interval_scale(np.concatenate(paths), np.concatenate(truths))

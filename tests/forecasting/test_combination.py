@@ -39,7 +39,8 @@ def test_evidence_weights_favour_the_member_with_the_smaller_errors():
     V, H = 4, 3
     starts = np.arange(len(values) - H - V + 1, len(values) - H + 1)
     truth = values[starts[:, None] + np.arange(H)]
-    perfect = np.repeat(truth[..., None], 3, axis=-1) + np.array([-1.0, 0.0, 1.0])
+    # The head's deciles (Combination's validation levels) around the truth.
+    perfect = truth[..., None] + np.linspace(-1.0, 1.0, 9)
     fitted = Combination(("ets", "theta"), weights="evidence", n_validation=V,
                          shrinkage=0.5).fit([values], sp=12, horizon=H,
                                             head_validation=[perfect + 1e-3])
