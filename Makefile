@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.llmiso-installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint docs clean
 
 install: $(READY)
 
@@ -25,8 +25,18 @@ demo: install
 test: install
 	$(PY) -m pytest
 
+# The site, offline, warnings (broken references included) as errors; the gallery
+# runs every example on the default model.
+DOCS_READY := $(VENV)/.llmiso-docs-installed
+$(DOCS_READY): $(READY)
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_READY)
+
+docs: $(DOCS_READY)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/api docs/api.rst docs/auto_examples

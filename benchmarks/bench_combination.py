@@ -160,9 +160,10 @@ def run_dataset(dataset, args, out):
     # needs no earlier horizon to learn from, so it may score more than a fitted one.
     shared = [None if e is None or f is None else min(e.shape[1], f.shape[1])
               for e, f in zip(null[2], llm[2], strict=True)]
-    evidence = {key: [None if k is None else e[:, -k:] for e, k in zip(part[2], shared)]
+    evidence = {key: [None if k is None else e[:, -k:]
+                      for e, k in zip(part[2], shared, strict=True)]
                 for key, part in (("LLM", llm), ("no LLM", null))}
-    truth = [None if k is None else t[-k:] for t, k in zip(llm[3], shared)]
+    truth = [None if k is None else t[-k:] for t, k in zip(llm[3], shared, strict=True)]
     found["LLM"] = (llm[0], llm[1], evidence["LLM"], truth, llm[4])
     found["no LLM"] = (llm[0], np.concatenate([null[1], llm[1][1:]]),
                        [None if e is None else np.concatenate([e, f[1:]])

@@ -14,6 +14,8 @@ import numpy as np
 
 PACKAGE = str(Path(__file__).resolve().parents[1])
 
+#: The name :func:`backtest` and the demo give the forecaster's null: the same
+#: forecaster without the LLM (``embedder="passthrough"``).
 NO_LLM = "same forecaster, no LLM"
 
 
@@ -25,6 +27,8 @@ def backtest_season(index, n_values, origins, horizon):
     return sp if n_values - origins * horizon > sp else 1
 
 
+#: The name of the plain average of the statistical members, a row of every
+#: accuracy table beside the forecaster.
 PLAIN_AVERAGE = "plain average: AutoETS, AutoTheta, AutoCES"
 
 
@@ -93,7 +97,7 @@ def backtest(models, y, *, horizon, origins=2, sp=1):
     table : pd.DataFrame
         One row per model: ``MASE`` (mean over origins), ``80% coverage``,
         ``MASE / seasonal naive`` when a model is named "seasonal naive", and the
-        MASE of each origin (``MASE, origin 1`` ...), which :func:`verdict` compares.
+        MASE of each origin (``MASE, origin 1`` ...), which ``verdict`` compares.
     fitted : dict of str to forecaster
         Each model as fitted at the last origin.
     """

@@ -75,3 +75,64 @@ def plot_backtest(y, quantiles_by_model, path, *, history=48):
     fig.suptitle("The last fold: forecasts from the second origin")
     fig.savefig(path, dpi=110)
     return fig
+
+
+FAN_LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def plot_fan_chart(y, forecaster, *, members=True, history=48, ax=None, title=None, path=None):
+    """A fitted forecaster's forecast of one series as a fan chart.
+
+    The median with its 50% and 80% bands (quantiles 0.25-0.75 and 0.1-0.9), over
+    the series' last ``history`` values, and, with ``members``, the median of each
+    member the combination averaged (:meth:`~llmiso.forecasting.LLMForecaster.member_quantiles`).
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The series the forecaster was fitted on (or its history up to the cutoff).
+    forecaster : fitted sktime forecaster
+        One with ``predict_quantiles``; an :class:`~llmiso.forecasting.LLMForecaster`
+        with a combination also draws its members.
+    members : bool, default=True
+        Draw each member's median (dashed).
+    history : int, default=48
+        How many past values to show.
+    ax : matplotlib Axes, default=None
+        Where to draw (None: a new Figure).
+    title : str, default=None
+    path : str or Path, default=None
+        Save the figure there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    if ax is None:
+        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    q = forecaster.predict_quantiles(alpha=list(FAN_LEVELS))
+    q.columns = FAN_LEVELS
+    when = _times(q.index)
+    shown = y.iloc[-history:]
+    ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label="actual")
+    ax.fill_between(when, q[0.1], q[0.9], color="C0", alpha=0.2, lw=0, label="80%")
+    ax.fill_between(when, q[0.25], q[0.75], color="C0", alpha=0.35, lw=0, label="50%")
+    ax.plot(when, q[0.5], color="C0", lw=2, label="median")
+    found = getattr(forecaster, "combiner_", None)
+    if members and found is not None:
+        weights = found.weights_.mean(axis=0)
+        for i, (name, frame) in enumerate(forecaster.member_quantiles(alpha=[0.5]).items()):
+            label = name.split("(")[0] + f" ({weights[i]:.2f})"
+            ax.plot(when, frame.iloc[:, 0], lw=1, ls="--", color=f"C{i + 1}", label=label)
+    ax.set_title(title or "median, 50% and 80% bands; members' medians (weight)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig

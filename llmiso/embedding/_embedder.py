@@ -246,7 +246,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_emb : ndarray of shape (n_samples, hidden_size_ * len(layers_)), float32
+        X_emb : ndarray of shape (n_samples, hidden_size * n_layers), float32
         """
         X, scales, prompts = self._written(X)
         reading = self._reading()
@@ -321,7 +321,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         Returns
         -------
         list of ndarray
-            One (n_picked, hidden_size_) float32 array per layer 1..n_model_layers_.
+            One (n_picked, ``hidden_size_``) float32 array per layer 1..``n_model_layers_``.
         """
         return sample_attention_outputs(self._reading(), self.token_ids(X),
                                         sample_size=sample_size, random_state=random_state)
@@ -357,7 +357,7 @@ class LLMEmbedder(TransformerMixin, BaseEstimator):
         -------
         list of (X_emb, scales), one per series
             ``X_emb``: float32 array of shape (n_values - window_length + 1,
-            hidden_size_ * len(layers_)), one row per window. ``scales``: the scale
+            hidden_size * n_layers), one row per window. ``scales``: the scale
             each row's chunk was divided by (1 without scaling); divide targets by
             it to put them in the units the model read.
         """

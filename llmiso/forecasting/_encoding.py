@@ -23,15 +23,15 @@ from .._scale import mean_abs_scale
 from ._parallel import SERIES_PER_TASK, run_groups
 from ._windows import sliding_windows
 
-# encoding="auto" reads panels of more series than this in one pass per series: one
-# prompt per window is a little more accurate (docs/benchmarks.md) and costs about
-# window_length / 2 times the tokens, which a few series can afford and many cannot.
+#: ``encoding="auto"`` reads panels of more series than this in one pass per series: one
+#: prompt per window is a little more accurate (docs/benchmarks.md) and costs about
+#: window_length / 2 times the tokens, which a few series can afford and many cannot.
 ONE_PASS_ABOVE = 10
 
 
 class WindowPrompts(BaseEstimator):
     """Every window written as its own prompt: each embedding sees exactly
-    ``window_length`` values (:meth:`LLMEmbedder.transform`)."""
+    ``window_length`` values (:meth:`~llmiso.LLMEmbedder.transform`)."""
 
     def stride_for(self, window_length):
         """States read per prompt: one (a chunk of one window)."""
@@ -46,7 +46,7 @@ class WindowPrompts(BaseEstimator):
 class SeriesPass(BaseEstimator):
     """Each series written once, reading the state after every value.
 
-    :meth:`LLMEmbedder.embed_series` (causal models only). With ``stride=None``
+    :meth:`~llmiso.LLMEmbedder.embed_series` (causal models only). With ``stride=None``
     each series is one prompt that holds exactly the values the head reads (or
     the longest stretch the model's context surely holds); with an int, chunks of
     ``window_length + stride - 1`` values, ``stride`` states each. Each state sees
@@ -83,10 +83,10 @@ class SeriesPass(BaseEstimator):
 ENCODINGS = {"window": WindowPrompts, "series": SeriesPass}
 
 
-# What LLMForecaster's default embedder reads and writes, chosen on M3 and Tourism as the
-# cheapest settings whose accuracy held (docs/benchmarks.md): 12 of SmolLM2's 30 layers
-# (the pass stops there: 0.4 of its cost), LLMTime's digit form (3.5 tokens a value
-# instead of 6). The head alone was 1.7-3.3% ahead of the last layer's, decimal form.
+#: What LLMForecaster's default embedder reads and writes, chosen on M3 and Tourism as the
+#: cheapest settings whose accuracy held (docs/benchmarks.md): 12 of SmolLM2's 30 layers
+#: (the pass stops there: 0.4 of its cost), LLMTime's digit form (3.5 tokens a value
+#: instead of 6). The head alone was 1.7-3.3% ahead of the last layer's, decimal form.
 FORECASTING_EMBEDDER = {"layer": 0.4, "number_format": "digits", "separator": ","}
 
 

@@ -61,12 +61,12 @@ from ._windows import (
 PARTS = {"embedder": embedder_part, "centerer": centerer_part, "head": head_part,
          "combine": make_combination}
 
-# The default head's rule (head="auto"): below this many training windows (a whole
-# horizon after each) the shipped pretrained head forecasts; from it on, a head is
-# fitted on the series. One series fitted alone gives a few dozen to a few hundred
-# windows, where the head fitted on it was the weakest member of the combination and
-# the shipped one the strongest (docs/benchmarks.md, "One forecaster per series");
-# panels give thousands, where a fitted head and the shipped one tie in the combination.
+#: The default head's rule (``head="auto"``): below this many training windows (a whole
+#: horizon after each) the shipped pretrained head forecasts; from it on, a head is
+#: fitted on the series. One series fitted alone gives a few dozen to a few hundred
+#: windows, where the head fitted on it was the weakest member of the combination and
+#: the shipped one the strongest (docs/benchmarks.md, "One forecaster per series");
+#: panels give thousands, where a fitted head and the shipped one tie in the combination.
 FIT_HEAD_FROM = 500
 
 # Training rows kept for head_isotropy() without y: every measure samples at most

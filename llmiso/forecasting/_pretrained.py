@@ -28,15 +28,16 @@ SCHEMA_VERSION = 1
 class IncompatibleHeadError(ValueError):
     """A pretrained head made for another embedder, window or horizon than asked."""
 
-# Where the package keeps the heads it ships, one per embedder configuration.
-SHIPPED = Path(__file__).resolve().parent / "pretrained"
+#: The folder of the pretrained heads the package ships, one per embedder configuration
+#: (the default embedder's, and the no-LLM null's).
+SHIPPED_HEADS = Path(__file__).resolve().parent / "pretrained"
 
 
 @dataclass
 class PretrainedHead:
     """A pretrained isotropy step and head, and what they were made for.
 
-    ``config``: the embedder's identity (:func:`embedder_identity`), the window
+    ``config``: the embedder's identity (``embedder_identity``), the window
     length, the horizon, whether the scaled window sits beside the embedding, and
     what it was trained on. ``centering``: each block's mean and mean norm.
     """
@@ -166,7 +167,7 @@ def check_pretrained(found, embedder, *, window_length, include_values, centerer
     if found is None:
         name = "no-llm" if embedder is None else str(embedder.model)
         try:
-            found = PretrainedHead.load(SHIPPED / name)
+            found = PretrainedHead.load(SHIPPED_HEADS / name)
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"This llmiso ships no pretrained head for {name!r} yet. Pretrain one: "

@@ -71,11 +71,11 @@ class StatisticalModels:
     Parameters
     ----------
     spec : str, statsforecast model, or list of them
-        As :func:`make_models` takes it.
+        As ``make_models`` takes it.
     sp : int
         The season length the named models are built with.
     n_jobs : int or None
-        Where the groups run (:func:`~._parallel.run_groups`).
+        Where the groups run (``_parallel.run_groups``).
     """
 
     def __init__(self, spec, sp, n_jobs=None):

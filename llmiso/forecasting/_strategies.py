@@ -48,4 +48,6 @@ class Recursive:
         return out
 
 
+#: The multi-step strategies of :class:`LLMForecaster` (its ``strategy``): ``"direct"``,
+#: one head output per horizon step, or ``"recursive"``, one step fed back.
 STRATEGIES = {"direct": Direct(), "recursive": Recursive()}

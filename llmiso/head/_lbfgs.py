@@ -223,7 +223,7 @@ def softmax_objective(F, targets, *, n_bins, alpha, bins_basis=None, shift=None,
     """Mean cross-entropy plus ``alpha / (2n) ||A||^2``, and its gradient, of theta = (A, b).
 
     With ``shift`` (K,), theta is (A, t, b): the logits gain ``([F, 1] t) shift^T``
-    and the penalty ``shift_alpha / (2n) ||t||^2`` (:func:`fit_one_softmax`). With
+    and the penalty ``shift_alpha / (2n) ||t||^2`` (``fit_one_softmax``). With
     ``offset`` (n, K), fixed logits are added to every evaluation's (a prior's:
     theta is then the change from it, and the penalty its distance from it).
 

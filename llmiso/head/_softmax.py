@@ -109,12 +109,12 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
     tail_scale_ : ndarray of shape (2,)
         Scales of the left and right exponential tails: the training targets' mean
         excess beyond the edge, or one bin width if none lies beyond.
-    coef_ : ndarray of shape (n_outputs_, n_bins, n_features_in_)
-    intercept_ : ndarray of shape (n_outputs_, n_bins)
+    coef_ : ndarray of shape (n_outputs, n_bins, n_features_in)
+    intercept_ : ndarray of shape (n_outputs, n_bins)
     n_outputs_ : int
     n_iter_ : int
         L-BFGS iterations run (the most any output needed).
-    n_evaluations_ : ndarray of shape (n_outputs_,)
+    n_evaluations_ : ndarray of shape (n_outputs,)
         Evaluations of the objective (its two products) per output.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -301,8 +301,8 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
 
     @classmethod
     def from_weights(cls, weights, **params):
-        """A head fitted to ``weights`` (a :class:`HeadWeights`), as if ``fit`` had found
-        them: how a saved or pretrained head comes back.
+        """A head fitted to ``weights`` (a :class:`~llmiso.head.HeadWeights`), as if
+        ``fit`` had found them: how a saved or pretrained head comes back.
 
         Parameters
         ----------
@@ -324,7 +324,7 @@ class SoftmaxHeadForecaster(RegressorMixin, BaseEstimator):
         return head
 
     def weights(self):
-        """The fitted weights, bins and tails, as a :class:`HeadWeights` (a prior)."""
+        """The fitted weights, bins and tails, as a :class:`~llmiso.head.HeadWeights` (a prior)."""
         check_is_fitted(self)
         return HeadWeights(self.coef_, self.intercept_, self.bin_edges_, self.tail_scale_)
 

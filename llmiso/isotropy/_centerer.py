@@ -15,7 +15,8 @@ from ._scorers import MEASURES, make_isotropy_scorer
 _NULL_VARIANCE = 1e-9
 
 
-# What IsotropyCenterer removes: the mean, all-but-the-top, whitening, per cluster, nothing.
+#: What :class:`IsotropyCenterer` removes: the mean, all-but-the-top, whitening, per
+#: cluster, nothing.
 CENTERING_METHODS = ("center", "abtt", "whiten", "cluster", "none")
 
 
@@ -89,16 +90,16 @@ default="uncentered_isoscore"
     ----------
     mean_ : ndarray of shape (n_features,)
         Training mean.
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (n_components, n_features)
         Principal directions removed (``"abtt"``) or kept (``"whiten"``; only
         those with training variance).
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (n_components,)
         Training variance along ``components_``.
     n_components_ : int
         Number of directions in ``components_`` (or per cluster).
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
         Cluster means (``"cluster"``).
-    cluster_components_ : ndarray of shape (n_clusters_, n_components_, n_features)
+    cluster_components_ : ndarray of shape (n_clusters, n_components, n_features)
         Each cluster's removed directions, zero rows where a cluster had too few
         points (``"cluster"``).
     n_clusters_ : int
@@ -239,7 +240,7 @@ default="uncentered_isoscore"
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features), or (n_samples,
-            n_components_) for ``"whiten"``
+            n_components) for ``"whiten"``
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -294,7 +295,7 @@ default="uncentered_isoscore"
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in)
         """
         check_is_fitted(self)
         X = np.asarray(X) * self.norm_

@@ -137,7 +137,7 @@ def test_a_custom_centerer_is_refused_with_a_pretrained_head():
 def test_head_pretrained_without_a_shipped_file_says_how_to_make_one(monkeypatch, tmp_path):
     from llmiso.forecasting import _pretrained
 
-    monkeypatch.setattr(_pretrained, "SHIPPED", tmp_path)
+    monkeypatch.setattr(_pretrained, "SHIPPED_HEADS", tmp_path)
     forecaster = LLMForecaster(_embedder(), head="pretrained", window_length=6)
     with pytest.raises(FileNotFoundError, match="ships no pretrained head.*pretrain"):
         forecaster.fit(load_airline(), fh=[1, 2, 3])
