@@ -61,7 +61,30 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = 1  # offline: the inventories are local files
 
+_SHOWN = {}
+
+
+def figures_in_namespace(block, block_vars, gallery_conf):
+    """sphinx-gallery image scraper: every matplotlib Figure an example holds in a
+    variable and has not shown yet. llmiso draws on Figures without pyplot (no
+    global state), which sphinx-gallery's own scraper, reading pyplot's figures,
+    would not see."""
+    from matplotlib.figure import Figure
+    from sphinx_gallery.scrapers import figure_rst
+
+    shown = _SHOWN.setdefault(block_vars["src_file"], set())
+    paths = []
+    for value in list(block_vars["example_globals"].values()):
+        if isinstance(value, Figure) and id(value) not in shown:
+            shown.add(id(value))
+            path = next(block_vars["image_path_iterator"])
+            value.savefig(path, dpi=96)
+            paths.append(path)
+    return figure_rst(paths, gallery_conf["src_dir"])
+
+
 sphinx_gallery_conf = {
+    "image_scrapers": (figures_in_namespace,),
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": str(HERE / "auto_examples"),
     "filename_pattern": r"/plot_",  # every example runs
@@ -72,7 +95,6 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "plot_gallery": os.environ.get("LLMISO_DOCS_PLOT", "True"),
     "abort_on_example_error": True,
-    "reference_url": {"llmiso": None},
     "doc_module": ("llmiso",),
     "backreferences_dir": None,
     "show_memory": False,

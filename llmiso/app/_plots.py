@@ -57,7 +57,7 @@ def plot_backtest(y, quantiles_by_model, path, *, history=48):
     n = len(quantiles_by_model)
     fig = Figure(figsize=(4 * n, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
-    shown = y.iloc[-history:]
+    shown = y[y.index <= q.index[-1]].iloc[-history:]
     low = min([shown.min()] + [q.iloc[:, 0].min() for q in quantiles_by_model.values()])
     high = max([shown.max()] + [q.iloc[:, -1].max() for q in quantiles_by_model.values()])
     for i, (ax, (name, q)) in enumerate(zip(axes, quantiles_by_model.items(), strict=True)):
@@ -80,7 +80,19 @@ def plot_backtest(y, quantiles_by_model, path, *, history=48):
 FAN_LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
-def plot_fan_chart(y, forecaster, *, members=True, history=48, ax=None, title=None, path=None):
+def _one_series(frame, series):
+    """The quantiles of one series of a panel's ``predict_quantiles`` frame: its rows
+    (a MultiIndex panel) or its columns (a wide DataFrame)."""
+    if series is None:
+        return frame.droplevel(0, axis=1) if frame.columns.nlevels > 1 else frame
+    if frame.index.nlevels > 1:
+        frame = frame.xs(series, level=0)
+        return frame.droplevel(0, axis=1) if frame.columns.nlevels > 1 else frame
+    return frame[series]
+
+
+def plot_fan_chart(y, forecaster, *, series=None, members=True, history=48, ax=None,
+                   title=None, path=None):
     """A fitted forecaster's forecast of one series as a fan chart.
 
     The median with its 50% and 80% bands (quantiles 0.25-0.75 and 0.1-0.9), over
@@ -90,10 +102,13 @@ def plot_fan_chart(y, forecaster, *, members=True, history=48, ax=None, title=No
     Parameters
     ----------
     y : pandas.Series
-        The series the forecaster was fitted on (or its history up to the cutoff).
+        The series to draw (what followed the cutoff too, if known).
     forecaster : fitted sktime forecaster
         One with ``predict_quantiles``; an :class:`~llmiso.forecasting.LLMForecaster`
         with a combination also draws its members.
+    series : str or int, default=None
+        Which series of a panel the forecaster was fitted on: a column of a wide
+        DataFrame, or an instance of a MultiIndex panel (None: a single series).
     members : bool, default=True
         Draw each member's median (dashed).
     history : int, default=48
@@ -115,20 +130,21 @@ def plot_fan_chart(y, forecaster, *, members=True, history=48, ax=None, title=No
         ax = fig.subplots()
     else:
         fig = ax.figure
-    q = forecaster.predict_quantiles(alpha=list(FAN_LEVELS))
+    q = _one_series(forecaster.predict_quantiles(alpha=list(FAN_LEVELS)), series)
     q.columns = FAN_LEVELS
     when = _times(q.index)
-    shown = y.iloc[-history:]
+    shown = y[y.index <= q.index[-1]].iloc[-history:]
     ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label="actual")
     ax.fill_between(when, q[0.1], q[0.9], color="C0", alpha=0.2, lw=0, label="80%")
     ax.fill_between(when, q[0.25], q[0.75], color="C0", alpha=0.35, lw=0, label="50%")
     ax.plot(when, q[0.5], color="C0", lw=2, label="median")
     found = getattr(forecaster, "combiner_", None)
     if members and found is not None:
-        weights = found.weights_.mean(axis=0)
+        weights = found.weights_.mean(axis=0)  # (over series; equal by default)
         for i, (name, frame) in enumerate(forecaster.member_quantiles(alpha=[0.5]).items()):
+            median = _one_series(frame, series).iloc[:, 0]
             label = name.split("(")[0] + f" ({weights[i]:.2f})"
-            ax.plot(when, frame.iloc[:, 0], lw=1, ls="--", color=f"C{i + 1}", label=label)
+            ax.plot(when, median.to_numpy(), lw=1, ls="--", color=f"C{i + 1}", label=label)
     ax.set_title(title or "median, 50% and 80% bands; members' medians (weight)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", ncol=2)

@@ -1,0 +1,80 @@
+"""
+LLMForecaster in sktime's evaluate and ForecastingBenchmark
+===========================================================
+
+:class:`~llmiso.forecasting.LLMForecaster` is an sktime forecaster, so sktime's own
+tools run it: :func:`~sktime.forecasting.model_evaluation.evaluate` backtests it on
+one series, and :class:`~sktime.benchmarking.forecasting.ForecastingBenchmark` puts
+it beside other forecasters on several. Beside it: the same forecaster without the
+LLM (its null: ``embedder="passthrough"``), seasonal naive and AutoETS.
+"""
+
+# %%
+# A rolling-origin backtest of one series
+# ---------------------------------------
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from sktime.benchmarking.forecasting import ForecastingBenchmark
+from sktime.datasets import load_airline, load_shampoo_sales
+from sktime.forecasting.model_evaluation import evaluate
+from sktime.forecasting.naive import NaiveForecaster
+from sktime.forecasting.statsforecast import StatsForecastAutoETS
+from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
+from sktime.split import ExpandingWindowSplitter
+
+from llmiso.forecasting import LLMForecaster, forecasting_embedder
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # sktime's notices of new defaults
+MODEL = os.environ.get("LLMISO_EXAMPLE_MODEL", "smollm2-135m")
+OUT = Path(tempfile.mkdtemp())
+
+horizon, origins = 6, 3
+y = load_shampoo_sales()
+cv = ExpandingWindowSplitter(fh=list(range(1, horizon + 1)),
+                             initial_window=len(y) - origins * horizon, step_length=horizon)
+forecaster = LLMForecaster(forecasting_embedder(MODEL), sp=12)
+results = evaluate(forecaster, cv, y, scoring=MeanAbsoluteScaledError(sp=12))
+print("shampoo sales, LLMForecaster(sp=12), MASE per origin:")
+print(results[["cutoff", "test_MeanAbsoluteScaledError"]].to_string(index=False))
+
+# %%
+# A benchmark over two series
+# ---------------------------
+# Every forecaster is fitted on the same folds, so their errors compare fold by fold.
+benchmark = ForecastingBenchmark()
+benchmark.add_estimator(forecaster, estimator_id="LLMForecaster")
+benchmark.add_estimator(forecaster.clone().set_params(embedder="passthrough"),
+                        estimator_id="same, no LLM")
+benchmark.add_estimator(NaiveForecaster(strategy="last", sp=12), estimator_id="seasonal naive")
+benchmark.add_estimator(StatsForecastAutoETS(season_length=12), estimator_id="AutoETS")
+for loader in (load_airline, load_shampoo_sales):
+    n = len(loader())
+    benchmark.add_task(
+        loader,
+        ExpandingWindowSplitter(fh=list(range(1, horizon + 1)),
+                                initial_window=n - origins * horizon, step_length=horizon),
+        [MeanAbsoluteScaledError(sp=12)],
+    )
+benchmark.run(str(OUT / "benchmark.csv"), force_rerun="all")
+found = pd.read_csv(OUT / "benchmark.csv")
+table = pd.DataFrame({
+    "dataset": found["validation_id"].str.extract(r"dataset=load_(\w+)\]")[0],
+    "model": found["model_id"],
+    "MASE": found["means.MeanAbsoluteScaledError"],
+}).pivot(index="dataset", columns="model", values="MASE")
+print(table.round(3).to_string())
+
+# %%
+# The table as a picture
+# ----------------------
+fig = Figure(figsize=(8, 3), layout="constrained")
+ax = fig.subplots()
+table.T.plot.bar(ax=ax, rot=0)
+ax.set_ylabel("MASE (mean over 3 origins)")
+ax.set_title("lower is better")
+fig
