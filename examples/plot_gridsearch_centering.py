@@ -83,4 +83,3 @@ left.bar(table.index, table["MAE"], color="C0")
 left.set_title("mean absolute error (3 folds)")
 right.bar(table.index, table["IsoScore"], color="C1")
 right.set_title("IsoScore of the head's features")
-fig

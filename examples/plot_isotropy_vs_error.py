@@ -90,4 +90,3 @@ ax.set_xlabel("IsoScore of the head's features, adjusted (1: isotropic)")
 ax.set_ylabel("MASE, one step ahead (geometric mean)")
 ax.set_title(f"layers (numbers) x post-processing; Spearman {rho:+.2f}")
 ax.legend(fontsize=8)
-fig

@@ -75,4 +75,3 @@ print("geometric mean:\n" + np.exp(np.log(scores).mean()).round(3).to_string())
 fig = Figure(figsize=(10, 3.6), layout="constrained")
 for ax, name in zip(fig.subplots(1, 2), ["realgdp", "realinv"], strict=True):
     plot_fan_chart(wide[name], forecaster, series=name, history=40, ax=ax, title=name)
-fig

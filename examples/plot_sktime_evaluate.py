@@ -77,4 +77,3 @@ ax = fig.subplots()
 table.T.plot.bar(ax=ax, rot=0)
 ax.set_ylabel("MASE (mean over 3 origins)")
 ax.set_title("lower is better")
-fig

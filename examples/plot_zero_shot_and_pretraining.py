@@ -75,4 +75,3 @@ if MODEL == "smollm2-135m":
 for ax, (name, forecaster) in zip(np.atleast_1d(fig.subplots(1, len(heads))), heads,
                                   strict=True):
     plot_fan_chart(y, forecaster, history=36, ax=ax, title=f"the {name} head")
-fig
