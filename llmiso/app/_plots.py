@@ -57,7 +57,7 @@ def plot_backtest(y, quantiles_by_model, path, *, history=48):
     n = len(quantiles_by_model)
     fig = Figure(figsize=(4 * n, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
-    shown = y[y.index <= q.index[-1]].iloc[-history:]
+    shown = y.iloc[-history:]
     low = min([shown.min()] + [q.iloc[:, 0].min() for q in quantiles_by_model.values()])
     high = max([shown.max()] + [q.iloc[:, -1].max() for q in quantiles_by_model.values()])
     for i, (ax, (name, q)) in enumerate(zip(axes, quantiles_by_model.items(), strict=True)):
