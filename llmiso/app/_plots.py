@@ -11,8 +11,10 @@ def _times(index):
     return index.to_timestamp() if hasattr(index, "to_timestamp") else index
 
 
-def plot_forecast(frame, table, path, *, max_series=12, history=60):
-    """Each series' last ``history`` values and its forecast (median, 10%-90% band).
+def plot_forecast(frame, table, path, *, members=None, max_series=12, history=60):
+    """Each series' last ``history`` values and its forecast as a fan chart: the
+    median with its 50% and 80% bands (``table``'s q0.25-q0.75 and q0.1-q0.9), and
+    each of ``members``' medians (``LLMForecaster.member_quantiles(alpha=[0.5])``).
 
     One small panel per series, each on its own y-axis, for the first
     ``max_series`` series; the title says how many more there are and where their
@@ -30,14 +32,25 @@ def plot_forecast(frame, table, path, *, max_series=12, history=60):
         rows = table.xs(column, level=0) if table.index.nlevels > 1 else table
         ax.plot(_times(past.index), past.to_numpy(), color="black", lw=1)
         when = _times(rows.index)
-        ax.fill_between(when, rows["q0.1"], rows["q0.9"], color="C0", alpha=0.3)
-        ax.plot(when, rows["median"], color="C0", lw=1.5)
+        ax.fill_between(when, rows["q0.1"], rows["q0.9"], color="C0", alpha=0.2, lw=0,
+                        label="80%")
+        if "q0.25" in rows:
+            ax.fill_between(when, rows["q0.25"], rows["q0.75"], color="C0", alpha=0.35, lw=0,
+                            label="50%")
+        ax.plot(when, rows["median"], color="C0", lw=1.5, label="median")
+        for i, (name, found) in enumerate((members or {}).items()):
+            median = _one_series(found, column if table.index.nlevels > 1 else None)
+            ax.plot(when, median.iloc[:, 0].to_numpy(), color=f"C{i + 1}", lw=0.8, ls="--",
+                    label=name.split("(")[0])
         ax.set_title(str(column), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.tick_params(axis="x", labelrotation=30)
     for ax in axes[len(columns):]:
         ax.set_visible(False)
-    title = "LLMForecaster: median and 10%-90% band"
+    if members:
+        axes[0].legend(fontsize=6, loc="upper left")
+    title = "LLMForecaster: median, 50% and 80% bands" + (", members' medians (dashed)"
+                                                         if members else "")
     if frame.shape[1] > len(columns):
         title += (f" (the first {len(columns)} of {frame.shape[1]} series; "
                   "every forecast is in the CSV)")
@@ -46,37 +59,7 @@ def plot_forecast(frame, table, path, *, max_series=12, history=60):
     return fig
 
 
-def plot_backtest(y, quantiles_by_model, path, *, history=48):
-    """The last ``history`` values of ``y`` and each model's median and 10%-90% band.
-
-    One panel per model over the same history, so models whose forecasts nearly
-    coincide stay readable; the y-axis spans what is drawn, not zero.
-    """
-    from matplotlib.figure import Figure
-
-    n = len(quantiles_by_model)
-    fig = Figure(figsize=(4 * n, 3.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
-    shown = y.iloc[-history:]
-    low = min([shown.min()] + [q.iloc[:, 0].min() for q in quantiles_by_model.values()])
-    high = max([shown.max()] + [q.iloc[:, -1].max() for q in quantiles_by_model.values()])
-    for i, (ax, (name, q)) in enumerate(zip(axes, quantiles_by_model.items(), strict=True)):
-        ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label="actual")
-        when = _times(q.index)
-        ax.fill_between(when, q.iloc[:, 0], q.iloc[:, -1], color=f"C{i}", alpha=0.25,
-                        label="10%-90%")
-        ax.plot(when, q.iloc[:, 1], color=f"C{i}", lw=1.5, label="median")
-        ax.set_title(name, fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    margin = 0.05 * (high - low)
-    axes[0].set_ylim(low - margin, high + margin)
-    axes[0].legend(fontsize=8, loc="upper left")
-    fig.suptitle("The last fold: forecasts from the second origin")
-    fig.savefig(path, dpi=110)
-    return fig
-
-
+# The fan chart's levels: the median and the ends of the 50% and 80% intervals.
 FAN_LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
@@ -151,4 +134,33 @@ def plot_fan_chart(y, forecaster, *, series=None, members=True, history=48, ax=N
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     if path is not None:
         fig.savefig(path, dpi=110)
+    return fig
+
+
+def plot_demo_forecast(y, forecaster, others, path, *, history=48):
+    """The demo's picture: ``forecaster``'s fan chart (:func:`plot_fan_chart`) of the
+    last fold, with what followed, beside ``others``' medians and 10%-90% bands
+    (name: their ``predict_quantiles`` at 0.1, 0.5, 0.9) on the same axes' scale."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 3.8), layout="constrained")
+    grid = fig.add_gridspec(1, 2 + len(others))
+    main = fig.add_subplot(grid[0, :2])
+    plot_fan_chart(y, forecaster, history=history, ax=main,
+                   title="LLMForecaster's defaults: median, 50% and 80% bands; "
+                         "members' medians (weight)")
+    low, high = main.get_ylim()
+    for i, (name, q) in enumerate(others.items()):
+        ax = fig.add_subplot(grid[0, 2 + i], sharey=main)
+        shown = y[y.index <= q.index[-1]].iloc[-history:]
+        ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1)
+        when = _times(q.index)
+        ax.fill_between(when, q.iloc[:, 0], q.iloc[:, -1], color=f"C{i + 5}", alpha=0.25,
+                        lw=0, label="10%-90%")
+        ax.plot(when, q.iloc[:, 1], color=f"C{i + 5}", lw=1.5, label="median")
+        ax.set_title(name, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    main.set_ylim(low, high)
+    fig.savefig(path, dpi=110)
     return fig

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..embedding import DEFAULT_MODEL
 
-QUANTILES = (0.1, 0.5, 0.9)
+# The median and the ends of the 50% and 80% intervals (the fan chart's bands).
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 # What the command may say about trust, and no more: in the seed paper's experiment
 # on our model (benchmarks/bench_isotropy_error.py, docs/benchmarks.md), a threshold
 # on isotropy fitted on the other datasets did not tell, on a left-out dataset, whether
@@ -79,7 +80,9 @@ def forecast(args):
     if args.plot:
         from ._plots import plot_forecast
 
-        plot_forecast(frame, table, args.plot)
+        members = (forecaster.member_quantiles(alpha=[0.5])
+                   if forecaster.combiner_ is not None else None)
+        plot_forecast(frame, table, args.plot, members=members)
         _print(args.quiet, f"wrote {args.plot}")
     return table
 
@@ -122,7 +125,8 @@ def make_forecaster(args, n_jobs):
 
 
 def write_quantiles(quantiles, output):
-    """The quantile forecasts as a CSV table (q0.1, median, q0.9 per series and time)."""
+    """The quantile forecasts as a CSV table (q0.1, q0.25, median, q0.75, q0.9 per
+    series and time)."""
     table = quantiles.copy()
     table.columns = [f"q{level:g}" for _, level in quantiles.columns]
     table = table.rename(columns={"q0.5": "median"})

@@ -66,7 +66,7 @@ def test_forecast_writes_quantiles_and_chart(monthly_csv, tmp_path):
         ]
     )
     table = pd.read_csv(out)
-    assert list(table.columns) == ["series", "time", "q0.1", "median", "q0.9"]
+    assert list(table.columns) == ["series", "time", "q0.1", "q0.25", "median", "q0.75", "q0.9"]
     assert len(table) == 6 and set(table["series"]) == {"sales", "returns"}
     assert (table["q0.1"] < table["median"]).all() and (table["median"] < table["q0.9"]).all()
     assert png.stat().st_size > 10_000
@@ -118,7 +118,8 @@ def test_forecast_one_named_column(monthly_csv, tmp_path, capsys):
         ]
     )
     table = pd.read_csv(out)
-    assert list(table.columns) == ["time", "q0.1", "median", "q0.9"] and len(table) == 2
+    assert list(table.columns) == ["time", "q0.1", "q0.25", "median", "q0.75", "q0.9"]
+    assert len(table) == 2
     assert table["time"].tolist() == ["2024-01", "2024-02"]
     printed = capsys.readouterr().out
     assert "isotropy of the embeddings" in printed
