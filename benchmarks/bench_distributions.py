@@ -62,40 +62,21 @@ def load_stored(path):
 
 
 def pinball(q, y, levels=LEVELS):
-    """Summed quantile loss of quantiles ``q`` (..., L) at ``levels`` against ``y`` (...)."""
+    """Quantile loss of quantiles ``q`` (N, L) at ``levels`` against ``y`` (N,), each
+    row in units of its value and capped at 1 (so a series of large values, or a
+    member whose forecast exploded on one window, does not decide for the panel),
+    summed."""
     diff = y[..., None] - q
-    return float(np.sum(np.maximum(levels * diff, (levels - 1) * diff)))
-
-
-def _batched_interp(x, xp, fp):
-    """np.interp row by row: ``x`` (B, K), increasing ``xp`` (B, P), ``fp`` (B, P)."""
-    idx = np.clip((xp[:, None, :] <= x[:, :, None]).sum(-1) - 1, 0, xp.shape[1] - 2)
-    x0, x1 = np.take_along_axis(xp, idx, 1), np.take_along_axis(xp, idx + 1, 1)
-    f0, f1 = np.take_along_axis(fp, idx, 1), np.take_along_axis(fp, idx + 1, 1)
-    t = np.clip((x - x0) / np.where(x1 > x0, x1 - x0, 1.0), 0.0, 1.0)
-    return np.where(x1 > x0, f0 + t * (f1 - f0), np.where(x >= x1, f1, f0))
+    loss = np.maximum(levels * diff, (levels - 1) * diff)
+    return float(np.sum(np.minimum(loss / (np.abs(y)[..., None] + 1e-9), 1.0)))
 
 
 def mixture(quantiles, weights=None):
-    """Quantiles at LEVELS of the mixture of the members' distributions.
+    """Quantiles at LEVELS of the mixture of the members' distributions (what
+    ``Combination(average="mixture")`` computes)."""
+    from llmiso.forecasting import mix_quantiles
 
-    ``quantiles`` (M, ..., L) at LEVELS. Each member's CDF is linear between its
-    deciles, with 10% of mass spread linearly over two decile gaps beyond each end.
-    """
-    M, *shape, L = quantiles.shape
-    q = np.sort(quantiles.reshape(M, -1, L), axis=-1)
-    low = q[..., :1] - 2 * (q[..., 1:2] - q[..., :1])
-    high = q[..., -1:] + 2 * (q[..., -1:] - q[..., -2:-1])
-    knots = np.concatenate([low, q, high], axis=-1)  # (M, B, L + 2)
-    probs = np.concatenate([[0.0], LEVELS, [1.0]])
-    w = np.full(M, 1.0 / M) if weights is None else np.asarray(weights)
-    union = np.sort(knots.transpose(1, 0, 2).reshape(knots.shape[1], -1), axis=-1)
-    cdf = sum(w[m] * _batched_interp(union, knots[m] + 1e-12 * np.arange(L + 2),
-                                     np.broadcast_to(probs, knots[m].shape))
-              for m in range(M))
-    cdf = np.maximum.accumulate(cdf, axis=-1) + 1e-12 * np.arange(union.shape[1])
-    out = _batched_interp(np.broadcast_to(LEVELS, (len(union), L)), cdf, union)
-    return out.reshape(*shape, L)
+    return mix_quantiles(quantiles, LEVELS, weights)
 
 
 def spread_from(quantiles, member, weights=None):
@@ -151,8 +132,8 @@ def level_weights(evidence, truth, shrinkage=0.5, step=0.1):
     for j, level in enumerate(LEVELS):
         losses = []
         for w in grid:
-            diff = truth - np.einsum("m,m...->...", w, evidence[..., j])
-            losses.append(np.sum(np.maximum(level * diff, (level - 1) * diff)))
+            q = np.einsum("m,m...->...", w, evidence[..., j])
+            losses.append(pinball(q.reshape(-1, 1), truth.reshape(-1), np.array([level])))
         out[:, j] = (1 - shrinkage) * grid[int(np.argmin(losses))] + shrinkage / M
     return out
 

@@ -28,8 +28,8 @@ SECTIONS = [
       "forecasting_embedder", "encode", "PretrainedHead", "pretrain_head", "pretrain_rows",
       "IncompatibleHeadError", "synthetic_series", "sliding_windows", "seasonal_period",
       "is_seasonal", "season_window", "training_windows", "evidence_weights",
-      "interval_scale", "stretch_intervals", "FIT_HEAD_FROM", "FORECASTING_EMBEDDER",
-      "ENCODINGS", "ONE_PASS_ABOVE", "STRATEGIES", "SHIPPED_HEADS"]),
+      "interval_scale", "stretch_intervals", "mix_quantiles", "FIT_HEAD_FROM",
+      "FORECASTING_EMBEDDER", "ENCODINGS", "ONE_PASS_ABOVE", "STRATEGIES", "SHIPPED_HEADS"]),
     ("Metrics and scorers", "llmiso.metrics",
      "Isotropy measures (each beside its isotropic null in :func:`isotropy_report`), "
      "scorers for :class:`~sklearn.model_selection.GridSearchCV`, and forecast errors.",

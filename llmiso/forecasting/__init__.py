@@ -8,7 +8,13 @@ the head corrects (``_baselines``; seasons in ``_seasons``), the strategy
 ``_statistical``).
 """
 
-from ._combination import Combination, evidence_weights, interval_scale, stretch_intervals
+from ._combination import (
+    Combination,
+    evidence_weights,
+    interval_scale,
+    mix_quantiles,
+    stretch_intervals,
+)
 from ._corpus import synthetic_series
 from ._encoding import (
     FORECASTING_EMBEDDER,
@@ -52,6 +58,7 @@ __all__ = [
     "evidence_weights",
     "forecasting_embedder",
     "interval_scale",
+    "mix_quantiles",
     "stretch_intervals",
     "pretrain_head",
     "pretrain_rows",

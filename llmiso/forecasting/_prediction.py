@@ -55,6 +55,8 @@ class PredictionMixin:
         horizon = int(steps.max())
         ends = self._panel.series
         grid = sorted({0.5, *levels})
+        if self.combiner_ is not None and not members:
+            grid = self.combiner_.levels_for(grid)  # a mixture reads the deciles too
         paths = STRATEGIES[self.strategy].paths(self._next_quantiles, ends, grid, horizon,
                                                 self._keep)
         if members:

@@ -215,7 +215,7 @@ def test_combine_averages_the_heads_quantiles_with_each_models():
 
     y = load_airline()
     values = y.to_numpy(dtype=float)
-    plain = Combination("ets", weights="equal", calibrate=False)
+    plain = Combination("ets", weights="equal", calibrate=False, average="quantiles")
     forecaster = LLMForecaster(NO_LLM, head=ZeroHead(), baseline="naive", combine=plain,
                                window_length=12).fit(y, fh=[1, 2])
     q = forecaster.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()

@@ -129,8 +129,9 @@ def _airline_truth(y, V, H):
 
 def test_the_forecaster_combines_by_evidence_and_says_which_members_won():
     y = load_airline()
-    forecaster = LLMForecaster(**tiny(combine=Combination(("ets", "theta"), weights="evidence",
-                                                         calibrate=True))).fit(y, fh=[1, 2, 3])
+    combine = Combination(("ets", "theta"), weights="evidence", calibrate=True,
+                          average="quantiles")
+    forecaster = LLMForecaster(**tiny(combine=combine)).fit(y, fh=[1, 2, 3])
     combiner = forecaster.combiner_
     assert combiner.member_names_ == ["head", "AutoETS", "AutoTheta"]
     assert combiner.weights_.shape == (1, 3) and not np.allclose(combiner.weights_, 1 / 3)
@@ -225,3 +226,64 @@ def test_a_grid_search_over_the_combinations_weights_and_models():
     best = search.best_forecaster_.combiner_
     assert best.weights == search.best_params_["combine__weights"]
     assert len(best.member_names_) == 1 + len(search.best_params_["combine__models"])
+
+
+LEVELS9 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+
+
+def test_the_mixture_is_the_mixture_of_the_members_distributions():
+    """Two overlapping normals: the quantiles match the exact mixture's; two apart: the
+    mixture's 10% and 90% quantiles are the members' own outer ones, far outside what
+    averaging the quantiles level by level gives, and its median is between them."""
+    from scipy.stats import norm
+
+    from llmiso.forecasting import mix_quantiles
+
+    levels = np.array(LEVELS9)
+    a, b = norm.ppf(levels), norm.ppf(levels, 1, 2)
+    x = np.linspace(-8, 10, 40001)
+    exact = np.interp(levels, (norm.cdf(x) + norm.cdf(x, 1, 2)) / 2, x)
+    np.testing.assert_allclose(mix_quantiles(np.stack([a, b]), levels), exact, atol=0.05)
+    apart = np.stack([norm.ppf(levels, -3), norm.ppf(levels, 3)])
+    mixed = mix_quantiles(apart, levels)
+    level_wise = apart.mean(axis=0)
+    assert mixed[0] < level_wise[0] - 2 and mixed[-1] > level_wise[-1] + 2
+    np.testing.assert_allclose(mixed[0], norm.ppf(0.2, -3), atol=0.05)  # half its mass
+    assert abs(mixed[4]) < 1e-6  # the middle of the gap between them
+    # Weights per series: all on one member gives that member back.
+    per_series = np.stack([np.tile(a, (2, 1)), np.tile(b, (2, 1))])
+    np.testing.assert_allclose(mix_quantiles(per_series, levels, np.array([[1, 0], [0, 1]])),
+                               np.stack([a, b]), atol=1e-6)
+
+
+def test_a_wider_member_widens_the_mixture_around_the_same_median():
+    from llmiso.forecasting import mix_quantiles
+
+    levels = np.array(LEVELS9)
+    narrow = np.linspace(-1, 1, 9)
+    for factor in (2.0, 4.0):
+        mixed = mix_quantiles(np.stack([narrow, factor * narrow]), levels)
+        assert abs(mixed[4]) < 1e-6
+        assert narrow[-1] < mixed[-1] < factor * narrow[-1]
+        assert np.all(np.diff(mixed) > 0)
+
+
+def test_the_forecasters_quantiles_are_the_mixture_of_its_members():
+    """What predict_quantiles gives is mix_quantiles of member_quantiles with the
+    weights; ordered at every level; and the quantile average when asked."""
+    from sktime.datasets import load_airline
+
+    from llmiso.forecasting import Combination, LLMForecaster, mix_quantiles
+
+    y = load_airline().iloc[:80]
+    forecaster = LLMForecaster(**tiny(combine=Combination(("ets", "theta")), sp=12,
+                                      window_length=12)).fit(y, fh=[1, 2, 3])
+    q = forecaster.predict_quantiles(alpha=LEVELS9).to_numpy()
+    members = np.stack([frame.to_numpy() for frame in
+                        forecaster.member_quantiles(alpha=LEVELS9).values()])
+    np.testing.assert_allclose(q, mix_quantiles(members, LEVELS9), rtol=1e-9)
+    assert np.all(np.diff(q, axis=1) > 0)
+    np.testing.assert_allclose(forecaster.predict().to_numpy().ravel(), q[:, 4])
+    forecaster.set_params(combine__average="quantiles").fit(y, fh=[1, 2, 3])
+    np.testing.assert_allclose(forecaster.predict_quantiles(alpha=LEVELS9).to_numpy(),
+                               members.mean(axis=0), rtol=1e-9)

@@ -37,7 +37,7 @@ def configurations():
     from llmiso.forecasting import Combination, SeriesPass
 
     def plain(models):  # the plain average, as the default was when this was recorded
-        return Combination(models, weights="equal", calibrate=False)
+        return Combination(models, weights="equal", calibrate=False, average="quantiles")
 
     def params(**changes):
         return {"embedder": LLMEmbedder("tiny-random-llama", dtype="float32", layer=-1),
