@@ -2,6 +2,12 @@
 
     python benchmarks/bench_distributions.py --validation   # choose (reads the run below)
     python benchmarks/bench_distributions.py --full         # every M3 and Tourism series
+    python benchmarks/bench_distributions.py --per-series   # one forecaster per series
+
+``--per-series`` reads bench_per_series.py's tables (200 series per dataset, one
+forecaster per series, the shipped head): the default's members are rows there (the
+pretrained head alone, AutoETS, AutoTheta, AutoCES), so the default with the
+mixture is their mixture, scored beside the rows as they were run.
 
 Reads what ``bench_combination.py`` stored per dataset (run it first, with the same
 ``--validation``/``--full``): each member's quantiles (the head, AutoETS, AutoTheta,
@@ -179,8 +185,37 @@ def rows_for(stored):
     return rows
 
 
+PER_SERIES_MEMBERS = ["pretrained head alone", "AutoETS (statsforecast)",
+                      "AutoTheta (statsforecast)", "AutoCES (statsforecast)"]
+
+
+def per_series_mixture(datasets):
+    """The per-series benchmark's rows and the default with the mixture, on the four
+    and on every dataset run."""
+    from bench_per_series import summarise as per_series_summary
+
+    columns = [f"q{level:g}" for level in LEVELS]
+    frames = {}
+    for dataset in datasets:
+        path = Path(f"benchmarks/results/per-series/{slug(dataset)}-200.csv.gz")
+        if not path.exists():
+            continue
+        frame = pd.read_csv(path)
+        parts = [frame[frame.row == m].set_index(["series", "step"]).sort_index()
+                 for m in PER_SERIES_MEMBERS]
+        mixed = parts[0].copy()
+        mixed[columns] = mixture(np.stack([p[columns].to_numpy() for p in parts]))
+        mixed["row"] = "default, members mixed (Combination's default now)"
+        mixed["refused"] = np.any([p.refused.to_numpy() for p in parts], axis=0)
+        frames[dataset] = pd.concat([frame, mixed.reset_index()])
+    for sets in ([d for d in TARGET_SETS if d in frames], list(frames)):
+        table, _ = per_series_summary({d: frames[d] for d in sets}, 200, draws=500)
+        print(f"\n{', '.join(sets)}:\n" + table.round(3).to_string())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-series", action="store_true")
     parser.add_argument("--validation", action="store_true")
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--series", type=int, default=200)
@@ -188,6 +223,11 @@ def main(argv=None):
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
     args.quick = False
+    if args.per_series:
+        import warnings
+
+        warnings.filterwarnings("ignore")  # pandas' notices
+        return per_series_mixture(args.datasets)
     kind = "validation" if args.validation else ("full" if args.full else f"{args.series}")
     out = Path(args.output or f"benchmarks/results/combination/{kind}")
     table, per_series = [], []
