@@ -39,7 +39,15 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _competitions import DATASETS, LEVELS, TARGET_SETS, mase, score  # noqa: E402
+from _competitions import (  # noqa: E402
+    DATASETS,
+    LEVELS,
+    TARGET_SETS,
+    mase,
+    protocol_check,
+    published_relative,
+    score,
+)
 from bench_combination import series_for, slug  # noqa: E402
 
 MEMBERS = ("the head", "AutoETS", "AutoTheta", "CES")
@@ -270,15 +278,24 @@ def summarise(table, per_series):
                                                        values="coverage80").round(3).to_string())
     print("\nWQL per dataset, relative to seasonal naive:\n" + rel.pivot(
         index="row", columns="dataset", values="rel_WQL").round(3).to_string())
+    if set(table.row) >= {"seasonal naive"} and len(done) == len(DATASETS):
+        print("\nProtocol check, our seasonal naive / fev's (1.000: comparable with the "
+              "published rows):\n" + protocol_check(table).round(3).to_string())
+        for sets in (four, done):
+            print(f"\npublished (fev, every series), {len(sets)} datasets, relative to "
+                  "seasonal naive:\n" + published_relative(sets).round(3).to_string())
+    print("\npooled 80% coverage per row:\n"
+          + table.groupby("row").coverage80.mean().round(3).to_string())
     from bench_levers import ratio
 
     base = "level by level (the default before)"
     for row in summary.index:
         if row.endswith("(no LLM)") or row == base:
             continue
-        cell = ratio(per_series, row, base, four)
-        if cell:
-            print(f"  MASE {row} / {base}: {cell[0]:.3f} [{cell[1]:.3f}, {cell[2]:.3f}]")
+        cells = [ratio(per_series, row, base, sets) for sets in (four, done)]
+        if cells[0]:
+            print(f"  MASE {row} / {base} (four | all run): " + " | ".join(
+                f"{c[0]:.3f} [{c[1]:.3f}, {c[2]:.3f}]" for c in cells if c))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ from llmiso.metrics import mean_absolute_scaled_error
 warnings.filterwarnings("ignore", category=FutureWarning)  # sktime's notices of new defaults
 MODEL = os.environ.get("LLMISO_EXAMPLE_MODEL", "smollm2-135m")
 
-wide = load_macroeconomic()[["realgdp", "realcons", "realinv", "cpi", "m1", "pop"]]
+# The last 30 years (120 quarters) of each.
+wide = load_macroeconomic()[["realgdp", "realcons", "realinv", "cpi", "m1", "pop"]].iloc[-120:]
 horizon = 8
 train, test = wide.iloc[:-horizon], wide.iloc[-horizon:]
 # sktime's panel: one row per (series, quarter), as sktime's hierarchical data.

@@ -52,15 +52,16 @@ if MODEL == "smollm2-135m":  # a head ships for the default embedder only
 # %%
 # Pretraining a head with ``llmiso pretrain``
 # -------------------------------------------
-# A small corpus here (60 synthetic series, for time); the shipped head read 2,000
-# synthetic series and every M3 and Tourism training part. ``--data`` adds your own
-# series from a long CSV (one row per series and time).
-llmiso_command(["pretrain", "--output", str(OUT / "my_head.npz"), "--synthetic", "60",
-                "--model", MODEL, "--window-length", "24", "--horizon", "12", "--quiet"])
+# A small corpus here, for time: 16 synthetic series, the latest 15 origins of each;
+# the shipped head read 2,000 synthetic series and every M3 and Tourism training
+# part. ``--data`` adds your own series from a long CSV (one row per series and time).
+llmiso_command(["pretrain", "--output", str(OUT / "my_head.npz"), "--synthetic", "16",
+                "--max-origins", "15", "--model", MODEL, "--window-length", "24",
+                "--horizon", "12", "--quiet"])
 mine = PretrainedHead.load(OUT / "my_head.npz")
 print(f"pretrained on {mine.config['rows']:,} windows")
 own = LLMForecaster(embedder, head=mine, combine=None, sp=12).fit(train, fh=fh)
-rows["a head pretrained here (60 synthetic series)"] = score(own)
+rows["a head pretrained here (16 synthetic series)"] = score(own)
 fitted = LLMForecaster(embedder, head=None, combine=None, sp=12).fit(train, fh=fh)
 rows["a head fitted on airline alone"] = score(fitted)
 print(pd.Series(rows, name="MASE, airline's last year").round(3).to_string())

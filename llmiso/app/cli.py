@@ -263,6 +263,7 @@ def pretrain(args):
     start = time.perf_counter()
     head = pretrain_head(corpus, embedder, window_length=args.window_length,
                          horizon=args.horizon, n_jobs=-1, centered=args.centered,
+                         max_origins=args.max_origins,
                          trained_on=f"{args.synthetic} synthetic series"
                          + (f" and {args.data}" if args.data else ""))
     path = head.save(args.output)
@@ -383,6 +384,9 @@ def main(argv=None):
                      help="model name or local folder (default: the embedded SmolLM2)")
     sub.add_argument("--window-length", type=_positive_int, default=24)
     sub.add_argument("--horizon", type=_positive_int, default=24)
+    sub.add_argument("--max-origins", type=_positive_int, default=None,
+                     help="origins per series, the latest (default: all; the last "
+                     "horizon - 1 have no whole horizon after them): a smaller, quicker corpus")
     sub.add_argument("--centered", action="store_true",
                      help="center the LLM's states on the corpus's mean (default: uncentered, "
                      "as the shipped head, which forecast better zero-shot)")

@@ -366,6 +366,13 @@ def test_pretrain_then_forecast_zero_shot_from_the_command(monthly_csv, tmp_path
     main(["pretrain", "--output", str(head), "--synthetic", "20", "--model",
           "tiny-random-llama", "--window-length", "6", "--horizon", "3", "--quiet"])
     assert head.with_suffix(".npz").is_file() and head.with_suffix(".json").is_file()
+    from llmiso.forecasting import PretrainedHead
+
+    everything = PretrainedHead.load(head.with_suffix(".npz")).config["rows"]
+    few = tmp_path / "few"
+    main(["pretrain", "--output", str(few), "--synthetic", "20", "--max-origins", "5",
+          "--model", "tiny-random-llama", "--window-length", "6", "--horizon", "3", "--quiet"])
+    assert PretrainedHead.load(few.with_suffix(".npz")).config["rows"] <= 100 < everything
     out = tmp_path / "zero.csv"
     main(["forecast", str(monthly_csv), "--horizon", "2", "--output", str(out), "--plot", "",
           "--head", str(head.with_suffix(".npz")), *TINY])
