@@ -211,14 +211,48 @@ def per_series_mixture(datasets):
         frame = pd.read_csv(path)
         parts = [frame[frame.row == m].set_index(["series", "step"]).sort_index()
                  for m in PER_SERIES_MEMBERS]
-        mixed = parts[0].copy()
-        mixed[columns] = mixture(np.stack([p[columns].to_numpy() for p in parts]))
-        mixed["row"] = "default, members mixed (Combination's default now)"
-        mixed["refused"] = np.any([p.refused.to_numpy() for p in parts], axis=0)
-        frames[dataset] = pd.concat([frame, mixed.reset_index()])
+        null = frame[frame.row == "pretrained head alone, no LLM"].set_index(
+            ["series", "step"]).sort_index()
+        rows = []
+        for name, head in ((MIXED, parts[0]), (MIXED_NULL, null)):
+            mixed = parts[0].copy()
+            mixed[columns] = mixture(np.stack([head[columns].to_numpy()]
+                                              + [p[columns].to_numpy() for p in parts[1:]]))
+            mixed["row"] = name
+            mixed["refused"] = np.any([p.refused.to_numpy() for p in parts], axis=0)
+            rows.append(mixed.reset_index())
+        frames[dataset] = pd.concat([frame, *rows])
     for sets in ([d for d in TARGET_SETS if d in frames], list(frames)):
         table, _ = per_series_summary({d: frames[d] for d in sets}, 200, draws=500)
         print(f"\n{', '.join(sets)}:\n" + table.round(3).to_string())
+        for other in ("plain average of the statistics", "AutoCES (statsforecast)",
+                      "AutoTheta (statsforecast)", "default", MIXED_NULL):
+            point, low, high = _paired({d: frames[d] for d in sets}, MIXED, other)
+            print(f"  {MIXED} / {other}: {point:.3f} [{low:.3f}, {high:.3f}]")
+
+
+MIXED = "default, members mixed (Combination's default now)"
+MIXED_NULL = "the same, no LLM (the shipped no-LLM head mixed)"
+
+
+def _paired(frames, row, other, draws=2000, seed=0):
+    """MASE ratio of two rows (geometric mean over datasets of the ratio of mean MASE),
+    with a 95% bootstrap interval resampling series within each dataset."""
+    from bench_per_series import per_series_mase
+
+    tables = []
+    for dataset, frame in frames.items():
+        refused = frame.groupby("series")["refused"].any()
+        tables.append(per_series_mase(frame[~frame.series.map(refused)], dataset, 200))
+    rng = np.random.default_rng(seed)
+
+    def ratio(picks):
+        return np.exp(np.mean([np.log(t[row].iloc[i].mean() / t[other].iloc[i].mean())
+                               for t, i in zip(tables, picks, strict=True)]))
+
+    point = ratio([np.arange(len(t)) for t in tables])
+    boots = [ratio([rng.integers(0, len(t), len(t)) for t in tables]) for _ in range(draws)]
+    return point, *np.percentile(boots, [2.5, 97.5])
 
 
 def main(argv=None):
