@@ -3,6 +3,7 @@
     python benchmarks/bench_distributions.py --validation   # choose (reads the run below)
     python benchmarks/bench_distributions.py --full         # every M3 and Tourism series
     python benchmarks/bench_distributions.py --per-series   # one forecaster per series
+    python benchmarks/bench_distributions.py --conformal --datasets "M3 monthly"
 
 ``--per-series`` reads bench_per_series.py's tables (200 series per dataset, one
 forecaster per series, the shipped head): the default's members are rows there (the
@@ -231,6 +232,54 @@ def per_series_mixture(datasets):
             print(f"  {MIXED} / {other}: {point:.3f} [{low:.3f}, {high:.3f}]")
 
 
+def conformal_lever(datasets, series_count=200):
+    """The statistical members' intervals from statsforecast's ``ConformalIntervals``
+    (two windows of h), on the validation windows, mixed with the stored head: the
+    lever of the members' own intervals. Series too short for two conformal windows
+    keep their stored members."""
+    import time
+    from types import SimpleNamespace
+
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoCES, AutoETS, AutoTheta
+    from statsforecast.utils import ConformalIntervals
+
+    args = SimpleNamespace(full=False, quick=False, series=series_count, validation=True)
+    widths = [80, 60, 40, 20]
+    for dataset in datasets:
+        stored = load_stored(Path(f"benchmarks/results/combination/validation/{slug(dataset)}.npz"))
+        series = series_for(dataset, args)
+        h, sp = series[0].h, series[0].period
+        ok = [i for i, s in enumerate(series) if len(s.train) - 2 * h >= 3 * sp + 6]
+        frame = pd.concat([pd.DataFrame({"unique_id": i, "ds": np.arange(len(series[i].train)),
+                                         "y": series[i].train}) for i in ok])
+        intervals = ConformalIntervals(h=h, n_windows=2)
+        start = time.perf_counter()
+        found = StatsForecast(models=[m(season_length=sp, prediction_intervals=intervals)
+                                      for m in (AutoETS, AutoTheta, AutoCES)], freq=1).forecast(
+            df=frame, h=h, level=widths)
+        seconds = time.perf_counter() - start
+        members = stored[0].copy()
+        for m, name in enumerate(["AutoETS", "AutoTheta", "CES"], start=1):
+            columns = ([f"{name}-lo-{w}" for w in widths] + [name]
+                       + [f"{name}-hi-{w}" for w in widths[::-1]])
+            for i in ok:
+                members[m, i] = np.sort(found[found.unique_id == i][columns].to_numpy(), axis=-1)
+        naive = score(series, list(stored[5]))
+        for label, q in (("mixture, members as stored", mixture(stored[0])),
+                         ("mixture, conformal statistical members", mixture(members))):
+            found_scores = score(series, list(q))
+            print(f"{dataset}: {label}: WQL / naive {found_scores['WQL'] / naive['WQL']:.4f}, "
+                  f"MASE / naive {found_scores['MASE'] / naive['MASE']:.4f}, "
+                  f"80% coverage {found_scores['coverage80']:.3f}")
+        for m, name in enumerate(["AutoETS", "AutoTheta", "CES"], start=1):
+            before, after = score(series, list(stored[0][m])), score(series, list(members[m]))
+            print(f"  {name}: 80% coverage {before['coverage80']:.3f} -> "
+                  f"{after['coverage80']:.3f}, WQL / naive {before['WQL'] / naive['WQL']:.3f} "
+                  f"-> {after['WQL'] / naive['WQL']:.3f}")
+        print(f"  conformal fits: {seconds:.0f} s for {len(ok)} of {len(series)} series")
+
+
 MIXED = "default, members mixed (Combination's default now)"
 MIXED_NULL = "the same, no LLM (the shipped no-LLM head mixed)"
 
@@ -258,6 +307,8 @@ def _paired(frames, row, other, draws=2000, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-series", action="store_true")
+    parser.add_argument("--conformal", action="store_true",
+                        help="the statistical members' conformal intervals (validation)")
     parser.add_argument("--validation", action="store_true")
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--series", type=int, default=200)
@@ -270,6 +321,11 @@ def main(argv=None):
 
         warnings.filterwarnings("ignore")  # pandas' notices
         return per_series_mixture(args.datasets)
+    if args.conformal:
+        import warnings
+
+        warnings.filterwarnings("ignore")  # statsforecast's notices
+        return conformal_lever(args.datasets, args.series)
     kind = "validation" if args.validation else ("full" if args.full else f"{args.series}")
     out = Path(args.output or f"benchmarks/results/combination/{kind}")
     table, per_series = [], []

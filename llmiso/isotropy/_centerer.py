@@ -15,7 +15,7 @@ from ._scorers import MEASURES, make_isotropy_scorer
 _NULL_VARIANCE = 1e-9
 
 
-#: What :class:`IsotropyCenterer` removes: the mean, all-but-the-top, whitening, per
+#: What :class:`~llmiso.IsotropyCenterer` removes: the mean, all-but-the-top, whitening, per
 #: cluster, nothing.
 CENTERING_METHODS = ("center", "abtt", "whiten", "cluster", "none")
 
