@@ -66,20 +66,31 @@ def is_constant(module, name):
 
 
 def constant_doc(module, name):
-    """The ``#:`` comment above the constant's assignment, in the module or the
-    package's submodule that defines it ('' if none)."""
-    from sphinx.pycode import ModuleAnalyzer
+    """The ``#:`` comment above the constant's assignment (as Sphinx's autodoc reads
+    it), in the module or the package's submodule that defines it ('' if none)."""
+    import ast
+    import inspect
 
     package = importlib.import_module(module)
     candidates = [module] + [info.name for info in pkgutil.walk_packages(
         getattr(package, "__path__", []), prefix=f"{module}.")]
     for candidate in candidates:
         try:
-            docs = ModuleAnalyzer.for_module(candidate).find_attr_docs()
-        except Exception:  # noqa: BLE001 - a module without source
+            source = inspect.getsource(importlib.import_module(candidate))
+        except (OSError, TypeError):
             continue
-        if ("", name) in docs:
-            return "\n".join(docs[("", name)]).strip()
+        lines = source.splitlines()
+        for node in ast.parse(source).body:
+            targets = (node.targets if isinstance(node, ast.Assign)
+                       else [node.target] if isinstance(node, ast.AnnAssign) else [])
+            if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                continue
+            comment, row = [], node.lineno - 2  # the line above the assignment
+            while row >= 0 and lines[row].startswith("#:"):
+                comment.insert(0, lines[row][2:].strip())
+                row -= 1
+            if comment:
+                return "\n".join(comment)
     return ""
 
 

@@ -45,7 +45,8 @@ print(f"{len(X)} windows of 24 months")
 # for every fold and candidate. The isotropy scorer reads the features the head
 # sees, after the candidate's centering: 1 is isotropic.
 model = MeanScaledRegressor(make_pipeline(
-    LLMEmbedder(MODEL, layer=12, cache_dir=CACHE),  # the pass stops at layer 12
+    # 0.4 of the depth (SmolLM2's layer 12 of 30): the forward pass stops there.
+    LLMEmbedder(MODEL, layer=0.4, cache_dir=CACHE),
     IsotropyCenterer(),
     SoftmaxHeadForecaster(),
 ))
