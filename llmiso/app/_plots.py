@@ -74,6 +74,13 @@ def _one_series(frame, series):
     return frame[series]
 
 
+def _plot_actual(ax, y, forecast_index, history, label=None):
+    """``y`` up to the forecast's last time (what followed the cutoff too, where
+    known), its last ``history`` values, in black."""
+    shown = y[y.index <= forecast_index[-1]].iloc[-history:]
+    ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label=label)
+
+
 def plot_fan_chart(y, forecaster, *, series=None, members=True, history=48, ax=None,
                    title=None, path=None):
     """A fitted forecaster's forecast of one series as a fan chart.
@@ -116,8 +123,7 @@ def plot_fan_chart(y, forecaster, *, series=None, members=True, history=48, ax=N
     q = _one_series(forecaster.predict_quantiles(alpha=list(FAN_LEVELS)), series)
     q.columns = FAN_LEVELS
     when = _times(q.index)
-    shown = y[y.index <= q.index[-1]].iloc[-history:]
-    ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1, label="actual")
+    _plot_actual(ax, y, q.index, history, label="actual")
     ax.fill_between(when, q[0.1], q[0.9], color="C0", alpha=0.2, lw=0, label="80%")
     ax.fill_between(when, q[0.25], q[0.75], color="C0", alpha=0.35, lw=0, label="50%")
     ax.plot(when, q[0.5], color="C0", lw=2, label="median")
@@ -152,8 +158,7 @@ def plot_demo_forecast(y, forecaster, others, path, *, history=48):
     low, high = main.get_ylim()
     for i, (name, q) in enumerate(others.items()):
         ax = fig.add_subplot(grid[0, 2 + i], sharey=main)
-        shown = y[y.index <= q.index[-1]].iloc[-history:]
-        ax.plot(_times(shown.index), shown.to_numpy(), color="black", lw=1)
+        _plot_actual(ax, y, q.index, history)
         when = _times(q.index)
         ax.fill_between(when, q.iloc[:, 0], q.iloc[:, -1], color=f"C{i + 5}", alpha=0.25,
                         lw=0, label="10%-90%")

@@ -180,7 +180,7 @@ class Combination(BaseEstimator):
     def levels_for(self, levels):
         """The levels ``combine`` needs the head's quantiles at to give ``levels``: the
         mixture reads each member's distribution at the deciles too."""
-        if getattr(self, "average", "mixture") == "quantiles":
+        if self.average == "quantiles":
             return sorted(levels)
         return sorted(set(levels) | set(VALIDATION_LEVELS))
 
@@ -199,7 +199,7 @@ class Combination(BaseEstimator):
         ``levels`` combined with ``weights`` ((n_members,), or (n_series, n_members)
         for members of shape (n_members, n_series, ...))."""
         weights = np.asarray(weights, dtype=float)
-        if getattr(self, "average", "mixture") == "quantiles":
+        if self.average == "quantiles":
             if weights.ndim == 1:
                 return np.einsum("m,m...->...", weights, members)
             return np.einsum("sm,ms...->s...", weights, members)
@@ -278,14 +278,25 @@ def mix_quantiles(quantiles, levels, weights=None, *, at=None, tail=2.0):
     return ((first + last) / 2).reshape(*shape, len(at))
 
 
+# Rows of _interp_rows' comparison at a time: its (rows, K, P) boolean stays a few MB
+# however many series and steps a panel has.
+_INTERP_CHUNK = 8192
+
+
 def _interp_rows(x, xp, fp):
     """``np.interp`` row by row: ``x`` (B, K), increasing ``xp`` (B, P), ``fp`` (B, P);
     constant beyond the ends."""
-    idx = np.clip((xp[:, None, :] <= x[:, :, None]).sum(-1) - 1, 0, xp.shape[1] - 2)
-    x0, x1 = np.take_along_axis(xp, idx, 1), np.take_along_axis(xp, idx + 1, 1)
-    f0, f1 = np.take_along_axis(fp, idx, 1), np.take_along_axis(fp, idx + 1, 1)
-    t = np.clip((x - x0) / np.where(x1 > x0, x1 - x0, 1.0), 0.0, 1.0)
-    return f0 + t * (f1 - f0)
+    x, xp, fp = np.broadcast_to(x, (len(xp), x.shape[-1])), np.asarray(xp), np.asarray(fp)
+    out = np.empty(x.shape)
+    for start in range(0, len(xp), _INTERP_CHUNK):
+        rows = slice(start, start + _INTERP_CHUNK)
+        a, b, f = x[rows], xp[rows], fp[rows]
+        idx = np.clip((b[:, None, :] <= a[:, :, None]).sum(-1) - 1, 0, b.shape[1] - 2)
+        x0, x1 = np.take_along_axis(b, idx, 1), np.take_along_axis(b, idx + 1, 1)
+        f0, f1 = np.take_along_axis(f, idx, 1), np.take_along_axis(f, idx + 1, 1)
+        t = np.clip((a - x0) / np.where(x1 > x0, x1 - x0, 1.0), 0.0, 1.0)
+        out[rows] = f0 + t * (f1 - f0)
+    return out
 
 
 def stretch_intervals(quantiles, levels, factors):
