@@ -224,12 +224,12 @@ def per_series_mixture(datasets):
             rows.append(mixed.reset_index())
         frames[dataset] = pd.concat([frame, *rows])
     for sets in ([d for d in TARGET_SETS if d in frames], list(frames)):
-        table, _ = per_series_summary({d: frames[d] for d in sets}, 200, draws=500)
+        table, _ = per_series_summary({d: frames[d] for d in sets}, 200, reference=MIXED)
         print(f"\n{', '.join(sets)}:\n" + table.round(3).to_string())
-        for other in ("plain average of the statistics", "AutoCES (statsforecast)",
-                      "AutoTheta (statsforecast)", "default", MIXED_NULL):
-            point, low, high = _paired({d: frames[d] for d in sets}, MIXED, other)
-            print(f"  {MIXED} / {other}: {point:.3f} [{low:.3f}, {high:.3f}]")
+
+
+MIXED = "default, members mixed (Combination's default now)"
+MIXED_NULL = "the same, no LLM (the shipped no-LLM head mixed)"
 
 
 def conformal_lever(datasets, series_count=200):
@@ -278,30 +278,6 @@ def conformal_lever(datasets, series_count=200):
                   f"{after['coverage80']:.3f}, WQL / naive {before['WQL'] / naive['WQL']:.3f} "
                   f"-> {after['WQL'] / naive['WQL']:.3f}")
         print(f"  conformal fits: {seconds:.0f} s for {len(ok)} of {len(series)} series")
-
-
-MIXED = "default, members mixed (Combination's default now)"
-MIXED_NULL = "the same, no LLM (the shipped no-LLM head mixed)"
-
-
-def _paired(frames, row, other, draws=2000, seed=0):
-    """MASE ratio of two rows (geometric mean over datasets of the ratio of mean MASE),
-    with a 95% bootstrap interval resampling series within each dataset."""
-    from bench_per_series import per_series_mase
-
-    tables = []
-    for dataset, frame in frames.items():
-        refused = frame.groupby("series")["refused"].any()
-        tables.append(per_series_mase(frame[~frame.series.map(refused)], dataset, 200))
-    rng = np.random.default_rng(seed)
-
-    def ratio(picks):
-        return np.exp(np.mean([np.log(t[row].iloc[i].mean() / t[other].iloc[i].mean())
-                               for t, i in zip(tables, picks, strict=True)]))
-
-    point = ratio([np.arange(len(t)) for t in tables])
-    boots = [ratio([rng.integers(0, len(t), len(t)) for t in tables]) for _ in range(draws)]
-    return point, *np.percentile(boots, [2.5, 97.5])
 
 
 def main(argv=None):

@@ -177,9 +177,9 @@ def per_series_mase(frame, dataset, n_series, validation=False):
     return pd.Series(table).unstack()
 
 
-def summarise(frames, n_series, validation=False, draws=2000):
+def summarise(frames, n_series, validation=False, draws=2000, reference="default"):
     """Per dataset and over them: mean MASE relative to seasonal naive, WQL, and
-    the default's paired ratio to each statistical row (bootstrap over series)."""
+    ``reference``'s paired ratio to each row (bootstrap over series)."""
     from llmiso.metrics import weighted_quantile_loss
 
     rng = np.random.default_rng(0)
@@ -201,17 +201,17 @@ def summarise(frames, n_series, validation=False, draws=2000):
     out = pd.DataFrame({"MASE": np.exp(np.log(relative).mean(axis=1)),
                         "WQL": np.exp(np.log(wql).mean(axis=1))})
     intervals = {}
-    for other in [c for c in out.index if c != "default"]:
+    for other in [c for c in out.index if c != reference]:
         ratios = []
         for _ in range(draws):
             logs = []
             for table in tables.values():
                 pick = rng.integers(0, len(table), len(table))
-                logs.append(np.log(table["default"].iloc[pick].mean()
+                logs.append(np.log(table[reference].iloc[pick].mean()
                                    / table[other].iloc[pick].mean()))
             ratios.append(np.exp(np.mean(logs)))
         intervals[other] = np.percentile(ratios, [2.5, 97.5])
-    out["default / row"] = out.loc["default", "MASE"] / out["MASE"]
+    out[f"{reference} / row"] = out.loc[reference, "MASE"] / out["MASE"]
     out["95% interval"] = [("" if r not in intervals else
                             f"[{intervals[r][0]:.3f}, {intervals[r][1]:.3f}]") for r in out.index]
     return out.sort_values("MASE"), relative
