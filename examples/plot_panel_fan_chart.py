@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from sktime.datasets import load_macroeconomic
+from sktime.forecasting.naive import NaiveForecaster
 
 from llmiso.app import plot_fan_chart
 from llmiso.forecasting import LLMForecaster, forecasting_embedder
@@ -55,7 +56,9 @@ print("weights per series:\n" + weights.round(2).to_string())
 # %%
 # Each member against the combination
 # -----------------------------------
-# MASE on the held-out quarters (scaled by each series' in-sample seasonal naive).
+# MASE on the held-out quarters (scaled by each series' in-sample seasonal naive),
+# beside the same forecaster without the LLM, seasonal naive, and the plain average
+# of the statistical members' forecasts.
 def mase(forecast):
     """Each series' MASE of ``forecast`` (a panel's one-column frame)."""
     return pd.Series({name: mean_absolute_scaled_error(
@@ -63,10 +66,19 @@ def mase(forecast):
         y_train=train[name].to_numpy(), sp=4) for name in wide.columns})
 
 
+fh = list(range(1, horizon + 1))
 members = forecaster.member_quantiles(alpha=[0.5])
 scores = pd.DataFrame({name.split("(")[0]: mase(frame) for name, frame in members.items()})
+statistical = [frame.to_numpy() for name, frame in members.items() if name != "head"]
+plain = members["head"].copy()
+plain.iloc[:, :] = np.mean(statistical, axis=0)
+scores["plain average of AutoETS, AutoTheta, CES"] = mase(plain)
+scores["seasonal naive"] = mase(NaiveForecaster(strategy="last", sp=4).fit(panel, fh=fh)
+                                .predict())
+scores["same, no LLM"] = mase(forecaster.clone().set_params(embedder="passthrough")
+                              .fit(panel, fh=fh).predict())
 scores["combination"] = mase(forecaster.predict())
-print(scores.round(3).to_string())
+print(scores.T.round(3).to_string())
 print("geometric mean:\n" + np.exp(np.log(scores).mean()).round(3).to_string())
 
 # %%

@@ -5,8 +5,10 @@ LLMForecaster in sktime's evaluate and ForecastingBenchmark
 :class:`~llmiso.forecasting.LLMForecaster` is an sktime forecaster, so sktime's own
 tools run it: :func:`~sktime.forecasting.model_evaluation.evaluate` backtests it on
 one series, and :class:`~sktime.benchmarking.forecasting.ForecastingBenchmark` puts
-it beside other forecasters on several. Beside it: the same forecaster without the
-LLM (its null: ``embedder="passthrough"``), seasonal naive and AutoETS.
+it beside other forecasters on several. Beside it, what every accuracy table of
+llmiso shows (:func:`~llmiso.app.comparison_models`): the same forecaster without
+the LLM (its null: ``embedder="passthrough"``), seasonal naive, AutoETS, AutoTheta
+and the plain average of AutoETS, AutoTheta and AutoCES.
 """
 
 # %%
@@ -22,11 +24,10 @@ from matplotlib.figure import Figure
 from sktime.benchmarking.forecasting import ForecastingBenchmark
 from sktime.datasets import load_airline, load_shampoo_sales
 from sktime.forecasting.model_evaluation import evaluate
-from sktime.forecasting.naive import NaiveForecaster
-from sktime.forecasting.statsforecast import StatsForecastAutoETS
 from sktime.performance_metrics.forecasting import MeanAbsoluteScaledError
 from sktime.split import ExpandingWindowSplitter
 
+from llmiso.app import comparison_models
 from llmiso.forecasting import LLMForecaster, forecasting_embedder
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # sktime's notices of new defaults
@@ -47,11 +48,8 @@ print(results[["cutoff", "test_MeanAbsoluteScaledError"]].to_string(index=False)
 # ---------------------------
 # Every forecaster is fitted on the same folds, so their errors compare fold by fold.
 benchmark = ForecastingBenchmark()
-benchmark.add_estimator(forecaster, estimator_id="LLMForecaster")
-benchmark.add_estimator(forecaster.clone().set_params(embedder="passthrough"),
-                        estimator_id="same, no LLM")
-benchmark.add_estimator(NaiveForecaster(strategy="last", sp=12), estimator_id="seasonal naive")
-benchmark.add_estimator(StatsForecastAutoETS(season_length=12), estimator_id="AutoETS")
+for name, model in comparison_models(forecaster, sp=12, name="LLMForecaster").items():
+    benchmark.add_estimator(model, estimator_id=name.split(":")[0])
 for loader in (load_airline, load_shampoo_sales):
     n = len(loader())
     benchmark.add_task(
@@ -72,7 +70,7 @@ print(table.round(3).to_string())
 # %%
 # The table as a picture
 # ----------------------
-fig = Figure(figsize=(8, 3), layout="constrained")
+fig = Figure(figsize=(10, 3.4), layout="constrained")
 ax = fig.subplots()
 table.T.plot.bar(ax=ax, rot=0)
 ax.set_ylabel("MASE (mean over 3 origins)")
