@@ -87,7 +87,7 @@ def plot_fan_chart(y, forecaster, *, series=None, members=True, history=48, ax=N
 
     The median with its 50% and 80% bands (quantiles 0.25-0.75 and 0.1-0.9), over
     the series' last ``history`` values, and, with ``members``, the median of each
-    member the combination averaged (:meth:`~llmiso.forecasting.LLMForecaster.member_quantiles`).
+    member the combination mixed (:meth:`~llmiso.forecasting.LLMForecaster.member_quantiles`).
 
     Parameters
     ----------

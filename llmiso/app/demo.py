@@ -66,7 +66,7 @@ def run_demo(output_dir="llmiso-output", quiet=False, *, model=DEFAULT_MODEL):
     say(f"airline: {len(y)} months; backtest of {HORIZON} months ahead from {ORIGINS} "
         f"origins; LLM: {model}, 0.4 of its depth, digits, windows of {WINDOW}, the head "
         "(pretrained on a corpus where one is shipped for the model, else fitted) reading "
-        "the embedding beside the scaled window, correcting the seasonal naive, averaged "
+        "the embedding beside the scaled window, correcting the seasonal naive, mixed "
         "with AutoETS, AutoTheta and AutoCES")
     start = time.perf_counter()
     table, fitted = backtest(_models(model, cache, verbose=not quiet), y,
@@ -130,7 +130,9 @@ def _weights_sentence(forecaster, y):
                 f"their errors on the last {combiner.validation_truth_[0].shape[0]} "
                 f"windows inside the training data, where {best} was the most accurate."
                 + held_out)
-    return (f"The defaults averaged their members with equal weights ({weights}): on "
+    how = ("mixed their members' distributions" if combiner.average == "mixture"
+           else "averaged their members' quantiles")
+    return (f"The defaults {how} with equal weights ({weights}): on "
             "M3 and Tourism, weights learned per series from recent errors did worse "
             "(Combination(weights='evidence') learns them)." + held_out)
 
